@@ -1,0 +1,380 @@
+import assert from "node:assert/strict";
+import process from "node:process";
+import { curveKeyPair } from "zeromq";
+import { ZmqSocket } from "../../transports/zmq_socket.ts";
+import { sharedReactor } from "../../transports/_reactor.ts";
+import { TransportClosedError, TransportEndpointError } from "../../transports/errors.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const text = (part: Uint8Array): string => decoder.decode(part);
+const bytes = (value: string): Uint8Array => encoder.encode(value);
+
+/** Fails a wait that should have ended long before. */
+const deadline = (): AbortSignal => AbortSignal.timeout(5000);
+
+async function boundPair(
+  bindKind: "pull" | "rep" | "router" | "pub" | "pair",
+  connectKind: "push" | "req" | "dealer" | "sub" | "pair",
+): Promise<[ZmqSocket, ZmqSocket, string]> {
+  const bound = new ZmqSocket(bindKind);
+  await bound.bind("tcp://127.0.0.1:*");
+  const endpoint = bound.lastEndpoint!;
+  const connected = new ZmqSocket(connectKind);
+  connected.connect(endpoint);
+  return [bound, connected, endpoint];
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * CPU seconds (user + system) this process has used. Deno refuses to read
+ * /proc/self/stat without --allow-all; getrusage(2) behind
+ * `process.cpuUsage()` gives the same counters.
+ */
+function cpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}
+
+Deno.test("ZmqSocket PUB/SUB delivers only subscribed prefixes, in order", async () => {
+  const [pub, sub] = await boundPair("pub", "sub");
+  sub.subscribe("a:");
+  sub.subscribe(bytes("c:"));
+  const signal = deadline();
+  // A subscription reaches the publisher only after the connection is up
+  // (the slow-joiner problem): publish until the subscriber has seen enough.
+  let done = false;
+  const publishing = (async () => {
+    for (let i = 0; !done && !signal.aborted; i++) {
+      await pub.send(bytes(`b:${i}`));
+      await pub.send([bytes(`a:${i}`), bytes("second part")]);
+      await pub.send(bytes(`c:${i}`));
+      await delay(2);
+    }
+  })();
+  const seen: string[] = [];
+  try {
+    while (seen.length < 20) {
+      const parts = await sub.receive({ signal });
+      seen.push(text(parts[0]));
+      if (text(parts[0]).startsWith("a:")) {
+        assert.equal(parts.length, 2);
+        assert.equal(text(parts[1]), "second part");
+      }
+    }
+  } finally {
+    done = true;
+    await publishing;
+    await sub.close();
+    await pub.close();
+  }
+  assert.ok(seen.every((topic) => /^[ac]:/.test(topic)), seen.join(" "));
+  const numbers = seen.filter((topic) => topic.startsWith("a:")).map((topic) =>
+    Number(topic.slice(2))
+  );
+  for (let i = 1; i < numbers.length; i++) {
+    assert.equal(numbers[i], numbers[i - 1] + 1);
+  }
+});
+
+Deno.test("ZmqSocket REP on one port answers two REQ peers", async () => {
+  const [rep, first, endpoint] = await boundPair("rep", "req");
+  const second = new ZmqSocket("req");
+  second.connect(endpoint);
+  const signal = deadline();
+  const rounds = 25;
+  const serving = (async () => {
+    for (let i = 0; i < 2 * rounds; i++) {
+      const [request] = await rep.receive({ signal });
+      await rep.send(bytes(`re ${text(request)}`), { signal });
+    }
+  })();
+  const client = async (socket: ZmqSocket, name: string): Promise<void> => {
+    for (let i = 0; i < rounds; i++) {
+      await socket.send(bytes(`${name} ${i}`), { signal });
+      const [reply] = await socket.receive({ signal });
+      assert.equal(text(reply), `re ${name} ${i}`);
+    }
+  };
+  try {
+    await Promise.all([client(first, "first"), client(second, "second")]);
+    await serving;
+  } finally {
+    await Promise.all([first.close(), second.close(), rep.close()]);
+  }
+});
+
+Deno.test("ZmqSocket REQ spreads requests over one REP per port", async () => {
+  const reps = [new ZmqSocket("rep"), new ZmqSocket("rep")];
+  const req = new ZmqSocket("req");
+  try {
+    for (const rep of reps) {
+      await rep.bind("tcp://127.0.0.1:*");
+      req.connect(rep.lastEndpoint!);
+    }
+    const signal = deadline();
+    const served = [0, 0];
+    const serve = async (index: number): Promise<void> => {
+      for await (const [request] of reps[index]) {
+        served[index]++;
+        await reps[index].send(bytes(`${index}:${text(request)}`), { signal });
+      }
+    };
+    const serving = [serve(0), serve(1)];
+    // Both connections must be up, or every request goes to the first REP.
+    while (served[0] === 0 || served[1] === 0) {
+      await req.send(bytes("ping"), { signal });
+      const [reply] = await req.receive({ signal });
+      assert.match(text(reply), /^[01]:ping$/);
+    }
+    await Promise.all(reps.map((rep) => rep.close()));
+    await Promise.all(serving);
+  } finally {
+    await req.close();
+    await Promise.all(reps.map((rep) => rep.close()));
+  }
+});
+
+Deno.test("ZmqSocket PUSH/PULL delivers many messages in order without copying", async () => {
+  const [pull, push] = await boundPair("pull", "push");
+  const count = 2000;
+  try {
+    const receiving = (async () => {
+      for (let i = 0; i < count; i++) {
+        const [header, body] = await pull.receive({ signal: deadline() });
+        assert.equal(new DataView(header.buffer, header.byteOffset).getUint32(0), i);
+        assert.equal(body.length, 300);
+        assert.equal(body[0], i & 0xff);
+        assert.equal(body[299], (i + 1) & 0xff);
+      }
+    })();
+    const backing = new Uint8Array(1000);
+    for (let i = 0; i < count; i++) {
+      const header = new Uint8Array(4);
+      new DataView(header.buffer).setUint32(0, i);
+      // A view at an offset into a larger buffer must send only its own bytes.
+      const body = backing.slice().subarray(100, 400);
+      body[0] = i & 0xff;
+      body[299] = (i + 1) & 0xff;
+      await push.send([header, body]);
+    }
+    await receiving;
+  } finally {
+    await push.close();
+    await pull.close();
+  }
+});
+
+Deno.test("ZmqSocket wakes an idle receive within milliseconds of a message", async () => {
+  const [pull, push] = await boundPair("pull", "push");
+  try {
+    let sentAt = 0;
+    const timer = setTimeout(() => {
+      sentAt = performance.now();
+      void push.send(bytes("late"));
+    }, 200);
+    const [part] = await pull.receive({ signal: deadline() });
+    const latency = performance.now() - sentAt;
+    clearTimeout(timer);
+    assert.equal(text(part), "late");
+    assert.ok(sentAt > 0, "received before the message was sent");
+    assert.ok(latency < 50, `woke ${latency.toFixed(2)} ms after the send`);
+  } finally {
+    await push.close();
+    await pull.close();
+  }
+});
+
+Deno.test({
+  name: "ZmqSocket idle receives on 4 sockets use almost no CPU",
+  async fn() {
+    const sockets = ["pull", "sub", "rep", "pair"].map((kind) =>
+      new ZmqSocket(kind as "pull" | "sub" | "rep" | "pair")
+    );
+    for (const socket of sockets) await socket.bind("tcp://127.0.0.1:*");
+    const pending = sockets.map((socket) =>
+      socket.receive().then(() => "message", (error) => error)
+    );
+    const before = cpuSeconds();
+    const window = 2;
+    await delay(window * 1000);
+    const used = cpuSeconds() - before;
+    await Promise.all(sockets.map((socket) => socket.close()));
+    for (const outcome of await Promise.all(pending)) {
+      assert.ok(outcome instanceof TransportClosedError, String(outcome));
+    }
+    assert.ok(
+      used / window < 0.05,
+      `used ${(100 * used / window).toFixed(1)}% of a core while idle`,
+    );
+  },
+});
+
+Deno.test("ZmqSocket rejects a pending receive with the abort reason, then still works", async () => {
+  const [pull, push] = await boundPair("pull", "push");
+  try {
+    const controller = new AbortController();
+    const reason = new Error("stop waiting");
+    const pending = pull.receive({ signal: controller.signal });
+    controller.abort(reason);
+    await assert.rejects(pending, (error) => error === reason);
+    // The rejection waits for the poll to return: nothing is left pending.
+    assert.equal(sharedReactor().polling, false);
+    await assert.rejects(
+      pull.receive({ signal: controller.signal }),
+      (error) => error === reason,
+    );
+    await push.send(bytes("after abort"));
+    const [part] = await pull.receive({ signal: deadline() });
+    assert.equal(text(part), "after abort");
+  } finally {
+    await push.close();
+    await pull.close();
+  }
+});
+
+Deno.test("ZmqSocket completes concurrent receives in call order", async () => {
+  const [pull, push] = await boundPair("pull", "push");
+  try {
+    const receives = [0, 1, 2, 3].map(() => pull.receive({ signal: deadline() }));
+    for (let i = 0; i < 4; i++) await push.send(bytes(`m${i}`));
+    const parts = await Promise.all(receives);
+    assert.deepEqual(parts.map(([part]) => text(part)), ["m0", "m1", "m2", "m3"]);
+  } finally {
+    await push.close();
+    await pull.close();
+  }
+});
+
+Deno.test("ZmqSocket DEALER receives while it sends on the same socket", async () => {
+  const [router, dealer] = await boundPair("router", "dealer");
+  try {
+    const signal = deadline();
+    const replies = (async () => {
+      const got: string[] = [];
+      for (let i = 0; i < 50; i++) {
+        const [reply] = await dealer.receive({ signal });
+        got.push(text(reply));
+      }
+      return got;
+    })();
+    const echoing = (async () => {
+      for (let i = 0; i < 50; i++) {
+        const [identity, request] = await router.receive({ signal });
+        await router.send([identity, bytes(`echo ${text(request)}`)], { signal });
+      }
+    })();
+    for (let i = 0; i < 50; i++) await dealer.send(bytes(`${i}`), { signal });
+    await echoing;
+    assert.deepEqual(
+      await replies,
+      Array.from({ length: 50 }, (_, i) => `echo ${i}`),
+    );
+  } finally {
+    await dealer.close();
+    await router.close();
+  }
+});
+
+Deno.test("ZmqSocket close() rejects pending receives and sends with TransportClosedError", async () => {
+  const pull = new ZmqSocket("pull");
+  await pull.bind("tcp://127.0.0.1:*");
+  // A PUSH without peers cannot queue anything: its send waits.
+  const push = new ZmqSocket("push");
+  const receiving = pull.receive();
+  const sending = push.send(bytes("nobody listens"));
+  const iterated = (async () => {
+    const seen = [];
+    for await (const parts of pull) seen.push(parts);
+    return seen;
+  })();
+  assert.equal(sharedReactor().polling, true);
+  await Promise.all([pull.close(), push.close(), pull.close()]);
+  // close() returns only once no poll holds a descriptor it is closing.
+  assert.equal(sharedReactor().polling, false);
+  assert.equal(pull.closed, true);
+  await assert.rejects(receiving, (error) => {
+    assert.ok(error instanceof TransportClosedError);
+    assert.equal(error.operation, "receive");
+    return true;
+  });
+  await assert.rejects(sending, TransportClosedError);
+  assert.deepEqual(await iterated, []);
+  await assert.rejects(pull.receive(), TransportClosedError);
+  await assert.rejects(push.send(bytes("late")), TransportClosedError);
+  assert.throws(() => push.connect("tcp://127.0.0.1:1"), TransportClosedError);
+});
+
+Deno.test("ZmqSocket bind() names the endpoint when the address is in use", async () => {
+  const first = new ZmqSocket("rep");
+  const second = new ZmqSocket("rep");
+  try {
+    await first.bind("tcp://127.0.0.1:*");
+    const endpoint = first.lastEndpoint!;
+    await assert.rejects(second.bind(endpoint), (error) => {
+      assert.ok(error instanceof TransportEndpointError);
+      assert.equal(error.operation, "bind");
+      assert.equal(error.endpoint, endpoint);
+      assert.equal(error.code, "EADDRINUSE");
+      assert.match(error.message, new RegExp(`^Cannot bind endpoint "${endpoint}"`));
+      return true;
+    });
+    assert.throws(() => second.connect("nonsense"), TransportEndpointError);
+  } finally {
+    await second.close();
+    await first.close();
+  }
+});
+
+Deno.test("ZmqSocket rejects invalid kinds, options and operations", async () => {
+  assert.throws(
+    () => new ZmqSocket("xpub" as "pub"),
+    (error) => error instanceof TypeError && /"pair", "req"/.test(error.message),
+  );
+  assert.throws(() => new ZmqSocket("pull", { linger: -2 }), RangeError);
+  assert.throws(() => new ZmqSocket("pull", { sendHighWaterMark: 1.5 }), RangeError);
+  assert.throws(() => new ZmqSocket("pull", { curveSecretKey: "short" }), RangeError);
+  assert.throws(
+    () => new ZmqSocket("pull", { curveServer: true }),
+    (error) => error instanceof TypeError && /curveSecretKey/.test(error.message),
+  );
+  const pub = new ZmqSocket("pub");
+  try {
+    await assert.rejects(pub.receive(), TypeError);
+    assert.throws(() => pub.subscribe(), TypeError);
+    await assert.rejects(pub.send("text" as unknown as Uint8Array), TypeError);
+  } finally {
+    await pub.close();
+  }
+});
+
+Deno.test("ZmqSocket talks CURVE between a server and a client", async () => {
+  const server = curveKeyPair();
+  const client = curveKeyPair();
+  const rep = new ZmqSocket("rep", {
+    curveServer: true,
+    curveSecretKey: server.secretKey,
+  });
+  const req = new ZmqSocket("req", {
+    curveServerKey: server.publicKey,
+    curvePublicKey: client.publicKey,
+    curveSecretKey: client.secretKey,
+  });
+  try {
+    await rep.bind("tcp://127.0.0.1:*");
+    req.connect(rep.lastEndpoint!);
+    const signal = deadline();
+    await req.send(bytes("secret"), { signal });
+    const [request] = await rep.receive({ signal });
+    assert.equal(text(request), "secret");
+    await rep.send(bytes("ok"), { signal });
+    const [reply] = await req.receive({ signal });
+    assert.equal(text(reply), "ok");
+  } finally {
+    await req.close();
+    await rep.close();
+  }
+});
