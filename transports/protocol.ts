@@ -1,0 +1,861 @@
+/**
+ * ActorGear's wire protocol: one CBOR map per ZeroMQ message, carrying a
+ * frame, a reply, a heartbeat or a server's goodbye. PROTOCOL.md beside this
+ * file is the specification; this module is its TypeScript implementation.
+ *
+ * @module
+ */
+
+import { Decoder, Encoder } from "cbor-x";
+import { CHANNELS_OF, type Frame, PIXEL_FORMATS, type PixelFormat } from "./frame.ts";
+import { ProtocolError } from "./protocol_errors.ts";
+
+export {
+  PROTOCOL_ERROR_CODES,
+  ProtocolError,
+  type ProtocolErrorCode,
+  type ProtocolErrorOptions,
+} from "./protocol_errors.ts";
+
+/** The protocol version this module speaks; messages with another `v` are rejected. */
+export const PROTOCOL_VERSION = 1 as const;
+
+/** The default largest message a {@linkcode ProtocolCodec} accepts: 64 MiB. */
+export const DEFAULT_MAX_MESSAGE_BYTES: number = 64 * 1024 * 1024;
+
+/** The largest `maxMessageBytes` allowed: a CBOR byte string header with a 32-bit length. */
+export const MAX_MESSAGE_BYTES_LIMIT: number = 0xffff_ffff;
+
+/**
+ * What an envelope is: servers send `"frame"`, `"heartbeat"` and
+ * `"terminate"`; clients answer with `"reply"`.
+ */
+export type EnvelopeKind = "frame" | "reply" | "terminate" | "heartbeat";
+
+/** Every {@linkcode EnvelopeKind}, in a stable order (for error messages). */
+export const ENVELOPE_KINDS: readonly EnvelopeKind[] = Object.freeze([
+  "frame",
+  "reply",
+  "terminate",
+  "heartbeat",
+]);
+
+/** How a {@linkcode WireFrame}'s bytes are encoded. */
+export type FrameEncoding = "raw" | "jpeg";
+
+/** Every {@linkcode FrameEncoding}, in a stable order (for error messages). */
+export const FRAME_ENCODINGS: readonly FrameEncoding[] = Object.freeze([
+  "raw",
+  "jpeg",
+]);
+
+/**
+ * A frame as it travels: its geometry, pixel layout, encoding and bytes.
+ *
+ * For `"raw"`, `data` holds exactly `width * height * channels` bytes (see
+ * {@linkcode Frame}). For `"jpeg"`, `data` is a JPEG file of any length and
+ * `width`, `height`, `channels` describe the decoded image.
+ */
+export interface WireFrame {
+  /** Width in pixels, an integer 1..65535. */
+  width: number;
+  /** Height in pixels, an integer 1..65535. */
+  height: number;
+  /** Channels per pixel; must equal `CHANNELS_OF[format]`. */
+  channels: number;
+  /** Pixel layout (of the decoded image for `"jpeg"`). */
+  format: PixelFormat;
+  /** How `data` is encoded. */
+  encoding: FrameEncoding;
+  /**
+   * The bytes. After {@linkcode ProtocolCodec.decode} this is a view into the
+   * received message, never a copy.
+   */
+  data: Uint8Array;
+}
+
+/** Why a client rejected a request, carried by an error reply. */
+export interface WireError {
+  /** A {@linkcode ProtocolErrorCode}, or an application-defined code. */
+  code: string;
+  /** A human-readable explanation. */
+  message: string;
+}
+
+/**
+ * One protocol message. PROTOCOL.md maps each property to its wire key
+ * (`version` is `v`, `sentAt` is `ts`).
+ */
+export interface Envelope {
+  /** Protocol version; always {@linkcode PROTOCOL_VERSION}. */
+  version: number;
+  /** What this message is. */
+  kind: EnvelopeKind;
+  /**
+   * The port identifying the server's stream, an integer 1..65535. A reply
+   * carries the port of the request it answers.
+   */
+  port: number;
+  /**
+   * Sequence number, an integer 0..2^53-1. A server numbers every envelope it
+   * sends on its port 0, 1, 2, … whatever the kind; a `"reply"` repeats the
+   * `seq` of the request it answers (0 on an error reply to a request whose
+   * `seq` could not be read).
+   */
+  seq: number;
+  /** Send time in milliseconds since the Unix epoch (`performance.timeOrigin + performance.now()`). */
+  sentAt: number;
+  /** Any CBOR-encodable value; absent when `undefined`. */
+  message?: unknown;
+  /** The frame: required for `"frame"`, optional for `"reply"`, forbidden otherwise. */
+  frame?: WireFrame;
+  /** Present on a `"reply"` when the client rejected the request; forbidden otherwise. */
+  error?: WireError;
+}
+
+/** Options for {@linkcode ProtocolCodec}. */
+export interface ProtocolCodecOptions {
+  /**
+   * The largest message, in bytes, that {@linkcode ProtocolCodec.decode}
+   * accepts and {@linkcode ProtocolCodec.encode} produces; an integer
+   * 1..{@linkcode MAX_MESSAGE_BYTES_LIMIT}. Set the socket's ZMQ_MAXMSGSIZE to
+   * the same value so libzmq drops larger messages before buffering them.
+   *
+   * @default {67108864}
+   */
+  maxMessageBytes?: number;
+}
+
+type Action = "encode envelope" | "decode envelope" | "convert frame";
+
+interface WireFrameMap {
+  w: number;
+  h: number;
+  c: number;
+  fmt: PixelFormat;
+  enc: FrameEncoding;
+  data: Uint8Array;
+}
+
+interface WireMap {
+  v: number;
+  kind: EnvelopeKind;
+  port: number;
+  seq: number | bigint;
+  ts: number;
+  message?: unknown;
+  error?: WireError;
+  frame?: WireFrameMap;
+}
+
+// Stand-in for the frame bytes while cbor-x encodes everything else: it must
+// encode as the one-byte empty byte string 0x40, the last byte of the output.
+const EMPTY_BYTES = new Uint8Array(0);
+const EMPTY_BYTE_STRING = 0x40;
+const CBOR_MAJOR_MAP = 5;
+const MAX_DIMENSION = 65535;
+const MAX_PORT = 65535;
+const UINT32_LIMIT = 0x1_0000_0000;
+
+const ALIASES: Readonly<Record<string, string>> = {
+  v: "version",
+  ts: "sentAt",
+  "frame.w": "width",
+  "frame.h": "height",
+  "frame.c": "channels",
+  "frame.fmt": "format",
+  "frame.enc": "encoding",
+};
+
+/**
+ * Encodes and decodes {@linkcode Envelope}s as single CBOR items. Keep one per
+ * socket: it reuses one cbor-x encoder and decoder.
+ *
+ * {@linkcode ProtocolCodec.encode} returns a buffer of its own (nothing else
+ * writes to it later), into which the frame bytes are copied exactly once;
+ * {@linkcode ProtocolCodec.decode} returns frame bytes as a view into the
+ * message it was given.
+ *
+ * @example Round-trip a frame
+ * ```ts
+ * import { ProtocolCodec } from "./protocol.ts";
+ *
+ * const codec = new ProtocolCodec();
+ * const bytes = codec.encode({
+ *   version: 1,
+ *   kind: "frame",
+ *   port: 5566,
+ *   seq: 0,
+ *   sentAt: performance.timeOrigin + performance.now(),
+ *   message: { camera: "hall" },
+ *   frame: {
+ *     width: 2,
+ *     height: 1,
+ *     channels: 3,
+ *     format: "bgr24",
+ *     encoding: "raw",
+ *     data: new Uint8Array([0, 0, 255, 0, 255, 0]),
+ *   },
+ * });
+ * const envelope = codec.decode(bytes);
+ * console.assert(envelope.frame?.data.buffer === bytes.buffer);
+ * ```
+ */
+export class ProtocolCodec {
+  #maxMessageBytes: number;
+  #encoder: Encoder;
+  #decoder: Decoder;
+
+  /**
+   * Creates a codec.
+   *
+   * @param options The message size limit.
+   * @throws {RangeError} If `maxMessageBytes` is not an integer
+   *   1..{@linkcode MAX_MESSAGE_BYTES_LIMIT}.
+   */
+  constructor(options: ProtocolCodecOptions = {}) {
+    const max = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    if (!Number.isInteger(max) || max < 1 || max > MAX_MESSAGE_BYTES_LIMIT) {
+      throw new RangeError(
+        `Cannot create ProtocolCodec: option "maxMessageBytes" must be an integer 1..${MAX_MESSAGE_BYTES_LIMIT}, got ${
+          describe(max)
+        }`,
+      );
+    }
+    this.#maxMessageBytes = max;
+    // tagUint8Array: false keeps Uint8Array a plain byte string (cbor-x tags
+    // it 64 whenever a global Buffer exists, which Deno defines);
+    // variableMapSize writes the shortest map headers.
+    const cborOptions = {
+      useRecords: false,
+      mapsAsObjects: true,
+      tagUint8Array: false,
+      variableMapSize: true,
+    };
+    this.#encoder = new Encoder(cborOptions);
+    this.#decoder = new Decoder(cborOptions);
+  }
+
+  /** The largest message, in bytes, this codec encodes or accepts. */
+  get maxMessageBytes(): number {
+    return this.#maxMessageBytes;
+  }
+
+  /**
+   * Encodes an envelope as one CBOR map.
+   *
+   * The result owns its whole `ArrayBuffer` (offset 0, exact length), so it
+   * stays valid however long a socket holds it. Frame bytes are copied once,
+   * straight into it; bytes inside `message` are copied twice (by cbor-x,
+   * then into the result).
+   *
+   * @param envelope The message to encode.
+   * @returns The encoded message.
+   * @throws {TypeError} If a field is missing, of the wrong type or not
+   *   allowed with this kind, or `message` holds something CBOR cannot carry
+   *   (a function, a symbol, a cycle); `cause` is a {@linkcode ProtocolError}
+   *   naming the field when one is at fault.
+   * @throws {RangeError} If the result would exceed `maxMessageBytes` or a
+   *   raw frame's byte count is not `width * height * channels`.
+   * @example Encode a heartbeat
+   * ```ts
+   * import { ProtocolCodec } from "./protocol.ts";
+   *
+   * const bytes = new ProtocolCodec().encode({
+   *   version: 1,
+   *   kind: "heartbeat",
+   *   port: 5566,
+   *   seq: 3,
+   *   sentAt: Date.now(),
+   * });
+   * console.assert(bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.length);
+   * ```
+   */
+  encode(envelope: Envelope): Uint8Array {
+    let wire: WireMap;
+    try {
+      wire = toWire(envelope);
+    } catch (error) {
+      throw asArgumentError(error);
+    }
+    let head: Uint8Array;
+    try {
+      head = this.#encoder.encode(wire);
+    } catch (cause) {
+      throw new TypeError(
+        `Cannot encode envelope: key "message" holds a value CBOR cannot carry (${
+          errorText(cause)
+        }); use plain data, Map, Set, Date, bigint or typed arrays`,
+        { cause },
+      );
+    }
+    const data = wire.frame === undefined ? undefined : envelope.frame!.data;
+    if (data === undefined) {
+      this.#checkEncodedSize(head.length);
+      // cbor-x returns a view into a buffer it shares between all encoders
+      // and may rewrite later: copy out.
+      return Uint8Array.prototype.slice.call(head);
+    }
+    // The frame map is the last entry and its data the last key, so the
+    // output ends with the placeholder's 0x40: replace it with the real
+    // byte string header and the frame bytes, copied once.
+    const prefix = head.length - 1;
+    if (head[prefix] !== EMPTY_BYTE_STRING) {
+      throw new Error(
+        "Cannot encode envelope: cbor-x did not end the message with the frame placeholder (a bug in ActorGear)",
+      );
+    }
+    const n = data.byteLength;
+    const headerBytes = n < 24 ? 1 : n < 0x100 ? 2 : n < 0x10000 ? 3 : 5;
+    const total = prefix + headerBytes + n;
+    this.#checkEncodedSize(total);
+    const out = new Uint8Array(total);
+    out.set(head.subarray(0, prefix));
+    let p = prefix;
+    if (headerBytes === 1) {
+      out[p++] = 0x40 | n;
+    } else if (headerBytes === 2) {
+      out[p++] = 0x58;
+      out[p++] = n;
+    } else if (headerBytes === 3) {
+      out[p++] = 0x59;
+      out[p++] = n >>> 8;
+      out[p++] = n & 0xff;
+    } else {
+      out[p++] = 0x5a;
+      out[p++] = n >>> 24;
+      out[p++] = (n >>> 16) & 0xff;
+      out[p++] = (n >>> 8) & 0xff;
+      out[p++] = n & 0xff;
+    }
+    out.set(data, p);
+    return out;
+  }
+
+  /**
+   * Decodes and validates one received message.
+   *
+   * Frame bytes come back as a plain `Uint8Array` view into `bytes` (no
+   * copy): copy them before `bytes` is reused. Byte strings inside `message`
+   * are views too, and so are typed arrays whose offset is aligned.
+   *
+   * @param bytes The message as received (a Node `Buffer` is fine).
+   * @returns The envelope.
+   * @throws {ProtocolError} If the message breaks any rule of PROTOCOL.md;
+   *   its `code` and `field` say which.
+   * @throws {TypeError} If `bytes` is not a `Uint8Array`.
+   * @example Reject garbage
+   * ```ts
+   * import { ProtocolCodec, ProtocolError } from "./protocol.ts";
+   *
+   * try {
+   *   new ProtocolCodec().decode(new Uint8Array([0xff]));
+   * } catch (error) {
+   *   console.assert(error instanceof ProtocolError && error.code === "malformed-cbor");
+   * }
+   * ```
+   */
+  decode(bytes: Uint8Array): Envelope {
+    if (!(bytes instanceof Uint8Array)) {
+      throw new TypeError(
+        `Cannot decode envelope: expected a Uint8Array, got ${describe(bytes)}`,
+      );
+    }
+    if (bytes.byteLength > this.#maxMessageBytes) {
+      throw new ProtocolError(
+        "oversized",
+        `Cannot decode envelope: the message has ${bytes.byteLength} bytes, more than option "maxMessageBytes" (${this.#maxMessageBytes})`,
+      );
+    }
+    if (bytes.byteLength === 0) {
+      throw new ProtocolError(
+        "malformed-cbor",
+        "Cannot decode envelope: the message is empty",
+      );
+    }
+    // A plain Uint8Array view makes cbor-x return plain Uint8Array byte
+    // strings (it returns subarrays of its input; Buffer.subarray is a Buffer).
+    const view = bytes.constructor === Uint8Array
+      ? bytes
+      : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    let item: unknown;
+    try {
+      item = this.#decoder.decode(view);
+    } catch (cause) {
+      throw new ProtocolError(
+        "malformed-cbor",
+        `Cannot decode envelope: the message is not one well-formed CBOR item (${
+          errorText(cause)
+        })`,
+        { cause },
+      );
+    }
+    if (view[0] >> 5 !== CBOR_MAJOR_MAP || !isPlainObject(item)) {
+      throw new ProtocolError(
+        "not-a-map",
+        `Cannot decode envelope: the message must be an untagged CBOR map, got ${describe(item)}`,
+      );
+    }
+    return fromWire(item);
+  }
+
+  #checkEncodedSize(size: number): void {
+    if (size > this.#maxMessageBytes) {
+      throw new RangeError(
+        `Cannot encode envelope: the message would have ${size} bytes, more than option "maxMessageBytes" (${this.#maxMessageBytes})`,
+        {
+          cause: new ProtocolError(
+            "oversized",
+            `Cannot encode envelope: ${size} bytes exceed ${this.#maxMessageBytes}`,
+          ),
+        },
+      );
+    }
+  }
+}
+
+/**
+ * Describes a {@linkcode Frame} for the wire, without copying its bytes.
+ *
+ * @param frame The frame; `format` defaults to `"bgr24"`.
+ * @param encoding Only `"raw"` for now.
+ * @returns A wire frame sharing `frame.data`.
+ * @throws {TypeError} If the format or encoding is unknown, or `channels`
+ *   does not match the format.
+ * @throws {RangeError} If width or height is not an integer 1..65535, or
+ *   `data` does not hold `width * height * channels` bytes.
+ * @example Wrap a captured frame
+ * ```ts
+ * import { frameToWire } from "./protocol.ts";
+ *
+ * const wire = frameToWire({ width: 2, height: 2, channels: 1, format: "gray", data: new Uint8Array(4) });
+ * console.assert(wire.encoding === "raw" && wire.format === "gray");
+ * ```
+ */
+export function frameToWire(frame: Frame, encoding: "raw" = "raw"): WireFrame {
+  try {
+    return makeWireFrame(
+      "convert frame",
+      frame.width,
+      frame.height,
+      frame.channels,
+      frame.format ?? "bgr24",
+      encoding,
+      frame.data,
+    );
+  } catch (error) {
+    throw asArgumentError(error);
+  }
+}
+
+/**
+ * Turns a received raw wire frame into a {@linkcode Frame}, without copying:
+ * the frame's `data` stays a view into the received message.
+ *
+ * @param wire A wire frame with encoding `"raw"`.
+ * @returns The frame.
+ * @throws {TypeError} If the encoding is not `"raw"` (decode JPEG first) or a
+ *   field is invalid.
+ * @throws {RangeError} If `data` does not hold `width * height * channels` bytes.
+ * @example Unwrap a wire frame
+ * ```ts
+ * import { wireToFrame } from "./protocol.ts";
+ *
+ * const data = new Uint8Array(6);
+ * const frame = wireToFrame({ width: 2, height: 1, channels: 3, format: "rgb24", encoding: "raw", data });
+ * console.assert(frame.data === data);
+ * ```
+ */
+export function wireToFrame(wire: WireFrame): Frame {
+  if (wire.encoding !== "raw") {
+    throw new TypeError(
+      `Cannot convert wire frame to Frame: encoding ${
+        describe(wire.encoding)
+      } needs decoding first; only "raw" converts directly`,
+    );
+  }
+  let checked: WireFrame;
+  try {
+    checked = makeWireFrame(
+      "convert frame",
+      wire.width,
+      wire.height,
+      wire.channels,
+      wire.format,
+      wire.encoding,
+      wire.data,
+    );
+  } catch (error) {
+    throw asArgumentError(error);
+  }
+  return {
+    width: checked.width,
+    height: checked.height,
+    channels: checked.channels,
+    format: checked.format,
+    data: wire.data,
+  };
+}
+
+function toWire(envelope: Envelope): WireMap {
+  const action = "encode envelope";
+  if (envelope === null || typeof envelope !== "object") {
+    throw new ProtocolError(
+      "not-a-map",
+      `Cannot ${action}: expected an Envelope object, got ${describe(envelope)}`,
+    );
+  }
+  checkVersion(action, envelope.version);
+  const kind = checkKind(action, envelope.kind);
+  const port = checkPort(action, envelope.port);
+  const seq = checkSequence(action, envelope.seq);
+  const ts = checkTimestamp(action, envelope.sentAt);
+  const wire: WireMap = {
+    v: PROTOCOL_VERSION,
+    kind,
+    port,
+    // cbor-x writes integers of 2^32 and above as float64 unless they are
+    // bigints; the wire wants a CBOR unsigned integer.
+    seq: seq < UINT32_LIMIT ? seq : BigInt(seq),
+    ts,
+  };
+  const error = envelope.error === undefined ? undefined : checkError(action, envelope.error);
+  checkKindRules(action, kind, envelope.frame !== undefined, envelope.message !== undefined, error);
+  if (envelope.message !== undefined) wire.message = envelope.message;
+  if (error !== undefined) wire.error = error;
+  if (envelope.frame !== undefined) {
+    const f = envelope.frame;
+    if (f === null || typeof f !== "object") {
+      throw badField(action, "frame", "a WireFrame object", f);
+    }
+    const checked = makeWireFrame(
+      action,
+      f.width,
+      f.height,
+      f.channels,
+      f.format,
+      f.encoding,
+      f.data,
+    );
+    // Must stay the last key, with data its last key: encode() splices the
+    // real bytes in where this placeholder ends the output.
+    wire.frame = {
+      w: checked.width,
+      h: checked.height,
+      c: checked.channels,
+      fmt: checked.format,
+      enc: checked.encoding,
+      data: EMPTY_BYTES,
+    };
+  }
+  return wire;
+}
+
+function fromWire(map: Record<string, unknown>): Envelope {
+  const action = "decode envelope";
+  checkVersion(action, map.v);
+  const kind = checkKind(action, map.kind);
+  const port = checkPort(action, map.port);
+  const seq = checkSequence(action, map.seq);
+  const sentAt = checkTimestamp(action, map.ts);
+  const error = map.error === undefined ? undefined : checkError(action, map.error);
+  checkKindRules(action, kind, map.frame !== undefined, map.message !== undefined, error);
+  const envelope: Envelope = {
+    version: PROTOCOL_VERSION,
+    kind,
+    port,
+    seq,
+    sentAt,
+  };
+  if (map.message !== undefined) envelope.message = map.message;
+  if (map.frame !== undefined) {
+    const f = map.frame;
+    if (!isPlainObject(f)) throw badField(action, "frame", "a map", f);
+    envelope.frame = makeWireFrame(
+      action,
+      f.w,
+      f.h,
+      f.c,
+      f.fmt,
+      f.enc,
+      f.data,
+    );
+  }
+  if (error !== undefined) envelope.error = error;
+  return envelope;
+}
+
+function checkVersion(action: Action, value: unknown): void {
+  if (value === undefined) throw missingField(action, "v");
+  const version = integerIn(value, 0, Number.MAX_SAFE_INTEGER);
+  if (version === undefined) {
+    throw badField(action, "v", "a non-negative integer", value);
+  }
+  if (version !== PROTOCOL_VERSION) {
+    throw new ProtocolError(
+      "unknown-version",
+      `Cannot ${action}: protocol version ${version} is not supported; valid: ${PROTOCOL_VERSION}`,
+      { field: "v" },
+    );
+  }
+}
+
+function checkKind(action: Action, value: unknown): EnvelopeKind {
+  if (value === undefined) throw missingField(action, "kind");
+  if (!(ENVELOPE_KINDS as readonly unknown[]).includes(value)) {
+    throw badField(action, "kind", `one of ${quoted(ENVELOPE_KINDS)}`, value);
+  }
+  return value as EnvelopeKind;
+}
+
+function checkPort(action: Action, value: unknown): number {
+  if (value === undefined) throw missingField(action, "port");
+  const port = integerIn(value, 1, MAX_PORT);
+  if (port === undefined) {
+    throw badField(action, "port", `an integer 1..${MAX_PORT}`, value);
+  }
+  return port;
+}
+
+function checkSequence(action: Action, value: unknown): number {
+  if (value === undefined) throw missingField(action, "seq");
+  const seq = integerIn(value, 0, Number.MAX_SAFE_INTEGER);
+  if (seq === undefined) {
+    throw badField(
+      action,
+      "seq",
+      `an integer 0..${Number.MAX_SAFE_INTEGER}`,
+      value,
+    );
+  }
+  return seq;
+}
+
+function checkTimestamp(action: Action, value: unknown): number {
+  if (value === undefined) throw missingField(action, "ts");
+  if (typeof value !== "number" || !Number.isFinite(value)) {
+    throw badField(action, "ts", "a finite number", value);
+  }
+  return value;
+}
+
+function checkError(action: Action, value: unknown): WireError {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw badField(action, "error", "a map", value);
+  }
+  const { code, message } = value as Record<string, unknown>;
+  if (code === undefined) throw missingField(action, "error.code");
+  if (typeof code !== "string" || code === "") {
+    throw badField(action, "error.code", "a non-empty string", code);
+  }
+  if (message === undefined) throw missingField(action, "error.message");
+  if (typeof message !== "string") {
+    throw badField(action, "error.message", "a string", message);
+  }
+  return { code, message };
+}
+
+function checkKindRules(
+  action: Action,
+  kind: EnvelopeKind,
+  hasFrame: boolean,
+  hasMessage: boolean,
+  error: WireError | undefined,
+): void {
+  // A "frame" envelope may carry data alone, but not nothing at all.
+  if (kind === "frame" && !hasFrame && !hasMessage) throw missingField(action, "frame");
+  if (kind === "reply") return;
+  if (hasFrame && kind !== "frame") {
+    throw notAllowed(action, "frame", kind, '"frame" and "reply"');
+  }
+  if (error !== undefined) throw notAllowed(action, "error", kind, '"reply"');
+}
+
+function makeWireFrame(
+  action: Action,
+  w: unknown,
+  h: unknown,
+  c: unknown,
+  fmt: unknown,
+  enc: unknown,
+  data: unknown,
+): WireFrame {
+  if (w === undefined) throw missingField(action, "frame.w");
+  const width = integerIn(w, 1, MAX_DIMENSION);
+  if (width === undefined) {
+    throw badField(action, "frame.w", `an integer 1..${MAX_DIMENSION}`, w);
+  }
+  if (h === undefined) throw missingField(action, "frame.h");
+  const height = integerIn(h, 1, MAX_DIMENSION);
+  if (height === undefined) {
+    throw badField(action, "frame.h", `an integer 1..${MAX_DIMENSION}`, h);
+  }
+  if (fmt === undefined) throw missingField(action, "frame.fmt");
+  if (!(PIXEL_FORMATS as readonly unknown[]).includes(fmt)) {
+    throw badField(action, "frame.fmt", `one of ${quoted(PIXEL_FORMATS)}`, fmt);
+  }
+  const format = fmt as PixelFormat;
+  if (c === undefined) throw missingField(action, "frame.c");
+  const channels = integerIn(c, 1, 4);
+  if (channels !== CHANNELS_OF[format]) {
+    throw badField(
+      action,
+      "frame.c",
+      `${CHANNELS_OF[format]} for format "${format}"`,
+      c,
+    );
+  }
+  if (enc === undefined) throw missingField(action, "frame.enc");
+  if (!(FRAME_ENCODINGS as readonly unknown[]).includes(enc)) {
+    throw badField(
+      action,
+      "frame.enc",
+      `one of ${quoted(FRAME_ENCODINGS)}`,
+      enc,
+    );
+  }
+  const encoding = enc as FrameEncoding;
+  if (data === undefined) throw missingField(action, "frame.data");
+  if (!(data instanceof Uint8Array)) {
+    throw badField(action, "frame.data", "a byte string", data);
+  }
+  if (encoding === "raw") {
+    const expected = width * height * channels;
+    if (data.byteLength !== expected) {
+      throw new ProtocolError(
+        "frame-size-mismatch",
+        `Cannot ${action}: a raw ${width}x${height} "${format}" frame needs ${expected} bytes (w*h*c), key "frame.data" has ${data.byteLength}`,
+        { field: "frame.data" },
+      );
+    }
+  } else if (
+    data.byteLength < 3 || data[0] !== 0xff || data[1] !== 0xd8 ||
+    data[2] !== 0xff
+  ) {
+    throw new ProtocolError(
+      "bad-jpeg",
+      `Cannot ${action}: key "frame.data" of a "jpeg" frame must start with the JPEG markers FF D8 FF, got ${
+        hexStart(data)
+      }`,
+      { field: "frame.data" },
+    );
+  }
+  return {
+    width,
+    height,
+    channels,
+    format,
+    encoding,
+    data: data.constructor === Uint8Array
+      ? data
+      : new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+  };
+}
+
+function integerIn(
+  value: unknown,
+  min: number,
+  max: number,
+): number | undefined {
+  if (typeof value === "number") {
+    return Number.isInteger(value) && value >= min && value <= max ? value : undefined;
+  }
+  // cbor-x decodes every 8-byte integer as a bigint, however small.
+  if (typeof value === "bigint") {
+    return value >= BigInt(min) && value <= BigInt(max) ? Number(value) : undefined;
+  }
+  return undefined;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" &&
+    Object.getPrototypeOf(value) === Object.prototype;
+}
+
+function label(field: string): string {
+  const alias = ALIASES[field];
+  return alias === undefined ? `key "${field}"` : `key "${field}" (${alias})`;
+}
+
+function missingField(action: Action, field: string): ProtocolError {
+  return new ProtocolError(
+    "missing-field",
+    `Cannot ${action}: required ${label(field)} is missing`,
+    { field },
+  );
+}
+
+function badField(
+  action: Action,
+  field: string,
+  expected: string,
+  got: unknown,
+): ProtocolError {
+  return new ProtocolError(
+    "bad-field",
+    `Cannot ${action}: ${label(field)} must be ${expected}, got ${describe(got)}`,
+    { field },
+  );
+}
+
+function notAllowed(
+  action: Action,
+  field: string,
+  kind: EnvelopeKind,
+  allowed: string,
+): ProtocolError {
+  return new ProtocolError(
+    "bad-field",
+    `Cannot ${action}: ${label(field)} is not allowed on kind "${kind}", only on ${allowed}`,
+    { field },
+  );
+}
+
+function asArgumentError(error: unknown): unknown {
+  if (!(error instanceof ProtocolError)) return error;
+  const ErrorClass: typeof TypeError =
+    error.code === "frame-size-mismatch" || error.code === "oversized" ? RangeError : TypeError;
+  return new ErrorClass(error.message, { cause: error });
+}
+
+function quoted(values: readonly string[]): string {
+  return values.map((value) => `"${value}"`).join(", ");
+}
+
+function hexStart(data: Uint8Array): string {
+  if (data.byteLength === 0) return "no bytes";
+  return Array.from(
+    data.subarray(0, 3),
+    (byte) => byte.toString(16).padStart(2, "0").toUpperCase(),
+  ).join(" ");
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function describe(value: unknown): string {
+  switch (typeof value) {
+    case "undefined":
+      return "nothing";
+    case "string":
+      return JSON.stringify(
+        value.length > 40 ? `${value.slice(0, 40)}…` : value,
+      );
+    case "number":
+    case "boolean":
+      return String(value);
+    case "bigint":
+      return `${value}n`;
+    case "object":
+      if (value === null) return "null";
+      if (Array.isArray(value)) return `an array of ${value.length}`;
+      if (ArrayBuffer.isView(value)) {
+        return `${value.constructor.name}(${value.byteLength} bytes)`;
+      }
+      if (isPlainObject(value)) return "a map";
+      return `a ${value.constructor?.name ?? "object"}`;
+    default:
+      return `a ${typeof value}`;
+  }
+}
