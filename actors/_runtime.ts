@@ -1,0 +1,145 @@
+// State shared by every actor of one system: the path registry, dead letters,
+// event listeners, logging and asks; plus the guardian above top-level actors.
+import type { ActorRef } from "./actor_ref.ts";
+import type { ActorSystem, SystemEvent } from "./actor_system.ts";
+import type { Logger } from "./logger.ts";
+import type { SupervisorStrategy } from "./supervision.ts";
+import type { ActorCell } from "./_actor_cell.ts";
+import { AskRegistry } from "./_ask.ts";
+import { Children, type ParentNode } from "./_children.ts";
+import { PrefixedLogger } from "./_prefixed_logger.ts";
+
+// Past this many distinct addresses the "logged once" memory starts over, so
+// churn through short-lived actors cannot grow it without bound.
+const MAX_REMEMBERED_DEAD_ADDRESSES = 100_000;
+const TEMP_PREFIX = "/$temp/";
+
+export class Runtime {
+  readonly name: string;
+  readonly log: Logger;
+  readonly asks: AskRegistry;
+  readonly guardian: Guardian;
+  readonly registry: Map<string, ActorCell<unknown>> = new Map();
+  system!: ActorSystem;
+  deadLetterCount = 0;
+  #cells = new WeakMap<ActorRef<unknown>, ActorCell<unknown>>();
+  #sink: Logger;
+  #rank: number;
+  #listeners = new Set<(event: SystemEvent) => void>();
+  #deadAddressesLogged = new Set<string>();
+
+  constructor(
+    name: string,
+    sink: Logger,
+    rank: number,
+    strategy: SupervisorStrategy,
+  ) {
+    this.name = name;
+    this.#sink = sink;
+    this.#rank = rank;
+    this.log = new PrefixedLogger(sink, rank, `[${name}]`);
+    this.asks = new AskRegistry((path, message) => this.deadLetter(path, message));
+    this.guardian = new Guardian(this, strategy);
+  }
+
+  loggerFor(path: string): Logger {
+    return new PrefixedLogger(this.#sink, this.#rank, `[${path}]`);
+  }
+
+  register(cell: ActorCell<unknown>): void {
+    this.registry.set(cell.path, cell);
+    this.#cells.set(cell.ref, cell);
+  }
+
+  unregister(cell: ActorCell<unknown>): void {
+    if (this.registry.get(cell.path) === cell) this.registry.delete(cell.path);
+  }
+
+  cellOf(ref: ActorRef<unknown> | undefined): ActorCell<unknown> | undefined {
+    return ref === undefined || ref === null ? undefined : this.#cells.get(ref);
+  }
+
+  /**
+   * Counts a message that cannot be delivered. `atStop` marks one still
+   * queued when its actor stopped: expected during shutdown, so it is only
+   * logged at debug level.
+   */
+  deadLetter(path: string, message: unknown, atStop = false): void {
+    this.deadLetterCount++;
+    this.asks.deadLettered(message, path);
+    const logged = this.#deadAddressesLogged;
+    // Late replies to timed-out asks each have their own temporary address:
+    // log them under one key so timeouts under load do not flood the log.
+    const key = path.startsWith(TEMP_PREFIX) ? TEMP_PREFIX : path;
+    if (atStop) {
+      this.log.debug(
+        `message to ${path} dropped: the actor stopped before handling it`,
+        describe(message),
+      );
+    } else if (!logged.has(key)) {
+      if (logged.size >= MAX_REMEMBERED_DEAD_ADDRESSES) logged.clear();
+      logged.add(key);
+      this.log.warn(
+        `dead letter to ${path}: the actor is stopped (further dead letters to it are counted, not logged)`,
+        describe(message),
+      );
+    }
+    if (this.#listeners.size > 0) {
+      this.publish({ type: "DeadLetter", path, message });
+    }
+  }
+
+  subscribe(listener: (event: SystemEvent) => void): () => void {
+    if (typeof listener !== "function") {
+      throw new TypeError(
+        `Cannot subscribe: listener is ${typeof listener}; expected a function`,
+      );
+    }
+    // Wrapped so the same function subscribed twice gets two independent subscriptions.
+    const entry = (event: SystemEvent): void => listener(event);
+    this.#listeners.add(entry);
+    return () => void this.#listeners.delete(entry);
+  }
+
+  publish(event: SystemEvent): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.log.error(`an event listener threw on ${event.type}`, error);
+      }
+    }
+  }
+}
+
+/** Parent of the top-level actors. Past the budget, escalation stops the actor. */
+export class Guardian implements ParentNode {
+  readonly path = "";
+  readonly ref: undefined = undefined;
+  readonly children: Children;
+  closed = false;
+
+  constructor(runtime: Runtime, strategy: SupervisorStrategy) {
+    this.children = new Children(runtime, this, strategy, (child, reason) => {
+      runtime.publish({ type: "ActorStopped", path: child.path, reason });
+      child.log.error("stopping: its failure reached the root", reason);
+      void child.requestStop(reason);
+    });
+  }
+
+  childFailed(child: ActorCell<unknown>, reason: unknown): void {
+    this.children.handleFailure(child, reason);
+  }
+
+  childStopped(child: ActorCell<unknown>): void {
+    this.children.remove(child);
+  }
+}
+
+// Messages can hold whole frames: log their tag, not their contents.
+function describe(message: unknown): unknown {
+  if (typeof message !== "object" || message === null) return message;
+  const type = (message as { type?: unknown }).type;
+  if (typeof type === "string") return { type };
+  return { kind: message.constructor?.name ?? "Object" };
+}
