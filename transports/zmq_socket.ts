@@ -39,6 +39,7 @@ export type SocketKind =
   | "req"
   | "rep"
   | "pub"
+  | "xpub"
   | "sub"
   | "push"
   | "pull"
@@ -51,6 +52,7 @@ export const SOCKET_KINDS: readonly SocketKind[] = Object.freeze([
   "req",
   "rep",
   "pub",
+  "xpub",
   "sub",
   "push",
   "pull",
@@ -176,6 +178,9 @@ const CONSTRUCTORS: Readonly<Record<SocketKind, new () => zmq.Socket>> = {
   req: zmq.Request,
   rep: zmq.Reply,
   pub: zmq.Publisher,
+  // A publisher that also receives its subscribers' (un)subscriptions, so a
+  // server can tell whether anyone is listening yet.
+  xpub: zmq.XPublisher,
   sub: zmq.Subscriber,
   push: zmq.Push,
   pull: zmq.Pull,

@@ -1,0 +1,190 @@
+/**
+ * The client's supervisor: owns the transport actor, one connection actor
+ * per tracked server and the liveness actor, and routes every message
+ * between them (siblings never hold each other's references).
+ *
+ * @module
+ */
+
+import type { Actor, ActorContext, Props } from "../actor.ts";
+import type { ActorRef } from "../actor_ref.ts";
+import { oneForOne } from "../strategy_one_for_one.ts";
+import { now } from "./_clock.ts";
+import { ConnectionActor } from "./connection_actor.ts";
+import type { DeliveryQueue } from "./delivery_queue.ts";
+import { LivenessActor, type LivenessActorOptions } from "./liveness_actor.ts";
+import type {
+  ClientSupervisorMessage,
+  ClientTransportCommand,
+  ConnectionMessage,
+  ConnectionStats,
+  LivenessMessage,
+  ServerStateChanged,
+} from "./messages.ts";
+
+/** How the client supervisor is set up. */
+export interface ClientSupervisorOptions {
+  /** `true` in REQ/REP: replies are owed and sent when the user consumes. */
+  readonly requestReply: boolean;
+  /** Where delivered frames wait for `recv`. */
+  readonly queue: DeliveryQueue;
+  /** The transport actor to own (ZeroMQ, or in-memory in tests). */
+  readonly transport: Props<ClientTransportCommand>;
+  /** Liveness thresholds. */
+  readonly liveness: LivenessActorOptions;
+  /** Told of every server state change. */
+  readonly onStateChange: (event: ServerStateChanged) => void;
+  /** Told once every server seen is gone. */
+  readonly onAllGone: () => void;
+  /** Told when the transport itself stopped for good. */
+  readonly onTransportLost: (reason: unknown) => void;
+}
+
+/** Name of the connection actor for `port`. */
+export function connectionName(port: number): string {
+  return `conn-${port}`;
+}
+
+/**
+ * Routes transport events to connection actors, their deliveries to the
+ * user's queue and their replies back to the transport.
+ *
+ * @example
+ * ```ts ignore
+ * system.spawn("client", { create: () => new ClientSupervisor(options) });
+ * ```
+ */
+export class ClientSupervisor implements Actor<ClientSupervisorMessage> {
+  readonly #options: ClientSupervisorOptions;
+  #transport!: ActorRef<ClientTransportCommand>;
+  #liveness!: ActorRef<LivenessMessage>;
+  readonly #connections = new Map<number, ActorRef<ConnectionMessage>>();
+
+  /** @param options What to own and whom to tell. */
+  constructor(options: ClientSupervisorOptions) {
+    this.#options = options;
+  }
+
+  /** Spawns the transport and liveness actors. */
+  started(context: ActorContext<ClientSupervisorMessage>): void {
+    const liveness = this.#options.liveness;
+    this.#liveness = context.spawn("liveness", {
+      create: () => new LivenessActor(liveness),
+    });
+    this.#transport = context.spawn("transport", this.#options.transport);
+  }
+
+  /** Handles one message. */
+  receive(
+    message: ClientSupervisorMessage,
+    context: ActorContext<ClientSupervisorMessage>,
+  ): void {
+    switch (message.type) {
+      case "EnvelopeReceived": {
+        const { port, envelope } = message;
+        const at = now();
+        this.#connection(port, context).tell({
+          type: "Envelope",
+          envelope,
+          bytes: message.bytes,
+          at,
+        });
+        if (envelope.kind === "terminate") {
+          this.#liveness.tell({ type: "Terminated", port, at });
+        } else {
+          this.#liveness.tell({
+            type: "Seen",
+            port,
+            at,
+            holding: this.#options.requestReply && envelope.kind === "frame",
+          });
+        }
+        return;
+      }
+      case "EnvelopeRejected":
+        context.log.warn(`rejected a message on port ${message.port}: ${message.reason}`);
+        this.#connection(message.port, context).tell({ type: "Rejected", code: message.code });
+        return;
+      case "TransportFailed":
+        context.log.error(`transport failed on port ${message.port}: ${message.reason}`);
+        return;
+      case "Deliver":
+        this.#options.queue.push(message.delivery);
+        return;
+      case "ReplyNow":
+        this.#transport.tell({ type: "SendReply", port: message.port, envelope: message.envelope });
+        return;
+      case "Consumed":
+        this.#liveness.tell({ type: "Seen", port: message.port, at: now(), holding: false });
+        this.#connections.get(message.port)?.tell(message);
+        return;
+      case "ServerStateChanged":
+        this.#connections.get(message.port)?.tell({ type: "StateChanged", state: message.state });
+        this.#options.onStateChange(message);
+        return;
+      case "AllServersGone":
+        this.#options.onAllGone();
+        return;
+      case "GetClientStats": {
+        const replyTo = message.replyTo;
+        // Not awaited: the supervisor keeps routing frames while the
+        // connections answer.
+        Promise.all(
+          [...this.#connections.values()].map((connection) =>
+            connection.ask<ConnectionStats>((replyTo) => ({ type: "GetStats", replyTo }), {
+              timeoutMs: 1000,
+            }).catch(() => undefined)
+          ),
+        ).then((all) =>
+          replyTo.tell(
+            all.filter((s): s is ConnectionStats => s !== undefined)
+              .sort((a, b) => a.port - b.port),
+          )
+        );
+        return;
+      }
+      default: {
+        const unreachable: never = message;
+        throw new TypeError(`Cannot handle message ${JSON.stringify(unreachable)}`);
+      }
+    }
+  }
+
+  /** A child stopped: losing the transport ends the client. */
+  childTerminated(
+    child: ActorRef<unknown>,
+    reason: unknown,
+    context: ActorContext<ClientSupervisorMessage>,
+  ): void {
+    if (this.#transport && child.equals(this.#transport)) {
+      context.log.error(`transport stopped: ${String(reason)}`);
+      this.#options.onTransportLost(reason);
+      return;
+    }
+    for (const [port, ref] of this.#connections) {
+      if (ref.equals(child)) this.#connections.delete(port);
+    }
+  }
+
+  #connection(
+    port: number,
+    context: ActorContext<ClientSupervisorMessage>,
+  ): ActorRef<ConnectionMessage> {
+    let ref = this.#connections.get(port);
+    if (!ref) {
+      const requestReply = this.#options.requestReply;
+      ref = context.spawn<ConnectionMessage>(connectionName(port), {
+        create: () => new ConnectionActor({ port, requestReply }),
+        // Frames must not be dropped between transport and connection: the
+        // transport's own bounds (REQ/REP lockstep, SUB high-water mark)
+        // already limit what can be in flight.
+        mailbox: { capacity: 10_000, overflow: "backpressure" },
+      });
+      this.#connections.set(port, ref);
+    }
+    return ref;
+  }
+}
+
+/** The client supervisor's default strategy: restart a crashed child alone. */
+export const CLIENT_SUPERVISION = oneForOne({ maxRestarts: 5, withinMs: 10_000 });

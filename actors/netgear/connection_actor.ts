@@ -1,0 +1,190 @@
+/**
+ * One tracked server, keyed by its port: its figures, its last message, and
+ * the replies it is owed (REQ/REP), including answering resent requests
+ * without delivering them twice.
+ *
+ * @module
+ */
+
+import type { Actor, ActorContext } from "../actor.ts";
+import type { ActorRef } from "../actor_ref.ts";
+import type { Envelope } from "../../transports/protocol.ts";
+import { now } from "./_clock.ts";
+import type {
+  ConnectionEnvelope,
+  ConnectionEvent,
+  ConnectionMessage,
+  ConnectionStats,
+  ServerState,
+} from "./messages.ts";
+
+/** How a connection actor is set up. */
+export interface ConnectionActorOptions {
+  /** The server's port: its identity. */
+  readonly port: number;
+  /** `true` in REQ/REP, where every request is owed exactly one reply. */
+  readonly requestReply: boolean;
+}
+
+const FPS_WINDOW_MS = 1000;
+
+/**
+ * Tracks one server. Tells its parent `Deliver` for each new frame and
+ * `ReplyNow` for each reply the server is owed.
+ *
+ * @example
+ * ```ts ignore
+ * context.spawn("conn-5566", { create: () => new ConnectionActor({ port: 5566, requestReply: true }) });
+ * ```
+ */
+export class ConnectionActor implements Actor<ConnectionMessage> {
+  readonly #port: number;
+  readonly #requestReply: boolean;
+  #state: ServerState | "unseen" = "unseen";
+  #frames = 0;
+  #bytes = 0;
+  #heartbeats = 0;
+  #duplicates = 0;
+  #rejected: Record<string, number> = {};
+  #lastMessage: unknown = undefined;
+  #lastSeq = -1;
+  #lastSeenAt = 0;
+  /** The reply last sent for a frame, resent verbatim when that frame is resent. */
+  #lastReply: Envelope | undefined;
+  #fps = 0;
+  #windowStart = 0;
+  #windowFrames = 0;
+
+  /**
+   * @param options The server's port and the pattern.
+   */
+  constructor(options: ConnectionActorOptions) {
+    this.#port = options.port;
+    this.#requestReply = options.requestReply;
+  }
+
+  /** Handles one message. */
+  receive(message: ConnectionMessage, context: ActorContext<ConnectionMessage>): void {
+    const parent = context.parent as ActorRef<ConnectionEvent>;
+    switch (message.type) {
+      case "Envelope":
+        this.#onEnvelope(message, parent);
+        break;
+      case "Consumed": {
+        const reply = this.#reply(message.seq, message.returnData);
+        this.#lastReply = reply;
+        parent.tell({ type: "ReplyNow", port: this.#port, envelope: reply });
+        break;
+      }
+      case "Rejected":
+        this.#rejected[message.code] = (this.#rejected[message.code] ?? 0) + 1;
+        break;
+      case "StateChanged":
+        this.#state = message.state;
+        break;
+      case "GetStats":
+        message.replyTo.tell(this.#stats());
+        break;
+      default: {
+        const unreachable: never = message;
+        throw new TypeError(`Cannot handle message ${JSON.stringify(unreachable)}`);
+      }
+    }
+  }
+
+  #onEnvelope(message: ConnectionEnvelope, parent: ActorRef<ConnectionEvent>): void {
+    const { envelope, at } = message;
+    this.#lastSeenAt = at;
+    this.#bytes += message.bytes;
+    if (this.#state === "unseen") this.#state = "live";
+    switch (envelope.kind) {
+      case "frame": {
+        if (this.#isResent(envelope.seq)) {
+          // A Lazy Pirate retry of a frame the user already has: answer it
+          // as before, never deliver it twice.
+          this.#duplicates++;
+          if (this.#requestReply) {
+            const reply = this.#lastReply?.seq === envelope.seq
+              ? this.#lastReply
+              : this.#reply(envelope.seq, undefined);
+            parent.tell({ type: "ReplyNow", port: this.#port, envelope: reply });
+          }
+          return;
+        }
+        this.#lastSeq = envelope.seq;
+        this.#frames++;
+        this.#countFps(at);
+        if (envelope.message !== undefined) this.#lastMessage = envelope.message;
+        parent.tell({
+          type: "Deliver",
+          delivery: {
+            port: this.#port,
+            seq: envelope.seq,
+            sentAt: envelope.sentAt,
+            receivedAt: at,
+            frame: envelope.frame,
+            message: envelope.message,
+          },
+        });
+        return;
+      }
+      case "heartbeat":
+        // The transport has already answered heartbeats and goodbyes.
+        this.#heartbeats++;
+        return;
+      case "terminate":
+        return;
+      case "reply":
+        // Servers never send replies (the transport answered it with an ack).
+        this.#rejected["bad-field"] = (this.#rejected["bad-field"] ?? 0) + 1;
+        return;
+    }
+  }
+
+  /** A sequence number at or below the last one is a resend, unless it restarts at 0 (a restarted server). */
+  #isResent(seq: number): boolean {
+    if (this.#lastSeq < 0) return false;
+    if (seq === 0) return this.#lastSeq === 0;
+    return seq <= this.#lastSeq;
+  }
+
+  #reply(seq: number, returnData: unknown): Envelope {
+    const reply: Envelope = {
+      version: 1,
+      kind: "reply",
+      port: this.#port,
+      seq,
+      sentAt: now(),
+    };
+    if (returnData !== undefined) reply.message = returnData;
+    return reply;
+  }
+
+  #countFps(at: number): void {
+    if (this.#windowStart === 0) this.#windowStart = at;
+    this.#windowFrames++;
+    const elapsed = at - this.#windowStart;
+    if (elapsed >= FPS_WINDOW_MS) {
+      this.#fps = (this.#windowFrames * 1000) / elapsed;
+      this.#windowStart = at;
+      this.#windowFrames = 0;
+    }
+  }
+
+  #stats(): ConnectionStats {
+    const silentFor = now() - this.#lastSeenAt;
+    return {
+      port: this.#port,
+      state: this.#state === "unseen" ? "live" : this.#state,
+      frames: this.#frames,
+      bytes: this.#bytes,
+      fps: silentFor > 2 * FPS_WINDOW_MS || this.#state === "gone" ? 0 : this.#fps,
+      heartbeats: this.#heartbeats,
+      duplicates: this.#duplicates,
+      rejected: { ...this.#rejected },
+      lastMessage: this.#lastMessage,
+      lastSeq: this.#lastSeq,
+      lastSeenAt: this.#lastSeenAt,
+    };
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * The bounded hand-over between the client's actors and the user's `recv`.
+ *
+ * One small ring per server, served round-robin, so a fast server cannot
+ * starve a slow one; when a server's ring is full its oldest frame is dropped
+ * and counted (the right policy for live video: the newest frame wins).
+ *
+ * @module
+ */
+
+import type { Delivery } from "./messages.ts";
+
+/** Figures of one server's ring. */
+export interface DeliveryQueueStats {
+  /** Frames waiting for `recv`. */
+  readonly queued: number;
+  /** Frames dropped because the user did not keep up. */
+  readonly dropped: number;
+}
+
+class Ring {
+  readonly items: (Delivery | undefined)[];
+  head = 0;
+  size = 0;
+  dropped = 0;
+  constructor(capacity: number) {
+    this.items = new Array(capacity);
+  }
+}
+
+/**
+ * Per-server bounded rings with one consumer side.
+ *
+ * @example
+ * ```ts
+ * import { DeliveryQueue } from "./delivery_queue.ts";
+ * const queue = new DeliveryQueue(2);
+ * queue.push({ port: 5566, seq: 0, sentAt: 0, receivedAt: 0, frame: undefined, message: "hi" });
+ * const first = await queue.take();
+ * console.assert(first?.message === "hi");
+ * ```
+ */
+export class DeliveryQueue {
+  readonly #capacity: number;
+  readonly #rings = new Map<number, Ring>();
+  #order: number[] = [];
+  #next = 0;
+  #total = 0;
+  #finished = false;
+  #waiters: { resolve: (d: Delivery | null) => void; cleanup: () => void }[] = [];
+
+  /**
+   * Creates an empty queue.
+   *
+   * @param capacity Frames kept per server before the oldest is dropped.
+   */
+  constructor(capacity: number) {
+    this.#capacity = capacity;
+  }
+
+  /** Whether `finish()` was called and nothing is left. */
+  get drained(): boolean {
+    return this.#finished && this.#total === 0;
+  }
+
+  /**
+   * Hands a delivery to the user, or queues it.
+   *
+   * @returns The delivery dropped to make room, if any.
+   */
+  push(delivery: Delivery): Delivery | undefined {
+    if (this.#finished) return delivery;
+    const waiter = this.#waiters.shift();
+    if (waiter) {
+      waiter.cleanup();
+      waiter.resolve(delivery);
+      return undefined;
+    }
+    let ring = this.#rings.get(delivery.port);
+    if (!ring) {
+      ring = new Ring(this.#capacity);
+      this.#rings.set(delivery.port, ring);
+      this.#order.push(delivery.port);
+    }
+    let dropped: Delivery | undefined;
+    if (ring.size === this.#capacity) {
+      dropped = ring.items[ring.head];
+      ring.items[ring.head] = undefined;
+      ring.head = (ring.head + 1) % this.#capacity;
+      ring.size--;
+      ring.dropped++;
+      this.#total--;
+    }
+    ring.items[(ring.head + ring.size) % this.#capacity] = delivery;
+    ring.size++;
+    this.#total++;
+    return dropped;
+  }
+
+  /**
+   * The next delivery, round-robin across servers; `null` once finished and
+   * drained.
+   *
+   * @param signal Stops waiting, rejecting with its reason.
+   */
+  take(signal?: AbortSignal): Promise<Delivery | null> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const ready = this.#shift();
+    if (ready) return Promise.resolve(ready);
+    if (this.#finished) return Promise.resolve(null);
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        const at = this.#waiters.indexOf(waiter);
+        if (at >= 0) this.#waiters.splice(at, 1);
+        reject(signal!.reason);
+      };
+      const waiter = {
+        resolve,
+        cleanup: () => signal?.removeEventListener("abort", onAbort),
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.#waiters.push(waiter);
+    });
+  }
+
+  /** Accepts no more deliveries; what is queued can still be taken. */
+  finish(): void {
+    this.#finished = true;
+    if (this.#total === 0) this.#releaseWaiters();
+  }
+
+  /** Drops everything queued and ends every wait with `null`. */
+  clear(): Delivery[] {
+    const all: Delivery[] = [];
+    for (let d = this.#shift(); d; d = this.#shift()) all.push(d);
+    this.#finished = true;
+    this.#releaseWaiters();
+    return all;
+  }
+
+  /** One server's figures (zeros for a server never queued). */
+  stats(port: number): DeliveryQueueStats {
+    const ring = this.#rings.get(port);
+    return { queued: ring?.size ?? 0, dropped: ring?.dropped ?? 0 };
+  }
+
+  #shift(): Delivery | undefined {
+    if (this.#total === 0) return undefined;
+    const count = this.#order.length;
+    for (let i = 0; i < count; i++) {
+      const port = this.#order[(this.#next + i) % count];
+      const ring = this.#rings.get(port)!;
+      if (ring.size === 0) continue;
+      this.#next = (this.#next + i + 1) % count;
+      const item = ring.items[ring.head]!;
+      ring.items[ring.head] = undefined;
+      ring.head = (ring.head + 1) % this.#capacity;
+      ring.size--;
+      this.#total--;
+      return item;
+    }
+    return undefined;
+  }
+
+  #releaseWaiters(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const waiter of waiters) {
+      waiter.cleanup();
+      waiter.resolve(null);
+    }
+  }
+}

@@ -1,0 +1,111 @@
+import assert from "node:assert/strict";
+import {
+  ConfigurationError,
+  type NetGearOptions,
+  resolveOptions,
+} from "../../transports/netgear_options.ts";
+
+function refusal(options: unknown): ConfigurationError {
+  try {
+    resolveOptions(options as NetGearOptions);
+  } catch (error) {
+    assert.ok(error instanceof ConfigurationError, `expected ConfigurationError, got ${error}`);
+    assert.ok(error instanceof TypeError, "a configuration error is a TypeError");
+    return error;
+  }
+  assert.fail(`options ${JSON.stringify(options)} were accepted`);
+}
+
+const client = { receiveMode: true, multiserverMode: true, port: [5566, 5567] } as const;
+
+Deno.test("resolveOptions() fills vidgear's defaults for a multi-server client", () => {
+  const resolved = resolveOptions(client);
+  assert.deepEqual(resolved.ports, [5566, 5567]);
+  assert.equal(resolved.pattern, 1);
+  assert.equal(resolved.address, "127.0.0.1");
+  assert.equal(resolved.requestTimeout, 4000);
+  assert.equal(resolved.maxRetries, 3);
+  assert.equal(resolved.bidirectionalMode, false);
+});
+
+Deno.test("resolveOptions() accepts vidgear's string ports for a server", () => {
+  const resolved = resolveOptions({ multiserverMode: true, port: "5566" as unknown as number });
+  assert.deepEqual(resolved.ports, [5566]);
+});
+
+Deno.test("resolveOptions() refuses patterns other than 1 and 2 in multi-server mode", () => {
+  for (const pattern of [0, 3, -1]) {
+    const error = refusal({ ...client, pattern });
+    assert.equal(error.option, "pattern");
+    assert.match(
+      error.message,
+      /option "pattern" is -?\d; expected 1 \(REQ\/REP\) or 2 \(PUB\/SUB\)/,
+    );
+  }
+  assert.equal(resolveOptions({ port: 5555, pattern: 0 }).pattern, 0, "PAIR is fine in plain mode");
+});
+
+Deno.test("resolveOptions() refuses multi-server and multi-client modes together", () => {
+  const error = refusal({ ...client, multiclientMode: true });
+  assert.match(error.message, /multiserverMode and multiclientMode cannot be enabled together/);
+});
+
+Deno.test("resolveOptions() wants a non-empty list of distinct ports for a multi-server client", () => {
+  assert.match(
+    refusal({ ...client, port: 5566 }).message,
+    /non-empty list of every server's distinct port/,
+  );
+  assert.match(refusal({ ...client, port: [] }).message, /non-empty list/);
+  assert.match(refusal({ ...client, port: [5566, 5566] }).message, /5566 appears more than once/);
+  assert.match(
+    refusal({ ...client, port: [5566, 70000] }).message,
+    /integers from 1 to 65535 \(got 70000\)/,
+  );
+});
+
+Deno.test("resolveOptions() wants exactly one port for a server", () => {
+  const error = refusal({ multiserverMode: true, port: [5566, 5567] });
+  assert.equal(error.option, "port");
+  assert.match(error.message, /one port for a server/);
+});
+
+Deno.test("resolveOptions() suggests the camelCase name for a vidgear option", () => {
+  const error = refusal({ ...client, multiserver_mode: true });
+  assert.equal(error.option, "multiserver_mode");
+  assert.match(
+    error.message,
+    /unknown option "multiserver_mode"; did you mean "multiserverMode"\?/,
+  );
+  assert.match(
+    refusal({ ...client, bidirectional_mode: true }).message,
+    /did you mean "bidirectionalMode"/,
+  );
+  assert.doesNotMatch(refusal({ ...client, zzzzzz: 1 }).message, /did you mean/);
+});
+
+Deno.test("resolveOptions() refuses bidirectional mode with PUB/SUB", () => {
+  const error = refusal({ ...client, pattern: 2, bidirectionalMode: true });
+  assert.equal(error.option, "bidirectionalMode");
+  assert.match(error.message, /needs pattern 1 \(REQ\/REP\)/);
+});
+
+Deno.test("resolveOptions() refuses values of the wrong type or out of range", () => {
+  assert.match(
+    refusal({ ...client, requestTimeout: -5 }).message,
+    /"requestTimeout" is -5; expected an integer from 1/,
+  );
+  assert.match(refusal({ ...client, maxRetries: 1.5 }).message, /"maxRetries" is 1.5/);
+  assert.match(
+    refusal({ ...client, logging: "yes" }).message,
+    /"logging" is "yes"; expected true or false/,
+  );
+  assert.match(
+    refusal({ ...client, protocol: "udp" }).message,
+    /"protocol" is "udp"; expected "tcp"/,
+  );
+  assert.match(refusal({ ...client, address: "" }).message, /"address"/);
+  assert.match(
+    refusal({ ...client, heartbeatInterval: 1000, livenessTimeout: 1500 }).message,
+    /more than twice heartbeatInterval/,
+  );
+});

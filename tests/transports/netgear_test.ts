@@ -1,0 +1,123 @@
+import "../_helpers/preload_libc.ts";
+import assert from "node:assert/strict";
+import { NetGear, type NetGearServer } from "../../transports/netgear.ts";
+import { freePorts } from "../_helpers/ports.ts";
+import { sha256, testFrame } from "../_helpers/frames.ts";
+
+const FRAMES = 20;
+
+async function streamAll(
+  server: NetGearServer,
+  port: number,
+  count: number,
+  paceMs = 0,
+): Promise<unknown[]> {
+  const replies: unknown[] = [];
+  for (let n = 0; n < count; n++) {
+    replies.push(await server.send(testFrame(port, n), { message: `s-${port}-${n}` }));
+    if (paceMs > 0) await new Promise((resolve) => setTimeout(resolve, paceMs));
+  }
+  await server.close();
+  return replies;
+}
+
+for (const servers of [2, 3, 8]) {
+  Deno.test(`NetGear REQ/REP with ${servers} servers attributes every frame to its port and loses none`, async () => {
+    const ports = freePorts(servers);
+    await using client = await NetGear.open({
+      receiveMode: true,
+      multiserverMode: true,
+      port: ports,
+      pattern: 1,
+    });
+    const opened = await Promise.all(
+      ports.map((port) => NetGear.open({ multiserverMode: true, port, pattern: 1 })),
+    );
+    const sending = Promise.all(opened.map((server, i) => streamAll(server, ports[i], FRAMES)));
+
+    const received = new Map<number, string[]>(ports.map((p) => [p, []]));
+    const hashes = new Map<number, string[]>(ports.map((p) => [p, []]));
+    for await (const { port, frame, message, seq } of client) {
+      assert.ok(frame, "every message carries a frame");
+      assert.equal(message, `s-${port}-${seq}`, "message and frame number belong to the port");
+      received.get(port)!.push(message as string);
+      hashes.get(port)!.push(await sha256(frame.data));
+    }
+    await sending;
+
+    for (const port of ports) {
+      const expected = Array.from({ length: FRAMES }, (_, n) => `s-${port}-${n}`);
+      assert.deepEqual(received.get(port), expected, `port ${port} got every frame once, in order`);
+      const expectedHashes = await Promise.all(
+        expected.map((_, n) => sha256(testFrame(port, n).data)),
+      );
+      assert.deepEqual(hashes.get(port), expectedHashes, `port ${port} frames arrive intact`);
+    }
+    assert.equal(client.shutdownReason, "all-gone");
+    assert.deepEqual(client.servers().map((s) => s.state), ports.map(() => "gone"));
+  });
+
+  Deno.test(`NetGear PUB/SUB with ${servers} servers attributes frames to ports once subscribed`, async () => {
+    const ports = freePorts(servers);
+    await using client = await NetGear.open({
+      receiveMode: true,
+      multiserverMode: true,
+      port: ports,
+      pattern: 2,
+    });
+    const opened = await Promise.all(
+      ports.map((port) => NetGear.open({ multiserverMode: true, port, pattern: 2 })),
+    );
+    // A PUB server waits for the client's subscription before its first
+    // frame goes out, so nothing is lost to ZeroMQ's slow-joiner drop.
+    const sending = Promise.all(opened.map((server, i) => streamAll(server, ports[i], FRAMES, 2)));
+    const received = new Map<number, number[]>(ports.map((p) => [p, []]));
+    for await (const { port, frame, message, seq } of client) {
+      const [tag, from, n] = String(message).split("-");
+      assert.equal(`${tag}-${from}`, `s-${port}`, "the message belongs to the port");
+      assert.equal(await sha256(frame!.data), await sha256(testFrame(port, +n).data));
+      received.get(port)!.push(+n);
+      assert.equal(seq, +n, "frame numbers are the server's own");
+    }
+    await sending;
+    for (const port of ports) {
+      const seqs = received.get(port)!;
+      assert.ok(
+        seqs.length >= FRAMES * 0.9,
+        `port ${port}: ${seqs.length} of ${FRAMES} frames after subscribing`,
+      );
+      assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), "in order, no duplicates");
+      assert.equal(seqs[0], 0, "the first frame is not lost to the slow joiner");
+    }
+  });
+}
+
+Deno.test("NetGear bidirectional mode returns each server exactly the data given with its frames", async () => {
+  const ports = freePorts(3);
+  await using client = await NetGear.open({
+    receiveMode: true,
+    multiserverMode: true,
+    bidirectionalMode: true,
+    port: ports,
+  });
+  const sending = Promise.all(ports.map(async (port) => {
+    const server = await NetGear.open({ multiserverMode: true, bidirectionalMode: true, port });
+    return await streamAll(server, port, FRAMES);
+  }));
+  // The data given to recv() goes back with the frame that call returns.
+  const returned = new Map<string, unknown>();
+  for (let k = 0;; k++) {
+    const returnData = { k, samples: new Float32Array([k, k / 2]) };
+    const data = await client.recv({ returnData });
+    if (data === null) break;
+    returned.set(`${data.port}/${data.seq}`, returnData);
+  }
+  const replies = await sending;
+  for (const [i, port] of ports.entries()) {
+    const expected = Array.from({ length: FRAMES }, (_, n) => returned.get(`${port}/${n}`));
+    assert.equal(replies[i].length, FRAMES);
+    assert.deepEqual(replies[i], expected, `port ${port} got back the data for its own frames`);
+    const first = replies[i][0] as { samples: Float32Array };
+    assert.ok(first.samples instanceof Float32Array, "typed arrays survive the round trip");
+  }
+});

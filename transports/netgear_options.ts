@@ -1,0 +1,440 @@
+/**
+ * NetGear's options: their types, defaults and validation.
+ *
+ * Names are vidgear's in camelCase. Unlike vidgear, which logs and skips a
+ * bad value, every mistake here is refused with a {@linkcode ConfigurationError}
+ * naming the option, the value and what would be valid.
+ *
+ * @module
+ */
+
+/** Messaging pattern: 0 = PAIR, 1 = REQ/REP, 2 = PUB/SUB (vidgear's numbering). */
+export type Pattern = 0 | 1 | 2;
+
+/** Options of {@linkcode NetGear.open}, shared by clients and servers. */
+export interface NetGearOptions {
+  /**
+   * The client's address. In multi-server mode servers connect to it and the
+   * client binds there; in plain mode the server binds and the client connects.
+   *
+   * @default {"127.0.0.1"}
+   */
+  address?: string;
+  /**
+   * Port(s). A multi-server client takes the non-empty list of every server's
+   * distinct port; a server (and a plain-mode client) takes one port.
+   *
+   * @default {5555}
+   */
+  port?: number | readonly number[];
+  /**
+   * Transport protocol. Only `"tcp"` is supported.
+   *
+   * @default {"tcp"}
+   */
+  protocol?: "tcp";
+  /**
+   * 0 = PAIR (plain mode only), 1 = REQ/REP, 2 = PUB/SUB.
+   *
+   * @default {1}
+   */
+  pattern?: Pattern;
+  /**
+   * `true` opens a client (receives frames), `false` a server (sends them).
+   *
+   * @default {false}
+   */
+  receiveMode?: boolean;
+  /**
+   * Log connections, departures and rejected messages to the terminal.
+   *
+   * @default {false}
+   */
+  logging?: boolean;
+  /**
+   * Many servers, one client: each server is identified by its port.
+   *
+   * @default {false}
+   */
+  multiserverMode?: boolean;
+  /**
+   * vidgear's one-server-many-clients mode. Not supported by ActorGear; it is
+   * accepted only so that combining it with `multiserverMode` gets vidgear's
+   * error.
+   *
+   * @default {false}
+   */
+  multiclientMode?: boolean;
+  /**
+   * The client returns data to each server with each reply (REQ/REP only).
+   *
+   * @default {false}
+   */
+  bidirectionalMode?: boolean;
+  /**
+   * REQ/REP: how long a server waits for the client's reply before it
+   * reconnects and resends (Lazy Pirate), in milliseconds.
+   *
+   * @default {4000}
+   */
+  requestTimeout?: number;
+  /**
+   * REQ/REP: how many times a server resends an unanswered request before
+   * `send` fails.
+   *
+   * @default {3}
+   */
+  maxRetries?: number;
+  /**
+   * PUB/SUB: how long a client waits in silence before it marks a server
+   * gone, in milliseconds. Overrides `livenessTimeout` for PUB/SUB.
+   *
+   * @default {livenessTimeout}
+   */
+  subscriberTimeout?: number;
+  /**
+   * How often an idle server sends a heartbeat, in milliseconds. A server
+   * silent for twice this long is marked `stale`.
+   *
+   * @default {1000}
+   */
+  heartbeatInterval?: number;
+  /**
+   * How long a server may stay silent before the client marks it `gone`, in
+   * milliseconds. Must exceed twice `heartbeatInterval`.
+   *
+   * @default {5000}
+   */
+  livenessTimeout?: number;
+  /**
+   * Largest message accepted from the network, in bytes; larger ones are
+   * refused by ZeroMQ before they are read.
+   *
+   * @default {67108864}
+   */
+  maxMessageSize?: number;
+  /**
+   * Client: frames buffered per server between the network and `recv`. In
+   * PUB/SUB the oldest is dropped (and counted) when full; in REQ/REP a server
+   * waits for its reply, so at most one frame per server is ever buffered.
+   *
+   * @default {4}
+   */
+  queueSize?: number;
+  /**
+   * Aborts opening; once open, aborting closes the client or server.
+   *
+   * @default {undefined}
+   */
+  signal?: AbortSignal;
+}
+
+/** Every option with its value decided: what NetGear runs on. */
+export interface ResolvedNetGearOptions {
+  readonly address: string;
+  readonly ports: readonly number[];
+  readonly protocol: "tcp";
+  readonly pattern: Pattern;
+  readonly receiveMode: boolean;
+  readonly logging: boolean;
+  readonly multiserverMode: boolean;
+  readonly bidirectionalMode: boolean;
+  readonly requestTimeout: number;
+  readonly maxRetries: number;
+  readonly heartbeatInterval: number;
+  readonly livenessTimeout: number;
+  readonly maxMessageSize: number;
+  readonly queueSize: number;
+  readonly signal: AbortSignal | undefined;
+}
+
+/**
+ * A NetGear option is wrong: its name, value and what would be valid are in
+ * the message and in the fields.
+ *
+ * @example
+ * ```ts
+ * import { ConfigurationError, resolveOptions } from "./netgear_options.ts";
+ * try {
+ *   resolveOptions({ multiserverMode: true, pattern: 0, receiveMode: true, port: [5566] });
+ * } catch (error) {
+ *   console.assert(error instanceof ConfigurationError && error.option === "pattern");
+ * }
+ * ```
+ */
+export class ConfigurationError extends TypeError {
+  /** The option at fault. */
+  readonly option: string;
+  /** The value that was given. */
+  readonly value: unknown;
+  /**
+   * Builds the error.
+   *
+   * @param option The option at fault.
+   * @param value The value that was given.
+   * @param message What is wrong and what would be valid.
+   */
+  constructor(option: string, value: unknown, message: string) {
+    super(message);
+    this.name = "ConfigurationError";
+    this.option = option;
+    this.value = value;
+  }
+}
+
+const DEFAULTS = {
+  address: "127.0.0.1",
+  port: 5555,
+  protocol: "tcp",
+  pattern: 1,
+  receiveMode: false,
+  logging: false,
+  multiserverMode: false,
+  multiclientMode: false,
+  bidirectionalMode: false,
+  requestTimeout: 4000,
+  maxRetries: 3,
+  subscriberTimeout: undefined,
+  heartbeatInterval: 1000,
+  livenessTimeout: 5000,
+  maxMessageSize: 64 * 1024 * 1024,
+  queueSize: 4,
+  signal: undefined,
+} as const;
+
+/** The names of every option {@linkcode NetGear.open} accepts. */
+export const OPTION_NAMES: readonly string[] = Object.freeze(
+  Object.keys(DEFAULTS),
+);
+
+/**
+ * Checks every option and fills in the defaults.
+ *
+ * @param options What the caller gave.
+ * @returns The options NetGear runs on.
+ * @throws {ConfigurationError} When an option is unknown, of the wrong type,
+ * out of range, or combined with one it cannot go with.
+ * @example
+ * ```ts
+ * import { resolveOptions } from "./netgear_options.ts";
+ * const resolved = resolveOptions({ receiveMode: true, multiserverMode: true, port: [5566, 5567] });
+ * console.assert(resolved.ports.length === 2 && resolved.pattern === 1);
+ * ```
+ */
+export function resolveOptions(options: NetGearOptions): ResolvedNetGearOptions {
+  if (options === null || typeof options !== "object") {
+    throw new ConfigurationError(
+      "options",
+      options,
+      `Cannot open NetGear: options must be an object, got ${describe(options)}`,
+    );
+  }
+  for (const name of Object.keys(options)) {
+    if (!(name in DEFAULTS)) {
+      const suggestion = closestName(name, OPTION_NAMES);
+      throw new ConfigurationError(
+        name,
+        (options as Record<string, unknown>)[name],
+        `Cannot open NetGear: unknown option "${name}"` +
+          (suggestion ? `; did you mean "${suggestion}"?` : "") +
+          ` Valid options: ${OPTION_NAMES.join(", ")}`,
+      );
+    }
+  }
+  const o: Record<string, unknown> = { ...DEFAULTS, ...stripUndefined(options) };
+
+  const address = o.address;
+  if (typeof address !== "string" || address.trim() === "" || /[\s/]/.test(address)) {
+    fail("address", address, 'a host name or IP address such as "127.0.0.1"');
+  }
+  if (o.protocol !== "tcp") {
+    fail("protocol", o.protocol, '"tcp" (the only protocol ActorGear supports)');
+  }
+  const receiveMode = bool("receiveMode", o.receiveMode);
+  const logging = bool("logging", o.logging);
+  const multiserverMode = bool("multiserverMode", o.multiserverMode);
+  const multiclientMode = bool("multiclientMode", o.multiclientMode);
+  const bidirectionalMode = bool("bidirectionalMode", o.bidirectionalMode);
+
+  if (multiserverMode && multiclientMode) {
+    throw new ConfigurationError(
+      "multiclientMode",
+      true,
+      "Cannot open NetGear: multiserverMode and multiclientMode cannot be enabled together; enable one of them",
+    );
+  }
+  if (multiclientMode) {
+    throw new ConfigurationError(
+      "multiclientMode",
+      true,
+      "Cannot open NetGear: multiclientMode is not supported by ActorGear; use multiserverMode (many servers, one client) or plain mode",
+    );
+  }
+
+  const pattern = o.pattern;
+  const validPatterns = multiserverMode ? [1, 2] : [0, 1, 2];
+  if (!validPatterns.includes(pattern as number)) {
+    fail(
+      "pattern",
+      pattern,
+      multiserverMode
+        ? "1 (REQ/REP) or 2 (PUB/SUB) in multi-server mode"
+        : "0 (PAIR), 1 (REQ/REP) or 2 (PUB/SUB)",
+    );
+  }
+  if (bidirectionalMode && pattern !== 1) {
+    fail(
+      "bidirectionalMode",
+      true,
+      `false with pattern ${pattern}: bidirectional mode needs pattern 1 (REQ/REP)`,
+    );
+  }
+
+  const ports = resolvePorts(o.port, multiserverMode && receiveMode);
+
+  const requestTimeout = integer("requestTimeout", o.requestTimeout, 1, 3_600_000);
+  const maxRetries = integer("maxRetries", o.maxRetries, 0, 1000);
+  const heartbeatInterval = integer("heartbeatInterval", o.heartbeatInterval, 10, 3_600_000);
+  let livenessTimeout = integer("livenessTimeout", o.livenessTimeout, 20, 86_400_000);
+  if (o.subscriberTimeout !== undefined) {
+    const subscriberTimeout = integer("subscriberTimeout", o.subscriberTimeout, 20, 86_400_000);
+    if (pattern === 2) livenessTimeout = subscriberTimeout;
+  }
+  if (livenessTimeout <= 2 * heartbeatInterval) {
+    fail(
+      "livenessTimeout",
+      livenessTimeout,
+      `more than twice heartbeatInterval (${heartbeatInterval} ms), or a live server would be marked gone between heartbeats`,
+    );
+  }
+  const maxMessageSize = integer("maxMessageSize", o.maxMessageSize, 1024, 2 ** 31 - 1);
+  const queueSize = integer("queueSize", o.queueSize, 1, 100_000);
+  const signal = o.signal as AbortSignal | undefined;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    fail("signal", signal, "an AbortSignal");
+  }
+
+  return {
+    address: address as string,
+    ports,
+    protocol: "tcp",
+    pattern: pattern as Pattern,
+    receiveMode,
+    logging,
+    multiserverMode,
+    bidirectionalMode,
+    requestTimeout,
+    maxRetries,
+    heartbeatInterval,
+    livenessTimeout,
+    maxMessageSize,
+    queueSize,
+    signal,
+  };
+}
+
+function resolvePorts(value: unknown, expectList: boolean): number[] {
+  if (expectList) {
+    if (!Array.isArray(value)) {
+      fail(
+        "port",
+        value,
+        "a non-empty list of every server's distinct port, such as [5566, 5567], for a multi-server client",
+      );
+    }
+    const list = value as unknown[];
+    if (list.length === 0) {
+      fail("port", value, "a non-empty list of distinct ports, such as [5566, 5567]");
+    }
+    const seen = new Set<number>();
+    for (const port of list) {
+      const checked = checkPort(port, value);
+      if (seen.has(checked)) {
+        fail("port", value, `distinct ports: ${checked} appears more than once`);
+      }
+      seen.add(checked);
+    }
+    return [...seen];
+  }
+  if (Array.isArray(value)) {
+    fail(
+      "port",
+      value,
+      "one port for a server (or a plain-mode client); only a multi-server client takes a list",
+    );
+  }
+  return [checkPort(value, value)];
+}
+
+function checkPort(port: unknown, whole: unknown): number {
+  const number = typeof port === "string" && /^\d+$/.test(port) ? Number(port) : port;
+  if (typeof number !== "number" || !Number.isInteger(number) || number < 1 || number > 65535) {
+    fail("port", whole, `ports that are integers from 1 to 65535 (got ${describe(port)})`);
+  }
+  return number as number;
+}
+
+function bool(option: string, value: unknown): boolean {
+  if (typeof value !== "boolean") fail(option, value, "true or false");
+  return value as boolean;
+}
+
+function integer(option: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    fail(option, value, `an integer from ${min} to ${max}`);
+  }
+  return value as number;
+}
+
+function fail(option: string, value: unknown, valid: string): never {
+  throw new ConfigurationError(
+    option,
+    value,
+    `Cannot open NetGear: option "${option}" is ${describe(value)}; expected ${valid}`,
+  );
+}
+
+function describe(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(describe).join(", ")}]`;
+  if (value === null || typeof value !== "object") return String(value);
+  return Object.prototype.toString.call(value);
+}
+
+function stripUndefined(options: object): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(options)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+/** The valid name nearest to `name` (ignoring case and `_`), if it is close enough. */
+function closestName(name: string, names: readonly string[]): string | undefined {
+  const norm = (s: string) => s.toLowerCase().replaceAll("_", "").replaceAll("-", "");
+  const target = norm(name);
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of names) {
+    const d = editDistance(target, norm(candidate));
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = candidate;
+    }
+  }
+  return bestDistance <= Math.max(2, Math.floor(target.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        previous[j] + 1,
+        current[j - 1] + 1,
+        previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length];
+}

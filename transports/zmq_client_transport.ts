@@ -1,0 +1,192 @@
+/**
+ * The client's transport actor over ZeroMQ: one REP, SUB or PAIR socket per
+ * port, so the port a message came in on is known without trusting the
+ * message (one socket bound on many ports could not tell them apart).
+ *
+ * @module
+ */
+
+import type { Actor, ActorContext } from "../actors/actor.ts";
+import type { ActorRef } from "../actors/actor_ref.ts";
+import type { ClientTransportCommand, ClientTransportEvent } from "../actors/netgear/messages.ts";
+import type { Pattern } from "./netgear_options.ts";
+import { type Envelope, ProtocolCodec } from "./protocol.ts";
+import { ProtocolError } from "./protocol_errors.ts";
+import { type SocketKind, ZmqSocket } from "./zmq_socket.ts";
+import { TransportClosedError } from "./errors.ts";
+
+/** How the client transport opens its sockets. */
+export interface ZmqClientTransportOptions {
+  /** Host to bind or connect to. */
+  readonly address: string;
+  /** One socket per port. */
+  readonly ports: readonly number[];
+  /** 0 = PAIR, 1 = REP, 2 = SUB. */
+  readonly pattern: Pattern;
+  /** Bind (multi-server: servers connect to us) or connect (plain mode). */
+  readonly role: "bind" | "connect";
+  /** Largest message accepted, in bytes. */
+  readonly maxMessageSize: number;
+  /** Told once every socket is open, or with the error that stopped it. */
+  readonly onReady: (error?: unknown) => void;
+}
+
+const KIND_OF: Readonly<Record<Pattern, SocketKind>> = { 0: "pair", 1: "rep", 2: "sub" };
+
+/**
+ * Receives on every port; in REQ/REP holds each request until its parent
+ * sends the reply (or answers at once with an error reply when the request
+ * is refused), so no server is ever left waiting by a bad message.
+ *
+ * @example
+ * ```ts ignore
+ * context.spawn("transport", { create: () => new ZmqClientTransport(options) });
+ * ```
+ */
+export class ZmqClientTransport implements Actor<ClientTransportCommand> {
+  readonly #options: ZmqClientTransportOptions;
+  readonly #codec: ProtocolCodec;
+  readonly #sockets = new Map<number, ZmqSocket>();
+  readonly #pendingReplies = new Map<number, (envelope: Envelope) => void>();
+  readonly #loops: Promise<void>[] = [];
+  #stopping = false;
+
+  /** @param options Where and how to open the sockets. */
+  constructor(options: ZmqClientTransportOptions) {
+    this.#options = options;
+    this.#codec = new ProtocolCodec({ maxMessageBytes: options.maxMessageSize });
+  }
+
+  /** Opens one socket per port and starts receiving on each. */
+  async started(context: ActorContext<ClientTransportCommand>): Promise<void> {
+    const { address, ports, pattern, role, maxMessageSize } = this.#options;
+    const parent = context.parent as ActorRef<ClientTransportEvent>;
+    try {
+      for (const port of ports) {
+        const socket = new ZmqSocket(KIND_OF[pattern], {
+          maxMessageSize,
+          receiveHighWaterMark: pattern === 2 ? 8 : 1000,
+          // Long enough for the last replies to leave when the client shuts down.
+          linger: 200,
+        });
+        this.#sockets.set(port, socket);
+        const endpoint = `tcp://${address}:${port}`;
+        if (role === "bind") await socket.bind(endpoint);
+        else socket.connect(endpoint);
+        if (pattern === 2) socket.subscribe();
+      }
+    } catch (error) {
+      await this.#closeAll();
+      this.#options.onReady(error);
+      return;
+    }
+    for (const [port, socket] of this.#sockets) {
+      this.#loops.push(this.#receiveLoop(port, socket, parent, context));
+    }
+    this.#options.onReady();
+  }
+
+  /** Closes every socket and waits for the receive loops to end. */
+  async stopped(): Promise<void> {
+    await this.#closeAll();
+  }
+
+  /** Handles one message. */
+  receive(message: ClientTransportCommand): void {
+    switch (message.type) {
+      case "SendReply": {
+        const resolve = this.#pendingReplies.get(message.port);
+        this.#pendingReplies.delete(message.port);
+        resolve?.(message.envelope);
+        return;
+      }
+      default: {
+        const unreachable: never = message.type;
+        throw new TypeError(`Cannot handle message type ${unreachable}`);
+      }
+    }
+  }
+
+  async #receiveLoop(
+    port: number,
+    socket: ZmqSocket,
+    parent: ActorRef<ClientTransportEvent>,
+    context: ActorContext<ClientTransportCommand>,
+  ): Promise<void> {
+    const requestReply = this.#options.pattern === 1;
+    try {
+      while (!this.#stopping) {
+        const parts = await socket.receive();
+        const bytes = parts[0];
+        let envelope: Envelope;
+        try {
+          if (parts.length !== 1) {
+            throw new ProtocolError(
+              "malformed-cbor",
+              `Cannot decode message: expected 1 ZeroMQ frame, got ${parts.length}`,
+            );
+          }
+          envelope = this.#codec.decode(bytes);
+          if (envelope.port !== port) {
+            throw new ProtocolError(
+              "bad-field",
+              `Cannot accept message: it names port ${envelope.port} but arrived on port ${port}; give each server its own port`,
+              { field: "port" },
+            );
+          }
+        } catch (error) {
+          if (!(error instanceof ProtocolError)) throw error;
+          parent.tell({ type: "EnvelopeRejected", port, code: error.code, reason: error.message });
+          if (requestReply) {
+            await socket.send(this.#codec.encode({
+              version: 1,
+              kind: "reply",
+              port,
+              seq: 0,
+              sentAt: performance.timeOrigin + performance.now(),
+              error: { code: error.code, message: error.message },
+            }));
+          }
+          continue;
+        }
+        if (!requestReply) {
+          parent.tell({ type: "EnvelopeReceived", port, envelope, bytes: bytes.byteLength });
+          continue;
+        }
+        if (envelope.kind !== "frame") {
+          // Heartbeats and goodbyes are answered here, at once: the goodbye
+          // may be the last message before the client shuts down, and its
+          // answer must not race that shutdown.
+          parent.tell({ type: "EnvelopeReceived", port, envelope, bytes: bytes.byteLength });
+          await socket.send(this.#codec.encode({
+            version: 1,
+            kind: "reply",
+            port,
+            seq: envelope.seq,
+            sentAt: performance.timeOrigin + performance.now(),
+          }));
+          continue;
+        }
+        const reply = new Promise<Envelope>((resolve) => this.#pendingReplies.set(port, resolve));
+        parent.tell({ type: "EnvelopeReceived", port, envelope, bytes: bytes.byteLength });
+        const answer = await Promise.race([reply, this.#stoppedSignal]);
+        if (answer === undefined) return;
+        await socket.send(this.#codec.encode(answer));
+      }
+    } catch (error) {
+      if (this.#stopping || error instanceof TransportClosedError) return;
+      context.log.error(`receive loop on port ${port} failed: ${String(error)}`);
+      parent.tell({ type: "TransportFailed", port, reason: String(error) });
+    }
+  }
+
+  #resolveStopped!: (value: undefined) => void;
+  readonly #stoppedSignal = new Promise<undefined>((resolve) => this.#resolveStopped = resolve);
+
+  async #closeAll(): Promise<void> {
+    this.#stopping = true;
+    this.#resolveStopped(undefined);
+    await Promise.all([...this.#sockets.values()].map((socket) => socket.close()));
+    await Promise.allSettled(this.#loops);
+  }
+}

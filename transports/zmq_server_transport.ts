@@ -1,0 +1,241 @@
+/**
+ * The server's transport actor over ZeroMQ: a REQ, PUB or PAIR socket that
+ * connects to the client (multi-server mode) or binds (plain mode).
+ *
+ * REQ/REP follows the Lazy Pirate pattern, as vidgear does with
+ * `request_timeout` and `max_retries`: a reply that does not come within
+ * `requestTimeout` means the socket is closed, reopened and the request sent
+ * again, up to `maxRetries` times.
+ *
+ * @module
+ */
+
+import type { Actor, ActorContext } from "../actors/actor.ts";
+import type { SendOutcome, ServerTransportCommand } from "../actors/netgear/messages.ts";
+import type { Pattern } from "./netgear_options.ts";
+import { ProtocolCodec } from "./protocol.ts";
+import { ProtocolError } from "./protocol_errors.ts";
+import { type SocketKind, ZmqSocket } from "./zmq_socket.ts";
+
+/** How the server transport opens its socket. */
+export interface ZmqServerTransportOptions {
+  /** The client's host (connect) or the interface to bind. */
+  readonly address: string;
+  /** This server's port. */
+  readonly port: number;
+  /** 0 = PAIR, 1 = REQ, 2 = PUB. */
+  readonly pattern: Pattern;
+  /** Connect to the client (multi-server mode) or bind (plain mode). */
+  readonly role: "bind" | "connect";
+  /** REQ: wait for a reply this long before retrying, in ms. */
+  readonly requestTimeout: number;
+  /** REQ: resend at most this many times. */
+  readonly maxRetries: number;
+  /** Largest message accepted, in bytes. */
+  readonly maxMessageSize: number;
+  /** Told once the socket is open, or with the error that stopped it. */
+  readonly onReady: (error?: unknown) => void;
+}
+
+const KIND_OF: Readonly<Record<Pattern, SocketKind>> = { 0: "pair", 1: "req", 2: "xpub" };
+
+/**
+ * Sends each envelope it is given; in REQ/REP waits for and decodes the reply.
+ *
+ * @example
+ * ```ts ignore
+ * context.spawn("transport", { create: () => new ZmqServerTransport(options) });
+ * ```
+ */
+export class ZmqServerTransport implements Actor<ServerTransportCommand> {
+  readonly #options: ZmqServerTransportOptions;
+  readonly #codec: ProtocolCodec;
+  #socket: ZmqSocket | undefined;
+  #subscribed = false;
+  readonly #subscriberWaiters = new Set<(subscribed: boolean) => void>();
+  #watching: Promise<void> | undefined;
+
+  /** @param options Where and how to open the socket. */
+  constructor(options: ZmqServerTransportOptions) {
+    this.#options = options;
+    this.#codec = new ProtocolCodec({ maxMessageBytes: options.maxMessageSize });
+  }
+
+  /** Opens the socket. */
+  async started(): Promise<void> {
+    try {
+      this.#socket = await this.#open();
+      if (this.#options.pattern === 2) this.#watching = this.#watchSubscriptions(this.#socket);
+    } catch (error) {
+      this.#options.onReady(error);
+      return;
+    }
+    this.#options.onReady();
+  }
+
+  /** Closes the socket. */
+  async stopped(): Promise<void> {
+    await this.#socket?.close();
+    this.#socket = undefined;
+    for (const done of this.#subscriberWaiters) done(false);
+    this.#subscriberWaiters.clear();
+    await this.#watching;
+  }
+
+  /** Sends one envelope and tells the outcome. */
+  async receive(
+    message: ServerTransportCommand,
+    context: ActorContext<ServerTransportCommand>,
+  ): Promise<void> {
+    switch (message.type) {
+      case "SendEnvelope": {
+        const bytes = this.#codec.encode(message.envelope);
+        const once = message.once === true;
+        message.replyTo.tell(
+          this.#options.pattern === 1
+            ? await this.#request(bytes, message.envelope.seq, context, once)
+            : await this.#publish(bytes, once),
+        );
+        return;
+      }
+      default: {
+        const unreachable: never = message.type;
+        throw new TypeError(`Cannot handle message type ${unreachable}`);
+      }
+    }
+  }
+
+  async #open(): Promise<ZmqSocket> {
+    const { address, port, pattern, role, maxMessageSize } = this.#options;
+    const socket = new ZmqSocket(KIND_OF[pattern], {
+      maxMessageSize,
+      // The goodbye (terminate) is often the last message: let it leave.
+      linger: 1000,
+      // PUB: a slow client drops frames at its end, not here; keep a few.
+      sendHighWaterMark: pattern === 2 ? 8 : 1000,
+    });
+    const endpoint = `tcp://${address}:${port}`;
+    try {
+      if (role === "bind") await socket.bind(endpoint);
+      else socket.connect(endpoint);
+    } catch (error) {
+      await socket.close();
+      throw error;
+    }
+    return socket;
+  }
+
+  async #publish(bytes: Uint8Array, once: boolean): Promise<SendOutcome> {
+    if (!this.#socket) return closed();
+    if (this.#options.pattern === 2 && !this.#subscribed) {
+      // PUB drops whatever it sends before a subscriber is there: wait for
+      // the client rather than stream into the void.
+      if (once || !(await this.#waitForSubscriber())) {
+        const { port, requestTimeout, maxRetries } = this.#options;
+        return failed(
+          "no-subscriber",
+          once
+            ? "no client is subscribed"
+            : `Cannot send to the client on port ${port}: no client subscribed within ${
+              requestTimeout * (maxRetries + 1)
+            } ms; is the client running and listening on this port?`,
+        );
+      }
+    }
+    await this.#socket.send(bytes);
+    return { type: "Sent" };
+  }
+
+  #waitForSubscriber(): Promise<boolean> {
+    const { requestTimeout, maxRetries } = this.#options;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#subscriberWaiters.delete(done);
+        resolve(false);
+      }, requestTimeout * (maxRetries + 1));
+      const done = (subscribed: boolean) => {
+        clearTimeout(timer);
+        resolve(subscribed);
+      };
+      this.#subscriberWaiters.add(done);
+    });
+  }
+
+  /** XPUB hands up each subscribe (first byte 1) and unsubscribe (0). */
+  async #watchSubscriptions(socket: ZmqSocket): Promise<void> {
+    try {
+      for await (const [event] of socket) {
+        if (event === undefined || event.byteLength === 0) continue;
+        this.#subscribed = event[0] === 1;
+        if (this.#subscribed) {
+          for (const done of this.#subscriberWaiters) done(true);
+          this.#subscriberWaiters.clear();
+        }
+      }
+    } catch {
+      // Closed: nothing more to watch.
+    }
+  }
+
+  async #request(
+    bytes: Uint8Array,
+    seq: number,
+    context: ActorContext<ServerTransportCommand>,
+    once: boolean,
+  ): Promise<SendOutcome> {
+    const { requestTimeout, port } = this.#options;
+    const maxRetries = once ? 0 : this.#options.maxRetries;
+    for (let attempt = 0; attempt <= maxRetries; attempt++) {
+      if (!this.#socket) return closed();
+      if (attempt > 0) {
+        // Lazy Pirate: a REQ socket that lost its reply is stuck; only a new
+        // one can send again.
+        context.log.warn(
+          `no reply from the client within ${requestTimeout} ms on port ${port}; reconnecting (retry ${attempt} of ${maxRetries})`,
+        );
+        await this.#socket.close();
+        this.#socket = await this.#open();
+      }
+      await this.#socket.send(bytes);
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), requestTimeout);
+      let parts: Uint8Array[];
+      try {
+        parts = await this.#socket.receive({ signal: controller.signal });
+      } catch (error) {
+        if (controller.signal.aborted) continue;
+        throw error;
+      } finally {
+        clearTimeout(timer);
+      }
+      try {
+        const reply = this.#codec.decode(parts[0]);
+        if (reply.kind !== "reply") {
+          return failed("bad-reply", `expected a reply, got kind "${reply.kind}"`);
+        }
+        if (reply.error) return failed(reply.error.code, reply.error.message);
+        if (reply.seq !== seq) {
+          return failed("bad-reply", `reply answers frame ${reply.seq}, not ${seq}`);
+        }
+        return { type: "Replied", envelope: reply };
+      } catch (error) {
+        if (error instanceof ProtocolError) return failed(error.code, error.message);
+        throw error;
+      }
+    }
+    return failed(
+      "no-reply",
+      `Cannot send to the client on port ${port}: no reply after ${
+        maxRetries + 1
+      } attempts of ${requestTimeout} ms; is the client running and listening on this port?`,
+    );
+  }
+}
+
+function failed(code: string, reason: string): SendOutcome {
+  return { type: "SendFailed", code, reason };
+}
+
+function closed(): SendOutcome {
+  return failed("closed", "the transport is closed");
+}
