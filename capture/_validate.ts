@@ -1,0 +1,194 @@
+// Option checks shared by the source constructors. Private to capture/.
+// Messages follow "Cannot create <What>: option "<name>" must be <rule>, got <value>".
+
+import { PIXEL_FORMATS, type PixelFormat } from "../transports/frame.ts";
+import type { QueueOptions, QueuePolicy } from "./source.ts";
+
+const QUEUE_POLICIES: readonly QueuePolicy[] = ["drop-oldest", "backpressure"];
+
+/** The largest frame side accepted (16K video). */
+export const MAX_SIDE = 16384;
+
+function show(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "bigint") return `${value}n`;
+  if (Array.isArray(value)) return "an array";
+  if (value === null) return "null";
+  if (typeof value === "object") return "an object";
+  return String(value);
+}
+
+/** Checks `options` is an object whose keys are all in `known`. */
+export function checkKeys(
+  what: string,
+  options: unknown,
+  known: readonly string[],
+): asserts options is Record<string, unknown> {
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new TypeError(`Cannot create ${what}: options must be an object, got ${show(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) {
+      throw new TypeError(
+        `Cannot create ${what}: unknown option "${key}"; valid options: ${known.join(", ")}`,
+      );
+    }
+  }
+}
+
+/** An integer in [min, max], or `fallback` when undefined. */
+export function intOption(
+  what: string,
+  name: string,
+  value: unknown,
+  min: number,
+  max: number,
+  fallback: number,
+): number;
+export function intOption(
+  what: string,
+  name: string,
+  value: unknown,
+  min: number,
+  max: number,
+): number | undefined;
+export function intOption(
+  what: string,
+  name: string,
+  value: unknown,
+  min: number,
+  max: number,
+  fallback?: number,
+): number | undefined {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number") {
+    throw new TypeError(
+      `Cannot create ${what}: option "${name}" must be a number, got ${show(value)}`,
+    );
+  }
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(
+      `Cannot create ${what}: option "${name}" must be an integer from ${min} to ${max}, got ${
+        show(value)
+      }`,
+    );
+  }
+  return value;
+}
+
+/** A finite number in [min, max], or `fallback` when undefined. */
+export function numberOption(
+  what: string,
+  name: string,
+  value: unknown,
+  min: number,
+  max: number,
+  fallback?: number,
+): number | undefined {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number") {
+    throw new TypeError(
+      `Cannot create ${what}: option "${name}" must be a number, got ${show(value)}`,
+    );
+  }
+  if (!Number.isFinite(value) || value < min || value > max) {
+    throw new RangeError(
+      `Cannot create ${what}: option "${name}" must be a number from ${min} to ${max}, got ${
+        show(value)
+      }`,
+    );
+  }
+  return value;
+}
+
+/** A boolean, or `fallback` when undefined. */
+export function boolOption(
+  what: string,
+  name: string,
+  value: unknown,
+  fallback?: boolean,
+): boolean | undefined {
+  if (value === undefined) return fallback;
+  if (typeof value !== "boolean") {
+    throw new TypeError(
+      `Cannot create ${what}: option "${name}" must be true or false, got ${show(value)}`,
+    );
+  }
+  return value;
+}
+
+/** A non-empty string, or `fallback` when undefined. */
+export function stringOption(
+  what: string,
+  name: string,
+  value: unknown,
+  fallback?: string,
+): string | undefined {
+  if (value === undefined) return fallback;
+  if (typeof value !== "string" || value.length === 0) {
+    throw new TypeError(
+      `Cannot create ${what}: option "${name}" must be a non-empty string, got ${show(value)}`,
+    );
+  }
+  return value;
+}
+
+/** An array of strings (empty when undefined). */
+export function stringListOption(what: string, name: string, value: unknown): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || !value.every((item) => typeof item === "string")) {
+    throw new TypeError(
+      `Cannot create ${what}: option "${name}" must be an array of strings, got ${show(value)}`,
+    );
+  }
+  return [...value];
+}
+
+/** One of `choices`, or `fallback` when undefined. */
+export function choiceOption<T extends string>(
+  what: string,
+  name: string,
+  value: unknown,
+  choices: readonly T[],
+  fallback: T,
+): T {
+  if (value === undefined) return fallback;
+  if (!choices.includes(value as T)) {
+    const error = typeof value === "string" ? RangeError : TypeError;
+    throw new error(
+      `Cannot create ${what}: option "${name}" must be one of ${
+        choices.map((c) => `"${c}"`).join(", ")
+      }, got ${show(value)}`,
+    );
+  }
+  return value as T;
+}
+
+/** A {@linkcode PixelFormat}, default bgr24. */
+export function pixelFormatOption(what: string, value: unknown): PixelFormat {
+  return choiceOption(what, "pixelFormat", value, PIXEL_FORMATS, "bgr24");
+}
+
+/** Resolved queue settings. */
+export interface QueueSettings {
+  capacity: number;
+  policy: QueuePolicy;
+}
+
+/** The default queue capacity: small, so live sources stay fresh. */
+export const DEFAULT_QUEUE_CAPACITY = 4;
+
+/** Checks `queue` and fills its defaults. */
+export function queueOption(
+  what: string,
+  value: unknown,
+  defaultPolicy: QueuePolicy,
+): QueueSettings {
+  if (value === undefined) return { capacity: DEFAULT_QUEUE_CAPACITY, policy: defaultPolicy };
+  checkKeys(`${what} (option "queue")`, value, ["capacity", "policy"]);
+  const options = value as QueueOptions;
+  return {
+    capacity: intOption(what, "queue.capacity", options.capacity, 1, 1024, DEFAULT_QUEUE_CAPACITY),
+    policy: choiceOption(what, "queue.policy", options.policy, QUEUE_POLICIES, defaultPolicy),
+  };
+}
