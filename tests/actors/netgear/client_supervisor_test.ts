@@ -1,0 +1,154 @@
+import assert from "node:assert/strict";
+import { ActorSystem, type SystemEvent } from "../../../actors/mod.ts";
+import { CLIENT_SUPERVISION, ClientSupervisor } from "../../../actors/netgear/client_supervisor.ts";
+import { DeliveryQueue } from "../../../actors/netgear/delivery_queue.ts";
+import type {
+  ClientSupervisorMessage,
+  ConnectionStats,
+  ServerStateChanged,
+} from "../../../actors/netgear/messages.ts";
+import { MemoryClientTransport, MemoryLink } from "../../../transports/memory_transport.ts";
+import type { Envelope } from "../../../transports/protocol.ts";
+
+function frameEnvelope(port: number, seq: number, message?: unknown): Envelope {
+  return {
+    version: 1,
+    kind: "frame",
+    port,
+    seq,
+    sentAt: Date.now(),
+    message,
+    frame: {
+      width: 1,
+      height: 1,
+      channels: 3,
+      format: "bgr24",
+      encoding: "raw",
+      data: new Uint8Array([seq, port & 0xff, 0]),
+    },
+  };
+}
+
+async function startClient(requestReply: boolean) {
+  const system = new ActorSystem({ logLevel: "silent" });
+  const queue = new DeliveryQueue(4);
+  const link = new MemoryLink();
+  const events: SystemEvent[] = [];
+  system.subscribe((event) => events.push(event));
+  const states: ServerStateChanged[] = [];
+  let allGone = 0;
+  const supervisor = system.spawn<ClientSupervisorMessage>("client", {
+    create: () =>
+      new ClientSupervisor({
+        requestReply,
+        queue,
+        transport: { create: () => new MemoryClientTransport(link) },
+        liveness: { staleAfterMs: 60_000, goneAfterMs: 120_000, tickMs: 60_000 },
+        onStateChange: (event) => states.push(event),
+        onAllGone: () => allGone++,
+        onTransportLost: () => {},
+      }),
+    supervisor: CLIENT_SUPERVISION,
+  });
+  const stats = () =>
+    supervisor.ask<ConnectionStats[]>((replyTo) => ({ type: "GetClientStats", replyTo }));
+  await link.ready;
+  return { system, queue, link, events, states, supervisor, stats, allGone: () => allGone };
+}
+
+Deno.test("ClientSupervisor restarts a crashed connection actor without touching the others", async () => {
+  const { system, queue, link, events, supervisor, stats } = await startClient(true);
+  await using _ = system;
+  link.push(5566, frameEnvelope(5566, 0));
+  link.push(5567, frameEnvelope(5567, 0));
+  for (let i = 0; i < 2; i++) {
+    const delivery = (await queue.take())!;
+    supervisor.tell({
+      type: "Consumed",
+      port: delivery.port,
+      seq: delivery.seq,
+      returnData: undefined,
+    });
+  }
+
+  // A bug in the connection actor, simulated: reading this envelope throws.
+  const poison = frameEnvelope(5566, 1);
+  Object.defineProperty(poison, "seq", {
+    get() {
+      throw new Error("simulated bug while reading seq");
+    },
+  });
+  link.push(5566, poison);
+  link.push(5566, frameEnvelope(5566, 2, "after the crash"));
+  link.push(5567, frameEnvelope(5567, 1, "unaffected"));
+
+  const after = [(await queue.take())!, (await queue.take())!];
+  assert.deepEqual(
+    after.map((d) => [d.port, d.seq, d.message]).sort(),
+    [[5566, 2, "after the crash"], [5567, 1, "unaffected"]],
+  );
+  const restarts = events.filter((e) => e.type === "ActorRestarted").map((e) => e.path);
+  assert.deepEqual(restarts, ["/client/conn-5566"], "only the crashed connection restarted");
+
+  const byPort = new Map((await stats()).map((s) => [s.port, s]));
+  assert.equal(byPort.get(5566)!.frames, 1, "the restarted connection starts afresh");
+  assert.equal(byPort.get(5567)!.frames, 2, "the other connection kept its state");
+  assert.equal(byPort.get(5567)!.lastMessage, "unaffected");
+});
+
+Deno.test("ClientSupervisor answers a resent request again without delivering it twice", async () => {
+  const { system, queue, link, supervisor, stats } = await startClient(true);
+  await using _ = system;
+  link.push(5566, frameEnvelope(5566, 0));
+  const first = (await queue.take())!;
+  const replied = new Promise<Envelope>((resolve) =>
+    link.onReply((_, envelope) => resolve(envelope))
+  );
+  supervisor.tell({ type: "Consumed", port: 5566, seq: first.seq, returnData: "thanks" });
+  assert.equal((await replied).message, "thanks");
+
+  // Lazy Pirate: the server never saw the reply and sends frame 0 again.
+  const again = new Promise<Envelope>((resolve) =>
+    link.onReply((_, envelope) => resolve(envelope))
+  );
+  link.push(5566, frameEnvelope(5566, 0));
+  const resent = await again;
+  assert.equal(resent.seq, 0);
+  assert.equal(resent.message, "thanks", "the same reply, return data included");
+  const [connection] = await stats();
+  assert.equal(connection.duplicates, 1);
+  assert.equal(connection.frames, 1, "the resent frame was not delivered again");
+  const next = queue.take();
+  link.push(5566, frameEnvelope(5566, 1));
+  assert.equal((await next)!.seq, 1);
+});
+
+Deno.test("ClientSupervisor counts refused messages per port and code", async () => {
+  const { system, link, stats } = await startClient(false);
+  await using _ = system;
+  link.reject(5566, "malformed-cbor");
+  link.reject(5566, "malformed-cbor");
+  link.reject(5566, "frame-size-mismatch");
+  link.reject(5567, "unknown-version");
+  const byPort = new Map((await stats()).map((s) => [s.port, s.rejected]));
+  assert.deepEqual(byPort.get(5566), { "malformed-cbor": 2, "frame-size-mismatch": 1 });
+  assert.deepEqual(byPort.get(5567), { "unknown-version": 1 });
+});
+
+Deno.test("ClientSupervisor reports every server gone once, after each has said goodbye", async () => {
+  const { system, link, states, stats, allGone } = await startClient(false);
+  await using _ = system;
+  link.push(5566, frameEnvelope(5566, 0));
+  link.push(5567, frameEnvelope(5567, 0));
+  link.push(5566, { version: 1, kind: "terminate", port: 5566, seq: 1, sentAt: Date.now() });
+  await stats();
+  assert.equal(allGone(), 0, "one server is still there");
+  link.push(5567, { version: 1, kind: "terminate", port: 5567, seq: 1, sentAt: Date.now() });
+  await stats();
+  await stats(); // liveness -> supervisor takes one more hop
+  assert.equal(allGone(), 1);
+  assert.deepEqual(
+    states.map((s) => `${s.port}:${s.state}:${s.reason}`),
+    ["5566:live:joined", "5567:live:joined", "5566:gone:terminated", "5567:gone:terminated"],
+  );
+});
