@@ -1,0 +1,136 @@
+/**
+ * `actorgear client`: receives from every server, shows live per-server
+ * stats, and exits by itself when every server has gone.
+ *
+ * @module
+ */
+
+import { NetGear, type NetGearClient } from "../transports/netgear.ts";
+import type { Pattern } from "../transports/netgear_options.ts";
+import { formatStats, LiveBlock } from "./_stats_view.ts";
+import { intFlag, parseFlags, portsFlag } from "./_flags.ts";
+
+/** `--help` text. */
+export const CLIENT_HELP = `actorgear client: receive frames from many NetGear servers
+
+Flags:
+  --address HOST          address to listen on                (default 127.0.0.1)
+  --ports P1,P2,...       every server's port                  (default 5566,5567)
+  --pattern N             1 = REQ/REP, 2 = PUB/SUB             (default 1)
+  --bidirectional         send --return-data back with each reply (REQ/REP only)
+  --return-data TEXT      data returned to servers; {port} is replaced
+  --print                 print every message received, as the seed's examples do
+  --stats-interval MS     live table refresh, 0 = off          (default 500)
+  --heartbeat-interval MS idle server heartbeat period         (default 1000)
+  --liveness-timeout MS   silence after which a server is gone (default 5000)
+  --no-multiserver        plain mode: connect to one server's --ports
+  --logging               log connection events
+  --help                  this text
+`;
+
+/**
+ * Runs a client until every server has gone or Ctrl+C.
+ *
+ * @param args The command line after `client`.
+ */
+export async function clientMain(args: readonly string[]): Promise<void> {
+  const values = parseFlags(args, {
+    address: { type: "string", default: "127.0.0.1" },
+    ports: { type: "string", default: "5566,5567" },
+    pattern: { type: "string", default: "1" },
+    bidirectional: { type: "boolean", default: false },
+    "return-data": { type: "string" },
+    print: { type: "boolean", default: false },
+    "stats-interval": { type: "string", default: "500" },
+    "heartbeat-interval": { type: "string", default: "1000" },
+    "liveness-timeout": { type: "string", default: "5000" },
+    "no-multiserver": { type: "boolean", default: false },
+    logging: { type: "boolean", default: false },
+    help: { type: "boolean", default: false },
+  });
+  if (values.help) {
+    console.log(CLIENT_HELP);
+    return;
+  }
+  const ports = portsFlag(values, "ports");
+  const multiserverMode = !values["no-multiserver"];
+  const client = await NetGear.open({
+    address: values.address as string,
+    port: multiserverMode ? ports : ports[0],
+    pattern: intFlag(values, "pattern", multiserverMode ? 1 : 0, 2) as Pattern,
+    receiveMode: true,
+    multiserverMode,
+    bidirectionalMode: values.bidirectional === true,
+    heartbeatInterval: intFlag(values, "heartbeat-interval", 10, 3_600_000),
+    livenessTimeout: intFlag(values, "liveness-timeout", 20, 86_400_000),
+    logging: values.logging === true,
+  });
+  await runClient(client, {
+    statsIntervalMs: intFlag(values, "stats-interval", 0, 60_000),
+    print: values.print === true,
+    returnData: values["return-data"] as string | undefined,
+  });
+}
+
+/** How {@linkcode runClient} presents what it receives. */
+export interface RunClientOptions {
+  /** Live table refresh in ms; 0 = off. */
+  readonly statsIntervalMs: number;
+  /** Print every message. */
+  readonly print: boolean;
+  /** Data returned with each reply; `{port}` is replaced. */
+  readonly returnData?: string;
+}
+
+/**
+ * Receives until the client shuts itself down (or Ctrl+C), with a live table
+ * and a line for every server state change.
+ *
+ * @returns Frames received per port.
+ */
+export async function runClient(
+  client: NetGearClient,
+  options: RunClientOptions,
+): Promise<Map<number, number>> {
+  const view = new LiveBlock();
+  const counts = new Map<number, number>();
+  const onState = (event: Event) => {
+    const { port, state, reason } = (event as CustomEvent).detail;
+    view.note(`server on port ${port}: ${state} (${reason})`);
+  };
+  client.addEventListener("serverstate", onState);
+  const onSignal = () => void client.close();
+  Deno.addSignalListener("SIGINT", onSignal);
+  let drawing = false;
+  const timer = options.statsIntervalMs > 0
+    ? setInterval(async () => {
+      if (drawing) return;
+      drawing = true;
+      const stats = await client.stats();
+      if (stats.length > 0 && !client.shutdownReason) view.draw(formatStats(stats));
+      drawing = false;
+    }, options.statsIntervalMs)
+    : undefined;
+  try {
+    for (;;) {
+      const returnData = options.returnData;
+      const data = await client.recv({ returnData });
+      if (data === null) break;
+      counts.set(data.port, (counts.get(data.port) ?? 0) + 1);
+      if (options.print && data.message !== undefined) {
+        view.note(`port ${data.port}: ${JSON.stringify(data.message)}`);
+      }
+    }
+  } finally {
+    clearInterval(timer);
+    Deno.removeSignalListener("SIGINT", onSignal);
+    client.removeEventListener("serverstate", onState);
+    await client.close();
+  }
+  const total = [...counts.values()].reduce((a, b) => a + b, 0);
+  view.note(
+    `client shut down (${client.shutdownReason}): ${total} frames from ${counts.size} servers` +
+      ` (${[...counts].map(([p, n]) => `${p}: ${n}`).join(", ")})`,
+  );
+  return counts;
+}

@@ -1,0 +1,88 @@
+/**
+ * Shared flag parsing for the examples and the CLI: strict, with errors that
+ * name the flag and what it takes.
+ *
+ * @module
+ */
+
+import { parseArgs, type ParseArgsConfig } from "node:util";
+
+/** A flag was unknown or malformed. */
+export class UsageError extends Error {
+  /** @param message What is wrong and how to fix it. */
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** The option table `node:util` `parseArgs` takes. */
+export type FlagSpec = NonNullable<ParseArgsConfig["options"]>;
+
+/**
+ * Parses `args` strictly against `spec`.
+ *
+ * @param args The command line (without the program).
+ * @param spec Each flag's type and default.
+ * @returns The values by flag name.
+ * @throws {UsageError} For an unknown flag, a missing value or a stray argument.
+ */
+export function parseFlags(
+  args: readonly string[],
+  spec: FlagSpec,
+): Record<string, string | boolean | undefined> {
+  try {
+    const { values } = parseArgs({
+      args: [...args],
+      options: spec,
+      strict: true,
+      allowPositionals: false,
+    });
+    return values as Record<string, string | boolean | undefined>;
+  } catch (error) {
+    const text = error instanceof Error ? error.message : String(error);
+    throw new UsageError(`Cannot parse the command line: ${text}. Run with --help for the flags`);
+  }
+}
+
+/**
+ * Reads an integer flag.
+ *
+ * @throws {UsageError} When the value is not an integer within range.
+ */
+export function intFlag(
+  values: Record<string, string | boolean | undefined>,
+  name: string,
+  min: number,
+  max: number,
+): number {
+  const raw = values[name];
+  const value = typeof raw === "string" && /^-?\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new UsageError(
+      `Cannot use --${name} ${String(raw)}: expected an integer from ${min} to ${max}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Reads a comma-separated list of ports.
+ *
+ * @throws {UsageError} When an entry is not a port number.
+ */
+export function portsFlag(
+  values: Record<string, string | boolean | undefined>,
+  name: string,
+): number[] {
+  const raw = String(values[name] ?? "");
+  const ports = raw.split(",").map((part) => part.trim()).filter((part) => part !== "");
+  if (ports.length === 0 || ports.some((p) => !/^\d+$/.test(p) || +p < 1 || +p > 65535)) {
+    throw new UsageError(
+      `Cannot use --${name} ${
+        JSON.stringify(raw)
+      }: expected ports from 1 to 65535 separated by commas, such as 5566,5567`,
+    );
+  }
+  return ports.map(Number);
+}

@@ -1,0 +1,126 @@
+/**
+ * `actorgear server`: streams frames from a source to a NetGear client.
+ *
+ * @module
+ */
+
+import { NetGear } from "../transports/netgear.ts";
+import type { Pattern } from "../transports/netgear_options.ts";
+import { SyntheticSource } from "../capture/synthetic_source.ts";
+import { FfmpegSource } from "../capture/ffmpeg_source.ts";
+import type { FrameSource } from "../capture/source.ts";
+import { intFlag, parseFlags } from "./_flags.ts";
+
+/** `--help` text. */
+export const SERVER_HELP = `actorgear server: stream frames to a NetGear client
+
+Flags:
+  --address HOST        the client's address                  (default 127.0.0.1)
+  --port PORT           this server's own port (its identity) (default 5566)
+  --pattern N           1 = REQ/REP, 2 = PUB/SUB              (default 1)
+  --bidirectional       print the data the client returns (REQ/REP only)
+  --message TEXT        data sent with every frame; {port} and {n} are replaced
+  --input INPUT         an ffmpeg input (camera /dev/video0, file, rtsp:// URL);
+                        default: a synthetic moving test pattern
+  --input-format FMT    ffmpeg input format, such as v4l2 or lavfi
+  --width N --height N  frame size                            (default 640x480)
+  --fps N               frames per second, 0 = as fast as possible (default 30)
+  --frames N            stop after N frames                   (default: no limit)
+  --duration SECONDS    stop after this long                  (default: no limit)
+  --no-multiserver      plain one-server-one-client mode (the server binds)
+  --logging             log connection events
+  --quiet               print nothing but errors
+  --help                this text
+`;
+
+/**
+ * Runs a server until its frames, duration or Ctrl+C run out, then says goodbye.
+ *
+ * @param args The command line after `server`.
+ */
+export async function serverMain(args: readonly string[]): Promise<void> {
+  const values = parseFlags(args, {
+    address: { type: "string", default: "127.0.0.1" },
+    port: { type: "string", default: "5566" },
+    pattern: { type: "string", default: "1" },
+    bidirectional: { type: "boolean", default: false },
+    message: { type: "string" },
+    input: { type: "string" },
+    "input-format": { type: "string" },
+    width: { type: "string", default: "640" },
+    height: { type: "string", default: "480" },
+    fps: { type: "string", default: "30" },
+    frames: { type: "string" },
+    duration: { type: "string" },
+    "no-multiserver": { type: "boolean", default: false },
+    logging: { type: "boolean", default: false },
+    quiet: { type: "boolean", default: false },
+    help: { type: "boolean", default: false },
+  });
+  if (values.help) {
+    console.log(SERVER_HELP);
+    return;
+  }
+  const port = intFlag(values, "port", 1, 65535);
+  const width = intFlag(values, "width", 1, 8192);
+  const height = intFlag(values, "height", 1, 8192);
+  const fps = intFlag(values, "fps", 0, 1000);
+  const maxFrames = values.frames === undefined ? Infinity : intFlag(values, "frames", 0, 2 ** 31);
+  const durationMs = values.duration === undefined
+    ? Infinity
+    : intFlag(values, "duration", 0, 86_400) * 1000;
+  const quiet = values.quiet === true;
+  const template = values.message as string | undefined;
+
+  const stop = new AbortController();
+  const onSignal = () => stop.abort(new Error("interrupted"));
+  Deno.addSignalListener("SIGINT", onSignal);
+  if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", onSignal);
+  const timer = Number.isFinite(durationMs)
+    ? setTimeout(() => stop.abort(new Error("duration reached")), durationMs)
+    : undefined;
+
+  const source: FrameSource = values.input
+    ? new FfmpegSource({
+      input: values.input as string,
+      inputOptions: values["input-format"] ? ["-f", values["input-format"] as string] : [],
+      width,
+      height,
+      fps: fps || undefined,
+    })
+    : new SyntheticSource({ width, height, fps, name: `port ${port}` });
+
+  const server = await NetGear.open({
+    address: values.address as string,
+    port,
+    pattern: intFlag(values, "pattern", 1, 2) as Pattern,
+    multiserverMode: !values["no-multiserver"],
+    bidirectionalMode: values.bidirectional === true,
+    logging: values.logging === true,
+  });
+  let sent = 0;
+  try {
+    await source.start();
+    while (sent < maxFrames && !stop.signal.aborted) {
+      const frame = await source.read();
+      if (frame === null || stop.signal.aborted) break;
+      const message = template?.replaceAll("{port}", String(port)).replaceAll("{n}", String(sent));
+      let reply: unknown;
+      try {
+        reply = await server.send(frame, { message, signal: stop.signal });
+      } catch (error) {
+        if (stop.signal.aborted) break;
+        throw error;
+      }
+      sent++;
+      if (reply !== undefined && !quiet) console.log(`client says: ${JSON.stringify(reply)}`);
+    }
+  } finally {
+    clearTimeout(timer);
+    Deno.removeSignalListener("SIGINT", onSignal);
+    if (Deno.build.os !== "windows") Deno.removeSignalListener("SIGTERM", onSignal);
+    await source.stop();
+    await server.close();
+  }
+  if (!quiet) console.log(`server on port ${port}: sent ${sent} frames, said goodbye`);
+}

@@ -1,0 +1,40 @@
+/**
+ * The seed's bare-minimum client over REQ/REP: receive frames from every
+ * server and keep the latest frame of each (the montage's input).
+ *
+ *     deno run --allow-read --allow-env --allow-ffi examples/bare_minimum_reqrep/client.ts --ports 5566,5567
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { type Frame, NetGear } from "../../mod.ts";
+
+const flags = parseArgs({
+  args: Deno.args,
+  options: {
+    address: { type: "string", default: "127.0.0.1" },
+    ports: { type: "string", default: "5566,5567" },
+  },
+});
+
+const client = await NetGear.open({
+  address: flags.values.address,
+  port: flags.values.ports.split(",").map(Number),
+  protocol: "tcp",
+  pattern: 1,
+  receiveMode: true,
+  logging: true,
+  multiserverMode: true,
+});
+const onInterrupt = () => void client.close();
+Deno.addSignalListener("SIGINT", onInterrupt);
+
+const frameDict = new Map<number, Frame>();
+for await (const { port, frame } of client) {
+  // {do something with the extracted frame here}
+  if (frame) frameDict.set(port, frame);
+}
+console.log(`every server has gone; last frames from ports ${[...frameDict.keys()].join(", ")}`);
+Deno.removeSignalListener("SIGINT", onInterrupt);
+await client.close();

@@ -1,0 +1,41 @@
+/**
+ * The seed's unidirectional custom data client: frames plus a text message
+ * from every server; the messages are printed to the terminal.
+ *
+ *     deno run --allow-read --allow-env --allow-ffi examples/custom_data/client.ts --ports 5577,5578
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { type Frame, NetGear } from "../../mod.ts";
+
+const flags = parseArgs({
+  args: Deno.args,
+  options: {
+    address: { type: "string", default: "127.0.0.1" },
+    ports: { type: "string", default: "5577,5578" },
+  },
+});
+
+const client = await NetGear.open({
+  address: flags.values.address,
+  port: flags.values.ports.split(",").map(Number),
+  protocol: "tcp",
+  pattern: 1,
+  receiveMode: true,
+  logging: true,
+  multiserverMode: true,
+});
+const onInterrupt = () => void client.close();
+Deno.addSignalListener("SIGINT", onInterrupt);
+
+const frameDict = new Map<number, Frame>();
+for await (const { port, frame, message } of client) {
+  // {do something with the extracted frame and data here}
+  console.log(`port ${port}: ${String(message)}`);
+  if (frame) frameDict.set(port, frame);
+}
+console.log(`every server has gone; last frames from ports ${[...frameDict.keys()].join(", ")}`);
+Deno.removeSignalListener("SIGINT", onInterrupt);
+await client.close();
