@@ -11,7 +11,7 @@ const encoder = new TextEncoder();
 
 /** Formats the table: one row per server. */
 export function formatStats(stats: readonly ServerStats[]): string {
-  const header = "port   state  frames      fps   MB/s-total  dropped  last message";
+  const header = "port   state  frames      fps     MB total  dropped  last message";
   const rows = stats.map((s) =>
     [
       String(s.port).padEnd(6),

@@ -633,6 +633,14 @@ function checkSequence(action: Action, value: unknown): number {
 
 function checkTimestamp(action: Action, value: unknown): number {
   if (value === undefined) throw missingField(action, "ts");
+  // An integer epoch in ms needs 8 bytes in CBOR, which cbor-x decodes as a
+  // bigint: accept it while it is exactly representable.
+  if (
+    typeof value === "bigint" && value <= BigInt(Number.MAX_SAFE_INTEGER) &&
+    value >= BigInt(Number.MIN_SAFE_INTEGER)
+  ) {
+    return Number(value);
+  }
   if (typeof value !== "number" || !Number.isFinite(value)) {
     throw badField(action, "ts", "a finite number", value);
   }

@@ -127,6 +127,13 @@ export class ZmqClientTransport implements Actor<ClientTransportCommand> {
             );
           }
           envelope = this.#codec.decode(bytes);
+          if (envelope.kind === "reply") {
+            throw new ProtocolError(
+              "bad-field",
+              'Cannot accept message: kind "reply" is sent by clients, not servers',
+              { field: "kind" },
+            );
+          }
           if (envelope.port !== port) {
             throw new ProtocolError(
               "bad-field",

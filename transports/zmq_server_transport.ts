@@ -111,8 +111,9 @@ export class ZmqServerTransport implements Actor<ServerTransportCommand> {
       maxMessageSize,
       // The goodbye (terminate) is often the last message: let it leave.
       linger: 1000,
-      // PUB: a slow client drops frames at its end, not here; keep a few.
-      sendHighWaterMark: pattern === 2 ? 8 : 1000,
+      // PUB: bursts up to 16 frames (about 15 MB at 640x480) wait here; past
+      // that ZeroMQ drops, and the client counts the gap in frame numbers.
+      sendHighWaterMark: pattern === 2 ? 16 : 1000,
     });
     const endpoint = `tcp://${address}:${port}`;
     try {

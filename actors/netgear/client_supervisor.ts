@@ -59,6 +59,7 @@ export class ClientSupervisor implements Actor<ClientSupervisorMessage> {
   #transport!: ActorRef<ClientTransportCommand>;
   #liveness!: ActorRef<LivenessMessage>;
   readonly #connections = new Map<number, ActorRef<ConnectionMessage>>();
+  readonly #loggedRejections = new Set<string>();
 
   /** @param options What to own and whom to tell. */
   constructor(options: ClientSupervisorOptions) {
@@ -101,10 +102,19 @@ export class ClientSupervisor implements Actor<ClientSupervisorMessage> {
         }
         return;
       }
-      case "EnvelopeRejected":
-        context.log.warn(`rejected a message on port ${message.port}: ${message.reason}`);
+      case "EnvelopeRejected": {
+        // Logged once per port and reason, then only counted: a hostile or
+        // broken peer must not be able to flood the log.
+        const key = `${message.port}/${message.code}`;
+        if (!this.#loggedRejections.has(key) && this.#loggedRejections.size < 10_000) {
+          this.#loggedRejections.add(key);
+          context.log.warn(
+            `rejected a message on port ${message.port}: ${message.reason} (further "${message.code}" refusals on this port are counted in stats(), not logged)`,
+          );
+        }
         this.#connection(message.port, context).tell({ type: "Rejected", code: message.code });
         return;
+      }
       case "TransportFailed":
         context.log.error(`transport failed on port ${message.port}: ${message.reason}`);
         return;

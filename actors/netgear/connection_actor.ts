@@ -45,6 +45,7 @@ export class ConnectionActor implements Actor<ConnectionMessage> {
   #bytes = 0;
   #heartbeats = 0;
   #duplicates = 0;
+  #lost = 0;
   #rejected: Record<string, number> = {};
   #lastMessage: unknown = undefined;
   #lastSeq = -1;
@@ -110,6 +111,11 @@ export class ConnectionActor implements Actor<ConnectionMessage> {
             parent.tell({ type: "ReplyNow", port: this.#port, envelope: reply });
           }
           return;
+        }
+        if (!this.#requestReply && this.#lastSeq >= 0 && envelope.seq > this.#lastSeq + 1) {
+          // PUB/SUB: frame numbers have no gaps at the sender, so a gap is
+          // frames ZeroMQ dropped on the way (a high-water mark was reached).
+          this.#lost += envelope.seq - this.#lastSeq - 1;
         }
         this.#lastSeq = envelope.seq;
         this.#frames++;
@@ -181,6 +187,7 @@ export class ConnectionActor implements Actor<ConnectionMessage> {
       fps: silentFor > 2 * FPS_WINDOW_MS || this.#state === "gone" ? 0 : this.#fps,
       heartbeats: this.#heartbeats,
       duplicates: this.#duplicates,
+      lost: this.#lost,
       rejected: { ...this.#rejected },
       lastMessage: this.#lastMessage,
       lastSeq: this.#lastSeq,

@@ -143,6 +143,8 @@ export interface ConnectionStats {
   readonly heartbeats: number;
   /** Resent requests dropped as duplicates (Lazy Pirate retries). */
   readonly duplicates: number;
+  /** PUB/SUB: frames lost on the way, from gaps in their numbers. */
+  readonly lost: number;
   /** Messages refused, by `ProtocolError` code. */
   readonly rejected: Readonly<Record<string, number>>;
   readonly lastMessage: unknown;

@@ -12,6 +12,9 @@ Modes:
       every reply and print one JSON line per frame reply on stdout:
       {"seq": <request seq>, "reply": <reply message or null>}.
       With --expect-replies every frame reply must carry a message.
+      With --rich-message each frame's message is a map that changes per frame:
+      {"text": T, "port": P, "seq": s, "n": 2**40, "floats": tag 85 (float32
+      little-endian [s, 0.5]), "bytes": bytes (s + k) % 256 for k in 0..4}.
       In PUB mode, wait for the first subscription before publishing.
   --self-test        encode and decode every kind with this module's codec.
   --dump-sample      print one sample `frame` envelope as hex on stdout.
@@ -132,7 +135,7 @@ def validate_frame(frame):
     if not present(frame, "fmt"):
         raise ProtocolViolation("missing-field", "required key 'frame.fmt' is missing", "frame.fmt")
     fmt = frame["fmt"]
-    if fmt not in CHANNELS_OF:
+    if not isinstance(fmt, str) or fmt not in CHANNELS_OF:  # a list is unhashable
         raise ProtocolViolation("bad-field", f"key 'frame.fmt' must be one of {list(CHANNELS_OF)}", "frame.fmt")
     channels = require_int(frame, "c", "frame.c", 1, 4)
     if channels != CHANNELS_OF[fmt]:
@@ -140,7 +143,7 @@ def validate_frame(frame):
     if not present(frame, "enc"):
         raise ProtocolViolation("missing-field", "required key 'frame.enc' is missing", "frame.enc")
     enc = frame["enc"]
-    if enc not in ENCODINGS:
+    if not isinstance(enc, str) or enc not in ENCODINGS:
         raise ProtocolViolation("bad-field", f"key 'frame.enc' must be one of {list(ENCODINGS)}", "frame.enc")
     if not present(frame, "data"):
         raise ProtocolViolation("missing-field", "required key 'frame.data' is missing", "frame.data")
@@ -191,7 +194,7 @@ def decode(raw, max_message_bytes=DEFAULT_MAX_MESSAGE_BYTES):
     if not present(item, "kind"):
         raise ProtocolViolation("missing-field", "required key 'kind' is missing", "kind")
     kind = item["kind"]
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         raise ProtocolViolation("bad-field", f"key 'kind' must be one of {list(KINDS)}", "kind")
     require_int(item, "port", "port", 1, 65535)
     require_int(item, "seq", "seq", 0, MAX_SAFE_INTEGER)
@@ -213,8 +216,9 @@ def decode(raw, max_message_bytes=DEFAULT_MAX_MESSAGE_BYTES):
         if not isinstance(error["message"], str):
             raise ProtocolViolation("bad-field", "key 'error.message' must be text", "error.message")
     has_frame = present(item, "frame")
-    if kind == "frame" and not has_frame:
-        raise ProtocolViolation("missing-field", "kind 'frame' requires key 'frame'", "frame")
+    if kind == "frame" and not has_frame and not present(item, "message"):
+        # §2/§4: a frame envelope may carry data alone, but not nothing at all.
+        raise ProtocolViolation("missing-field", "kind 'frame' requires key 'frame' or 'message'", "frame")
     if kind != "reply":
         if has_frame and kind != "frame":
             raise ProtocolViolation("bad-field", f"key 'frame' is not allowed on kind {kind!r}", "frame")
@@ -279,7 +283,7 @@ def run_req(args, context):
         requests = [("frame", i) for i in range(args.frames)] + [("terminate", None)]
         for kind, index in requests:
             if kind == "frame":
-                envelope = make_envelope("frame", args.port, seq, message=args.message,
+                envelope = make_envelope("frame", args.port, seq, message=frame_message(args, seq),
                                          frame=make_frame(args.width, args.height, seq))
             else:
                 envelope = make_envelope("terminate", args.port, seq)
@@ -329,7 +333,7 @@ def run_pub(args, context):
                 break
         seq = 0
         for _ in range(args.frames):
-            socket.send(encode(make_envelope("frame", args.port, seq, message=args.message,
+            socket.send(encode(make_envelope("frame", args.port, seq, message=frame_message(args, seq),
                                              frame=make_frame(args.width, args.height, seq))))
             seq += 1
         for _ in range(args.heartbeats):
@@ -339,6 +343,20 @@ def run_pub(args, context):
     finally:
         socket.close()  # lingers up to --timeout-ms so terminate is flushed
     return 0
+
+
+def frame_message(args, seq):
+    """The message sent with frame `seq`: plain text, or a per-frame map (--rich-message)."""
+    if not args.rich_message:
+        return args.message
+    return {
+        "text": args.message,
+        "port": args.port,
+        "seq": seq,
+        "n": 2**40,
+        "floats": cbor2.CBORTag(85, struct.pack("<2f", float(seq), 0.5)),
+        "bytes": bytes((seq + k) % 256 for k in range(5)),
+    }
 
 
 def sample_envelope(args):
@@ -361,6 +379,7 @@ def self_test(args):
     cases = [
         make_envelope("frame", port, 0, message="hello", frame=make_frame(4, 2, 0)),
         make_envelope("frame", port, 1, frame=make_frame(3, 3, 1, fmt="rgba")),
+        make_envelope("frame", port, 2, message={"data": "alone"}),
         make_envelope("heartbeat", port, 2),
         make_envelope("terminate", port, 3, message={"reason": "done"}),
         make_envelope("reply", port, 0, message=[1, 2, 3]),
@@ -381,10 +400,13 @@ def self_test(args):
         (cbor2.dumps({"v": 1, "kind": "heartbeat", "seq": 0, "ts": 1.0}), "missing-field"),
         (cbor2.dumps({"v": 1, "kind": "heartbeat", "port": 0, "seq": 0, "ts": 1.0}), "bad-field"),
         (cbor2.dumps({"v": 1, "kind": "frame", "port": 1, "seq": 0, "ts": 1.0}), "missing-field"),
+        (cbor2.dumps({"v": 1, "kind": "frame", "port": 1, "seq": 0, "ts": 1.0, "message": cbor2.undefined}), "missing-field"),
         (cbor2.dumps({"v": 1, "kind": "heartbeat", "port": 1, "seq": 0, "ts": 1.0, "error": {"code": "x", "message": ""}}), "bad-field"),
         (encode(make_envelope("frame", port, 0, frame=dict(make_frame(2, 2, 0), data=b"xx"))), "frame-size-mismatch"),
         (encode(make_envelope("frame", port, 0, frame=dict(make_frame(2, 2, 0), enc="jpeg"))), "bad-jpeg"),
         (encode(make_envelope("frame", port, 0, frame=dict(make_frame(2, 2, 0), c=4))), "bad-field"),
+        (encode(make_envelope("frame", port, 0, frame=dict(make_frame(2, 2, 0), fmt=["bgr24"]))), "bad-field"),
+        (cbor2.dumps({"v": 1, "kind": ["frame"], "port": 1, "seq": 0, "ts": 1.0}), "bad-field"),
     ]
     for raw, code in bad:
         try:
@@ -411,6 +433,8 @@ def main():
                         help="PUB mode: heartbeats to send after the frames")
     parser.add_argument("--expect-replies", action="store_true",
                         help="REQ mode: every frame reply must carry a message")
+    parser.add_argument("--rich-message", action="store_true",
+                        help="send a per-frame map as each frame's message (see above)")
     parser.add_argument("--timeout-ms", type=int, default=5000)
     parser.add_argument("--self-test", action="store_true")
     parser.add_argument("--dump-sample", action="store_true")

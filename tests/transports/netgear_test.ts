@@ -1,4 +1,4 @@
-import "../_helpers/preload_libc.ts";
+import "../_helpers/preload_native.ts";
 import assert from "node:assert/strict";
 import { NetGear, type NetGearServer } from "../../transports/netgear.ts";
 import { freePorts } from "../_helpers/ports.ts";

@@ -1,4 +1,4 @@
-import "../_helpers/preload_libc.ts";
+import "../_helpers/preload_native.ts";
 /**
  * Cross-language checks of the wire protocol against tests/interop/python_server.py,
  * a Python implementation written from transports/PROTOCOL.md alone.

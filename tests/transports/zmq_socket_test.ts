@@ -1,4 +1,4 @@
-import "../_helpers/preload_libc.ts";
+import "../_helpers/preload_native.ts";
 import assert from "node:assert/strict";
 import process from "node:process";
 import { curveKeyPair } from "zeromq";
