@@ -13,12 +13,15 @@ import { DeliveryQueue } from "../actors/netgear/delivery_queue.ts";
 import type {
   ClientSupervisorMessage,
   ConnectionStats,
+  Delivery,
   SendOutcome,
   ServerState,
   ServerStateChanged,
 } from "../actors/netgear/messages.ts";
 import { ServerActor, type ServerMessage } from "../actors/netgear/server_actor.ts";
 import type { Frame } from "./frame.ts";
+import { JpegCodec } from "./jpeg.ts";
+import type { WireFrame } from "./protocol.ts";
 import {
   type NetGearOptions,
   type ResolvedNetGearOptions,
@@ -31,8 +34,13 @@ import { ZmqServerTransport } from "./zmq_server_transport.ts";
 export interface Received {
   /** The server's port: its identity. */
   readonly port: number;
-  /** The frame, or `undefined` when the server sent data alone. */
+  /**
+   * The frame, or `undefined` when the server sent data alone (or sent JPEG
+   * and the client was opened with `jpegDecode: false`).
+   */
   readonly frame: Frame | undefined;
+  /** The JPEG bytes as received, when the server compressed the frame. */
+  readonly jpeg?: Uint8Array;
   /** The data the server sent with it, if any. */
   readonly message: unknown;
   /** The server's frame number, from 0. */
@@ -214,6 +222,7 @@ export class NetGearClient extends EventTarget implements AsyncDisposable, Async
   readonly #queue: DeliveryQueue;
   #supervisor!: ActorRef<ClientSupervisorMessage>;
   readonly #servers = new Map<number, TrackedServer>();
+  readonly #taps = new Set<(received: Received) => void>();
   #closing: Promise<void> | undefined;
   #shutdownReason: "all-gone" | "closed" | "transport-lost" | undefined;
   readonly #onAbort = () => void this.close();
@@ -251,8 +260,10 @@ export class NetGearClient extends EventTarget implements AsyncDisposable, Async
                 role: options.multiserverMode ? "bind" : "connect",
                 maxMessageSize: options.maxMessageSize,
                 onReady,
+                jpeg: { decode: options.jpeg.decode, fastUpsample: options.jpeg.fastUpsample },
               }),
           },
+          onDelivery: (delivery) => this.#tap(delivery),
           liveness: {
             staleAfterMs: 2 * options.heartbeatInterval,
             goneAfterMs: options.livenessTimeout,
@@ -309,21 +320,36 @@ export class NetGearClient extends EventTarget implements AsyncDisposable, Async
         returnData: this.#options.bidirectionalMode ? options.returnData : undefined,
       });
     }
-    const wire = delivery.frame;
-    return {
-      port: delivery.port,
-      frame: wire && {
-        width: wire.width,
-        height: wire.height,
-        channels: wire.channels,
-        format: wire.format,
-        data: wire.data,
-      },
-      message: delivery.message,
-      seq: delivery.seq,
-      sentAt: delivery.sentAt,
-      receivedAt: delivery.receivedAt,
-    };
+    return toReceived(delivery);
+  }
+
+  /**
+   * Calls `listener` with every frame as it arrives, before it waits for
+   * `recv` (and whether or not anyone calls `recv`): for taps such as the
+   * live viewer. Keep it quick; it runs on the client's delivery path.
+   *
+   * @param listener Told each frame.
+   * @returns A function that removes the listener.
+   * @example
+   * ```ts ignore
+   * const stop = client.onFrame(({ port, seq }) => console.log(port, seq));
+   * ```
+   */
+  onFrame(listener: (received: Received) => void): () => void {
+    this.#taps.add(listener);
+    return () => void this.#taps.delete(listener);
+  }
+
+  #tap(delivery: Delivery): void {
+    if (this.#taps.size === 0) return;
+    const received = toReceived(delivery);
+    for (const listener of this.#taps) {
+      try {
+        listener(received);
+      } catch (error) {
+        console.error(`[netgear] a frame listener threw: ${String(error)}`);
+      }
+    }
   }
 
   /**
@@ -413,6 +439,7 @@ export class NetGearServer implements AsyncDisposable {
   readonly #options: ResolvedNetGearOptions;
   readonly #system: ActorSystem;
   #server!: ActorRef<ServerMessage>;
+  #jpeg: JpegCodec | undefined;
   #closing: Promise<void> | undefined;
   readonly #onAbort = () => void this.close();
 
@@ -489,9 +516,9 @@ export class NetGearServer implements AsyncDisposable {
     if (this.#closing) {
       throw new SendError(this.port, "closed", "Cannot send: the server is closed");
     }
-    if (frame !== undefined) checkFrame(frame);
+    const wire = frame === undefined ? undefined : this.#toWire(frame);
     const outcome: SendOutcome = await this.#server.ask<SendOutcome>(
-      (replyTo) => ({ type: "Send", frame, message: options.message, replyTo }),
+      (replyTo) => ({ type: "Send", frame: wire, message: options.message, replyTo }),
       { timeoutMs: this.#sendTimeoutMs() + 1000, signal: options.signal },
     );
     switch (outcome.type) {
@@ -506,6 +533,20 @@ export class NetGearServer implements AsyncDisposable {
           outcome.reason.startsWith("Cannot") ? outcome.reason : `Cannot send: ${outcome.reason}`,
         );
     }
+  }
+
+  /** The frame as it goes on the wire: its pixels as they are, or JPEG. */
+  #toWire(frame: Frame): WireFrame {
+    checkFrame(frame);
+    const { compress, quality, fastDct } = this.#options.jpeg;
+    const format = frame.format ?? compress?.format ?? "bgr24";
+    const { width, height } = frame;
+    if (!compress) {
+      return { width, height, channels: frame.channels, format, encoding: "raw", data: frame.data };
+    }
+    this.#jpeg ??= new JpegCodec();
+    const data = this.#jpeg.encode({ ...frame, format }, { quality, fastDct });
+    return { width, height, channels: frame.channels, format, encoding: "jpeg", data };
   }
 
   /**
@@ -524,6 +565,7 @@ export class NetGearServer implements AsyncDisposable {
         // The client may already be gone; leaving must not fail.
       }
       await this.#system.shutdown();
+      this.#jpeg?.close();
     })();
     return this.#closing;
   }
@@ -532,6 +574,25 @@ export class NetGearServer implements AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+function toReceived(delivery: Delivery): Received {
+  const wire = delivery.frame;
+  const received: Received = {
+    port: delivery.port,
+    frame: wire && {
+      width: wire.width,
+      height: wire.height,
+      channels: wire.channels,
+      format: wire.format,
+      data: wire.data,
+    },
+    message: delivery.message,
+    seq: delivery.seq,
+    sentAt: delivery.sentAt,
+    receivedAt: delivery.receivedAt,
+  };
+  return delivery.jpeg ? { ...received, jpeg: delivery.jpeg } : received;
 }
 
 function checkFrame(frame: Frame): void {

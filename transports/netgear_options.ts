@@ -8,6 +8,9 @@
  * @module
  */
 
+import type { PixelFormat } from "./frame.ts";
+import { JPEG_COLORSPACES, resolveJpegCompression } from "./jpeg.ts";
+
 /** Messaging pattern: 0 = PAIR, 1 = REQ/REP, 2 = PUB/SUB (vidgear's numbering). */
 export type Pattern = 0 | 1 | 2;
 
@@ -122,6 +125,41 @@ export interface NetGearOptions {
    */
   queueSize?: number;
   /**
+   * Server: JPEG-compress frames before sending (vidgear's
+   * `jpeg_compression`). `true`, or the colourspace of the frames given to
+   * `send` when they carry no `format`: `"BGR"`, `"RGB"`, `"RGBA"`, `"GRAY"`.
+   *
+   * @default {false}
+   */
+  jpegCompression?: boolean | string;
+  /**
+   * Server: JPEG quality, from 10 to 100.
+   *
+   * @default {90}
+   */
+  jpegCompressionQuality?: number;
+  /**
+   * Server: use the fast (less accurate) DCT when encoding.
+   *
+   * @default {true}
+   */
+  jpegCompressionFastdct?: boolean;
+  /**
+   * Client: use fast (less smooth) chroma upsampling when decoding.
+   *
+   * @default {false}
+   */
+  jpegCompressionFastupsample?: boolean;
+  /**
+   * Client: decode JPEG frames before handing them out. With `false`,
+   * `Received.frame` is undefined for JPEG frames and `Received.jpeg` holds
+   * the compressed bytes (for example to serve them to a browser as they
+   * are); the header is still checked.
+   *
+   * @default {true}
+   */
+  jpegDecode?: boolean;
+  /**
    * Aborts opening; once open, aborting closes the client or server.
    *
    * @default {undefined}
@@ -145,6 +183,14 @@ export interface ResolvedNetGearOptions {
   readonly livenessTimeout: number;
   readonly maxMessageSize: number;
   readonly queueSize: number;
+  /** JPEG settings; `compress` is `undefined` when compression is off. */
+  readonly jpeg: {
+    readonly compress: { readonly format: PixelFormat | undefined } | undefined;
+    readonly quality: number;
+    readonly fastDct: boolean;
+    readonly fastUpsample: boolean;
+    readonly decode: boolean;
+  };
   readonly signal: AbortSignal | undefined;
 }
 
@@ -199,6 +245,11 @@ const DEFAULTS = {
   livenessTimeout: 5000,
   maxMessageSize: 64 * 1024 * 1024,
   queueSize: 4,
+  jpegCompression: false,
+  jpegCompressionQuality: 90,
+  jpegCompressionFastdct: true,
+  jpegCompressionFastupsample: false,
+  jpegDecode: true,
   signal: undefined,
 } as const;
 
@@ -309,6 +360,13 @@ export function resolveOptions(options: NetGearOptions): ResolvedNetGearOptions 
   }
   const maxMessageSize = integer("maxMessageSize", o.maxMessageSize, 1024, 2 ** 31 - 1);
   const queueSize = integer("queueSize", o.queueSize, 1, 100_000);
+  const jpeg = {
+    compress: resolveCompression(o.jpegCompression),
+    quality: integer("jpegCompressionQuality", o.jpegCompressionQuality, 10, 100),
+    fastDct: bool("jpegCompressionFastdct", o.jpegCompressionFastdct),
+    fastUpsample: bool("jpegCompressionFastupsample", o.jpegCompressionFastupsample),
+    decode: bool("jpegDecode", o.jpegDecode),
+  };
   const signal = o.signal as AbortSignal | undefined;
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     fail("signal", signal, "an AbortSignal");
@@ -329,8 +387,25 @@ export function resolveOptions(options: NetGearOptions): ResolvedNetGearOptions 
     livenessTimeout,
     maxMessageSize,
     queueSize,
+    jpeg,
     signal,
   };
+}
+
+function resolveCompression(value: unknown): { format: PixelFormat | undefined } | undefined {
+  if (typeof value !== "boolean" && typeof value !== "string") {
+    fail("jpegCompression", value, `true, false or a colourspace (${JPEG_COLORSPACES.join(", ")})`);
+  }
+  try {
+    const resolved = resolveJpegCompression(value as boolean | string);
+    return resolved.enabled ? { format: resolved.format } : undefined;
+  } catch {
+    return fail(
+      "jpegCompression",
+      value,
+      `true, false or a colourspace (${JPEG_COLORSPACES.join(", ")})`,
+    );
+  }
 }
 
 function resolvePorts(value: unknown, expectList: boolean): number[] {

@@ -10,7 +10,8 @@ import type { Actor, ActorContext } from "../actors/actor.ts";
 import type { ActorRef } from "../actors/actor_ref.ts";
 import type { ClientTransportCommand, ClientTransportEvent } from "../actors/netgear/messages.ts";
 import type { Pattern } from "./netgear_options.ts";
-import { type Envelope, ProtocolCodec } from "./protocol.ts";
+import { type Envelope, ProtocolCodec, type WireFrame } from "./protocol.ts";
+import { JpegCodec } from "./jpeg.ts";
 import { ProtocolError } from "./protocol_errors.ts";
 import { type SocketKind, ZmqSocket } from "./zmq_socket.ts";
 import { TransportClosedError } from "./errors.ts";
@@ -29,6 +30,8 @@ export interface ZmqClientTransportOptions {
   readonly maxMessageSize: number;
   /** Told once every socket is open, or with the error that stopped it. */
   readonly onReady: (error?: unknown) => void;
+  /** What to do with JPEG frames. */
+  readonly jpeg?: { readonly decode: boolean; readonly fastUpsample: boolean };
 }
 
 const KIND_OF: Readonly<Record<Pattern, SocketKind>> = { 0: "pair", 1: "rep", 2: "sub" };
@@ -49,6 +52,7 @@ export class ZmqClientTransport implements Actor<ClientTransportCommand> {
   readonly #sockets = new Map<number, ZmqSocket>();
   readonly #pendingReplies = new Map<number, (envelope: Envelope) => void>();
   readonly #loops: Promise<void>[] = [];
+  #jpegCodec: JpegCodec | undefined;
   #stopping = false;
 
   /** @param options Where and how to open the sockets. */
@@ -119,6 +123,7 @@ export class ZmqClientTransport implements Actor<ClientTransportCommand> {
         const parts = await socket.receive();
         const bytes = parts[0];
         let envelope: Envelope;
+        let jpeg: Uint8Array | undefined;
         try {
           if (parts.length !== 1) {
             throw new ProtocolError(
@@ -133,6 +138,10 @@ export class ZmqClientTransport implements Actor<ClientTransportCommand> {
               'Cannot accept message: kind "reply" is sent by clients, not servers',
               { field: "kind" },
             );
+          }
+          if (envelope.frame?.encoding === "jpeg") {
+            jpeg = envelope.frame.data;
+            envelope = { ...envelope, frame: this.#decodeJpeg(envelope.frame) };
           }
           if (envelope.port !== port) {
             throw new ProtocolError(
@@ -157,7 +166,7 @@ export class ZmqClientTransport implements Actor<ClientTransportCommand> {
           continue;
         }
         if (!requestReply) {
-          parent.tell({ type: "EnvelopeReceived", port, envelope, bytes: bytes.byteLength });
+          parent.tell({ type: "EnvelopeReceived", port, envelope, bytes: bytes.byteLength, jpeg });
           continue;
         }
         if (envelope.kind !== "frame") {
@@ -175,7 +184,7 @@ export class ZmqClientTransport implements Actor<ClientTransportCommand> {
           continue;
         }
         const reply = new Promise<Envelope>((resolve) => this.#pendingReplies.set(port, resolve));
-        parent.tell({ type: "EnvelopeReceived", port, envelope, bytes: bytes.byteLength });
+        parent.tell({ type: "EnvelopeReceived", port, envelope, bytes: bytes.byteLength, jpeg });
         const answer = await Promise.race([reply, this.#stoppedSignal]);
         if (answer === undefined) return;
         await socket.send(this.#codec.encode(answer));
@@ -190,7 +199,51 @@ export class ZmqClientTransport implements Actor<ClientTransportCommand> {
   #resolveStopped!: (value: undefined) => void;
   readonly #stoppedSignal = new Promise<undefined>((resolve) => this.#resolveStopped = resolve);
 
+  /**
+   * Decodes (or, when the client keeps JPEG, only checks the header of) a
+   * compressed frame. Bad bytes become a refused message, never a crash.
+   */
+  #decodeJpeg(wire: WireFrame): WireFrame | undefined {
+    const { decode = true, fastUpsample = false } = this.#options.jpeg ?? {};
+    try {
+      this.#jpegCodec ??= new JpegCodec();
+      const codec = this.#jpegCodec;
+      if (!decode) {
+        const info = codec.info(wire.data);
+        if (info.width !== wire.width || info.height !== wire.height) {
+          throw new ProtocolError(
+            "bad-jpeg",
+            `Cannot accept frame: its JPEG is ${info.width}x${info.height} but the envelope says ${wire.width}x${wire.height}`,
+            { field: "frame.data" },
+          );
+        }
+        return undefined;
+      }
+      const frame = codec.decode(wire.data, {
+        format: wire.format,
+        fastUpsample,
+        maxPixels: wire.width * wire.height,
+      });
+      if (frame.width !== wire.width || frame.height !== wire.height) {
+        throw new ProtocolError(
+          "bad-jpeg",
+          `Cannot accept frame: its JPEG is ${frame.width}x${frame.height} but the envelope says ${wire.width}x${wire.height}`,
+          { field: "frame.data" },
+        );
+      }
+      return { ...wire, channels: frame.channels, encoding: "raw", data: frame.data };
+    } catch (error) {
+      if (error instanceof ProtocolError) throw error;
+      throw new ProtocolError(
+        "bad-jpeg",
+        `Cannot decode the frame's JPEG: ${error instanceof Error ? error.message : String(error)}`,
+        { field: "frame.data", cause: error },
+      );
+    }
+  }
+
   async #closeAll(): Promise<void> {
+    this.#jpegCodec?.close();
     this.#stopping = true;
     this.#resolveStopped(undefined);
     await Promise.all([...this.#sockets.values()].map((socket) => socket.close()));

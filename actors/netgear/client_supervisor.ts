@@ -18,6 +18,7 @@ import type {
   ClientTransportCommand,
   ConnectionMessage,
   ConnectionStats,
+  Delivery,
   LivenessMessage,
   ServerStateChanged,
 } from "./messages.ts";
@@ -38,6 +39,8 @@ export interface ClientSupervisorOptions {
   readonly onAllGone: () => void;
   /** Told when the transport itself stopped for good. */
   readonly onTransportLost: (reason: unknown) => void;
+  /** Told of every frame as it arrives, before it is queued for `recv`. */
+  readonly onDelivery?: (delivery: Delivery) => void;
 }
 
 /** Name of the connection actor for `port`. */
@@ -89,6 +92,7 @@ export class ClientSupervisor implements Actor<ClientSupervisorMessage> {
           envelope,
           bytes: message.bytes,
           at,
+          jpeg: message.jpeg,
         });
         if (envelope.kind === "terminate") {
           this.#liveness.tell({ type: "Terminated", port, at });
@@ -119,6 +123,7 @@ export class ClientSupervisor implements Actor<ClientSupervisorMessage> {
         context.log.error(`transport failed on port ${message.port}: ${message.reason}`);
         return;
       case "Deliver":
+        this.#options.onDelivery?.(message.delivery);
         this.#options.queue.push(message.delivery);
         return;
       case "ReplyNow":

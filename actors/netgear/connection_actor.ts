@@ -129,6 +129,7 @@ export class ConnectionActor implements Actor<ConnectionMessage> {
             sentAt: envelope.sentAt,
             receivedAt: at,
             frame: envelope.frame,
+            jpeg: message.jpeg,
             message: envelope.message,
           },
         });

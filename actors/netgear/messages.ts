@@ -33,6 +33,12 @@ export interface EnvelopeReceived {
   readonly envelope: Envelope;
   /** Its size on the wire, in bytes. */
   readonly bytes: number;
+  /**
+   * The JPEG bytes as received, when the frame came compressed (the
+   * envelope's frame then holds the decoded pixels, or none when the client
+   * does not decode).
+   */
+  readonly jpeg?: Uint8Array;
 }
 
 /** A message on `port` was refused (bad CBOR, bad fields, too large…). */
@@ -96,6 +102,7 @@ export interface ConnectionEnvelope {
   readonly envelope: Envelope;
   readonly bytes: number;
   readonly at: number;
+  readonly jpeg?: Uint8Array;
 }
 
 /** The user took the frame `seq`; reply with `returnData` (REQ/REP). */
@@ -160,6 +167,8 @@ export interface Delivery {
   readonly sentAt: number;
   readonly receivedAt: number;
   readonly frame: Envelope["frame"];
+  /** The compressed bytes of a JPEG frame, as received. */
+  readonly jpeg?: Uint8Array;
   readonly message: unknown;
 }
 

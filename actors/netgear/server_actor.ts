@@ -7,8 +7,7 @@
 
 import type { Actor, ActorContext, Props } from "../actor.ts";
 import type { ActorRef } from "../actor_ref.ts";
-import type { Frame } from "../../transports/frame.ts";
-import type { Envelope, EnvelopeKind } from "../../transports/protocol.ts";
+import type { Envelope, EnvelopeKind, WireFrame } from "../../transports/protocol.ts";
 import { now } from "./_clock.ts";
 import type { SendOutcome, ServerTransportCommand } from "./messages.ts";
 
@@ -16,7 +15,8 @@ import type { SendOutcome, ServerTransportCommand } from "./messages.ts";
 export type ServerMessage =
   | {
     readonly type: "Send";
-    readonly frame: Frame | undefined;
+    /** The frame as it goes on the wire (raw or already JPEG-compressed). */
+    readonly frame: WireFrame | undefined;
     readonly message: unknown;
     readonly replyTo: ActorRef<SendOutcome>;
   }
@@ -88,10 +88,7 @@ export class ServerActor implements Actor<ServerMessage> {
         }
         const envelope = this.#envelope("frame");
         if (message.message !== undefined) envelope.message = message.message;
-        if (message.frame) {
-          const { width, height, channels, data, format = "bgr24" } = message.frame;
-          envelope.frame = { width, height, channels, format, encoding: "raw", data };
-        }
+        if (message.frame) envelope.frame = message.frame;
         message.replyTo.tell(await this.#send(envelope));
         return;
       }
