@@ -121,3 +121,28 @@ Deno.test("NetGear bidirectional mode returns each server exactly the data given
     assert.ok(first.samples instanceof Float32Array, "typed arrays survive the round trip");
   }
 });
+
+Deno.test("an idle NetGear client with four silent servers uses almost no CPU", async () => {
+  const { cpuUsage } = await import("node:process");
+  const ports = freePorts(4);
+  await using client = await NetGear.open({
+    receiveMode: true,
+    multiserverMode: true,
+    port: ports,
+  });
+  const servers = await Promise.all(
+    ports.map((port) => NetGear.open({ multiserverMode: true, port })),
+  );
+  // Each server says hello once, then stays connected and silent but for heartbeats.
+  const hellos = Promise.all(servers.map((server) => server.send(undefined, { message: "hello" })));
+  for (let i = 0; i < 4; i++) await client.recv();
+  await hellos;
+  const before = cpuUsage();
+  const started = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  const used = cpuUsage(before);
+  const share = (used.user + used.system) / 1000 / (performance.now() - started);
+  assert.ok(share < 0.05, `idle client and servers used ${(share * 100).toFixed(2)}% of a core`);
+  await Promise.all(servers.map((server) => server.close()));
+  assert.equal(await client.recv(), null);
+});
