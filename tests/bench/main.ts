@@ -1,0 +1,532 @@
+/**
+ * `deno task bench`: ActorGear's benchmark suite. Runs, in order,
+ *
+ * 1. actors: the actor runtime's micro benchmarks (`deno bench` on
+ *    tests/bench/actors_bench.ts, in a subprocess);
+ * 2. netgear: NetGear against raw npm:zeromq under Node (the ceiling), 1, 2
+ *    and 4 servers, REQ/REP and PUB/SUB, 640x480x3 raw frames, every server
+ *    and client a process of its own, each measured `--repeat` times; and
+ *    1 KB REQ/REP round trips (NetGear, raw ZmqSocket, raw Node);
+ * 3. liveness: SIGKILL of a server to the client's `gone`, and a server's
+ *    close() to the client's recv() returning null;
+ * 4. capture: tests/bench/capture_bench.ts, if present, in a subprocess.
+ *
+ * A progress line shows on stderr while it runs; the report (tables) goes
+ * to stdout at the end, and with `--json PATH` every figure to a file.
+ *
+ * ```sh
+ * deno task bench
+ * deno task bench --only netgear --servers 4 --patterns 1 --repeat 5 --json /tmp/bench.json
+ * ```
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { Progress } from "./_progress.ts";
+import { formatSpread, type Spread, spread } from "./_stats.ts";
+import { formatTable } from "./_table.ts";
+import {
+  PortPool,
+  type RawRoundTrip,
+  runLiveness,
+  runRawRoundTrip,
+  runThroughput,
+  type ThroughputRun,
+} from "./netgear/_runs.ts";
+
+const HELP = `deno task bench [options]: ActorGear's benchmarks
+
+Options:
+  --only SECTIONS     comma list of actors, netgear, liveness, capture (default: all)
+  --servers LIST      server counts for netgear                  (default 1,2,4)
+  --patterns LIST     1 = REQ/REP, 2 = PUB/SUB                    (default 1,2)
+  --repeat N          runs per netgear row / liveness             (default 3)
+  --seconds S         measured window per netgear run             (default 2)
+  --warmup S          discarded after every server delivered      (default 0.5)
+  --ceiling MODE      Node PUB/SUB senders: credit (flow-controlled, the
+                      ceiling) or drop (as vidgear: drop at the high-water
+                      mark, spinning a core)                      (default credit)
+  --raw-deno          add a row per netgear case: ActorGear's raw ZmqSocket under
+                      Deno receiving from the Node senders (no NetGear layers)
+  --capture-args A    arguments for capture_bench.ts   (default "--frames 300 --runs 2")
+  --cpu-prof DIR      write NetGear clients' and servers' V8 CPU profiles into
+                      DIR/client and DIR/server (summarise them with
+                      tests/bench/netgear/profile_summary.ts)
+  --json PATH         write every figure as JSON
+  --help              this text
+
+Every server and client is its own process; latency is now (at the
+consumer) minus the sender's sentAt, both performance.timeOrigin +
+performance.now(). The machine's load average is reported: on a 2-core
+machine shared with other work the figures are noisy; compare medians.
+`;
+
+const SECTIONS = ["actors", "netgear", "liveness", "capture"] as const;
+type Section = typeof SECTIONS[number];
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    only: { type: "string" },
+    servers: { type: "string", default: "1,2,4" },
+    patterns: { type: "string", default: "1,2" },
+    repeat: { type: "string", default: "3" },
+    seconds: { type: "string", default: "2" },
+    warmup: { type: "string", default: "0.5" },
+    ceiling: { type: "string", default: "credit" },
+    "raw-deno": { type: "boolean", default: false },
+    "capture-args": { type: "string", default: "--frames 300 --runs 2" },
+    "cpu-prof": { type: "string" },
+    json: { type: "string" },
+    help: { type: "boolean", default: false },
+  },
+});
+if (values.help) {
+  console.log(HELP);
+  Deno.exit(0);
+}
+
+function fail(message: string): never {
+  console.error(`bench: ${message} (see --help)`);
+  Deno.exit(2);
+}
+function intList(name: string, raw: string, allowed?: readonly number[]): number[] {
+  const list = raw.split(",").map((s) => Number(s.trim()));
+  if (
+    list.length === 0 || list.some((n) => !Number.isInteger(n) || n < 1 || n > 16) ||
+    (allowed && list.some((n) => !allowed.includes(n)))
+  ) {
+    fail(
+      `Cannot use --${name} ${raw}: expected ${
+        allowed ? allowed.join(" or ") : "integers from 1 to 16"
+      }, comma-separated`,
+    );
+  }
+  return list;
+}
+function positive(name: string, raw: string, max: number): number {
+  const value = Number(raw);
+  if (!(value > 0 && value <= max)) {
+    fail(`Cannot use --${name} ${raw}: expected a number above 0 and at most ${max}`);
+  }
+  return value;
+}
+
+const only = values.only?.split(",").map((s) => s.trim()) ?? [...SECTIONS];
+for (const name of only) {
+  if (!SECTIONS.includes(name as Section)) {
+    fail(`Cannot use --only ${values.only}: "${name}" is not one of ${SECTIONS.join(", ")}`);
+  }
+}
+const serverCounts = intList("servers", values.servers);
+const patterns = intList("patterns", values.patterns, [1, 2]) as (1 | 2)[];
+const repeat = Math.round(positive("repeat", values.repeat, 100));
+const seconds = positive("seconds", values.seconds, 600);
+const warmup = positive("warmup", values.warmup, 60);
+if (values.ceiling !== "credit" && values.ceiling !== "drop") {
+  fail(`Cannot use --ceiling ${values.ceiling}: expected credit or drop`);
+}
+const ceiling = values.ceiling as "credit" | "drop";
+const WIDTH = 640;
+const HEIGHT = 480;
+const PATTERN_NAME = { 1: "REQ/REP", 2: "PUB/SUB" } as const;
+const IMPL_NAME = { netgear: "ActorGear", deno: "ZmqSocket", node: "Node" } as const;
+
+const progress = new Progress();
+const pool = new PortPool();
+const report: string[] = [];
+const json: Record<string, unknown> = {
+  startedAt: new Date().toISOString(),
+  options: {
+    only,
+    serverCounts,
+    patterns,
+    repeat,
+    seconds,
+    warmup,
+    ceiling,
+    width: WIDTH,
+    height: HEIGHT,
+  },
+  machine: {
+    cpus: navigator.hardwareConcurrency,
+    deno: Deno.version.deno,
+    node: await nodeVersion(),
+    loadavgAtStart: loadavg(),
+  },
+};
+const errors: string[] = [];
+
+function loadavg(): number[] {
+  try {
+    return Deno.loadavg().map((v) => Math.round(v * 100) / 100);
+  } catch {
+    return [];
+  }
+}
+
+async function nodeVersion(): Promise<string> {
+  try {
+    const out = await new Deno.Command("node", { args: ["--version"], stdout: "piped" }).output();
+    return new TextDecoder().decode(out.stdout).trim();
+  } catch {
+    return "missing";
+  }
+}
+
+async function section(name: Section, run: () => Promise<void>): Promise<void> {
+  if (!only.includes(name)) return;
+  try {
+    await run();
+  } catch (error) {
+    const text = error instanceof Error ? error.message : String(error);
+    errors.push(`${name}: ${text}`);
+    report.push(`\n## ${name}: FAILED\n${text}`);
+  }
+}
+
+// ---------------------------------------------------------------- actors
+
+await section("actors", async () => {
+  progress.update("actors: deno bench tests/bench/actors_bench.ts");
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["bench", "--json", new URL("./actors_bench.ts", import.meta.url).pathname],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) {
+    throw new Error(`deno bench failed:\n${new TextDecoder().decode(out.stderr).slice(-2000)}`);
+  }
+  const parsed = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+    benches: {
+      name: string;
+      group?: string;
+      baseline: boolean;
+      results: { ok?: { n: number; avg: number; min: number; max: number; p99: number } }[];
+    }[];
+  };
+  const benches = parsed.benches.map((b) => {
+    const ok = b.results[0]?.ok;
+    const count = Number(/(\d+)k\b/.exec(b.name)?.[1] ?? NaN) * 1000;
+    return {
+      name: b.name,
+      group: b.group ?? "",
+      baseline: b.baseline,
+      n: ok?.n ?? 0,
+      avgMs: ok ? ok.avg / 1e6 : NaN,
+      minMs: ok ? ok.min / 1e6 : NaN,
+      p99Ms: ok ? ok.p99 / 1e6 : NaN,
+      perSecond: ok ? count / (ok.avg / 1e9) : NaN,
+    };
+  });
+  json.actors = benches;
+  const baselineOf = new Map(benches.filter((b) => b.baseline).map((b) => [b.group, b.avgMs]));
+  report.push(
+    "\n## Actors (deno bench tests/bench/actors_bench.ts; 'vs baseline' = time / baseline's time)",
+    formatTable(
+      ["bench", "avg ms", "p99 ms", "messages/s", "vs baseline"],
+      benches.map((b) => [
+        b.name,
+        b.avgMs.toFixed(2),
+        b.p99Ms.toFixed(2),
+        Number.isNaN(b.perSecond) ? "-" : Math.round(b.perSecond).toLocaleString("en-US"),
+        b.baseline ? "baseline" : `${(b.avgMs / (baselineOf.get(b.group) ?? NaN)).toFixed(2)}x`,
+      ]),
+    ),
+  );
+});
+
+// ---------------------------------------------------------------- netgear
+
+interface RowRuns {
+  pattern: 1 | 2;
+  servers: number;
+  impl: "netgear" | "node" | "deno";
+  runs: ThroughputRun[];
+  failures: string[];
+}
+
+await section("netgear", async () => {
+  const rows: RowRuns[] = [];
+  for (const pattern of patterns) {
+    for (const servers of serverCounts) {
+      const impls = values["raw-deno"]
+        ? ["netgear", "deno", "node"] as const
+        : ["netgear", "node"] as const;
+      for (const impl of impls) {
+        rows.push({ pattern, servers, impl, runs: [], failures: [] });
+      }
+    }
+  }
+  const total = rows.length * repeat;
+  let done = 0;
+  // Rounds interleave every row, so a slow spell on the machine hits all alike.
+  for (let round = 1; round <= repeat; round++) {
+    for (const row of rows) {
+      progress.update(
+        `netgear ${++done}/${total}: ${PATTERN_NAME[row.pattern]}, ${row.servers} server(s), ${
+          IMPL_NAME[row.impl]
+        }, run ${round}/${repeat} (load ${loadavg()[0] ?? "?"})`,
+      );
+      try {
+        row.runs.push(
+          await runThroughput({
+            impl: row.impl,
+            pattern: row.pattern,
+            servers: row.servers,
+            seconds,
+            warmup,
+            width: WIDTH,
+            height: HEIGHT,
+            ceiling,
+            cpuProfDir: values["cpu-prof"],
+            pool,
+          }),
+        );
+      } catch (error) {
+        row.failures.push(error instanceof Error ? error.message : String(error));
+      }
+    }
+  }
+
+  // 1 KB round trips: NetGear (data-only frames; the server's send() is the
+  // round trip), raw ZmqSocket under Deno, raw npm:zeromq under Node.
+  const netgear1k: ThroughputRun[] = [];
+  const raw: Record<"deno" | "node", RawRoundTrip[]> = { deno: [], node: [] };
+  const rawFailures: string[] = [];
+  for (let round = 1; round <= repeat; round++) {
+    progress.update(`netgear 1 KB round trips, run ${round}/${repeat}`);
+    try {
+      netgear1k.push(
+        await runThroughput({
+          impl: "netgear",
+          pattern: 1,
+          servers: 1,
+          seconds,
+          warmup,
+          width: WIDTH,
+          height: HEIGHT,
+          messageBytes: 1024,
+          pool,
+        }),
+      );
+      for (const runtime of ["deno", "node"] as const) {
+        raw[runtime].push(await runRawRoundTrip(runtime, 1024, 3000, pool));
+      }
+    } catch (error) {
+      rawFailures.push(error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  const summaries = rows.map((row) => {
+    const of = (pick: (run: ThroughputRun) => number): Spread => spread(row.runs.map(pick));
+    return {
+      pattern: row.pattern,
+      servers: row.servers,
+      impl: row.impl,
+      fps: of((r) => r.client.fps),
+      mbps: of((r) => r.client.mbps),
+      p50: of((r) => r.client.p50),
+      p99: of((r) => r.client.p99),
+      lostPct: of((r) => r.client.lostPct),
+      cpuPct: of((r) => r.client.cpuPct),
+      rssMB: of((r) => r.client.rssMB),
+      runs: row.runs,
+      failures: row.failures,
+    };
+  });
+  const ceilingOf = (pattern: number, servers: number) =>
+    summaries.find((s) => s.impl === "node" && s.pattern === pattern && s.servers === servers);
+  const roundTrip = {
+    netgear: {
+      sendP50: spread(netgear1k.map((r) => Number(r.servers[0]?.sendP50))),
+      sendP99: spread(netgear1k.map((r) => Number(r.servers[0]?.sendP99))),
+      perSecond: spread(netgear1k.map((r) => r.client.fps)),
+      clientCpuPct: spread(netgear1k.map((r) => r.client.cpuPct)),
+    },
+    deno: {
+      p50: spread(raw.deno.map((r) => r.p50)),
+      p99: spread(raw.deno.map((r) => r.p99)),
+      perSecond: spread(raw.deno.map((r) => r.perSecond)),
+    },
+    node: {
+      p50: spread(raw.node.map((r) => r.p50)),
+      p99: spread(raw.node.map((r) => r.p99)),
+      perSecond: spread(raw.node.map((r) => r.perSecond)),
+    },
+    runs: { netgear: netgear1k, deno: raw.deno, node: raw.node },
+    failures: rawFailures,
+  };
+  json.netgear = { rows: summaries, roundTrip1k: roundTrip, loadavgAfter: loadavg() };
+
+  report.push(
+    `\n## NetGear vs raw npm:zeromq under Node, ${WIDTH}x${HEIGHT}x3 raw frames, ` +
+      `median (min–max) of ${repeat} x ${seconds} s windows`,
+    `Node ceiling: same processes and ports, no envelope; PUB/SUB senders ${
+      ceiling === "credit"
+        ? "flow-controlled (credit of 8 frames, high-water marks 16)"
+        : "dropping at the high-water mark (8), as NetGear's do"
+    }. Latency = now at recv minus sentAt; lost = seq gaps; CPU/RSS = client process.${
+      values["raw-deno"]
+        ? "\nZmqSocket = ActorGear's raw socket layer under Deno, receiving from the Node senders."
+        : ""
+    }`,
+    formatTable(
+      [
+        "pattern",
+        "srv",
+        "impl",
+        "fps",
+        "MB/s",
+        "p50 ms",
+        "p99 ms",
+        "lost %",
+        "CPU %",
+        "RSS MB",
+        "vs Node",
+      ],
+      summaries.map((s) => {
+        const node = ceilingOf(s.pattern, s.servers);
+        const ratio = s.impl !== "node" && node ? s.fps.median / node.fps.median : NaN;
+        return [
+          PATTERN_NAME[s.pattern],
+          String(s.servers),
+          IMPL_NAME[s.impl],
+          formatSpread(s.fps, 0),
+          s.mbps.n ? s.mbps.median.toFixed(0) : "-",
+          formatSpread(s.p50, 2),
+          formatSpread(s.p99, 1),
+          s.lostPct.n ? s.lostPct.median.toFixed(1) : "-",
+          s.cpuPct.n ? s.cpuPct.median.toFixed(0) : "-",
+          s.rssMB.n ? s.rssMB.median.toFixed(0) : "-",
+          Number.isNaN(ratio) ? "" : `${(100 * ratio).toFixed(0)}%`,
+        ];
+      }),
+    ),
+    `\n## REQ/REP round trips of 1 KB (median (min–max) of ${repeat})`,
+    formatTable(["what", "p50 ms", "p99 ms", "round trips/s"], [
+      [
+        "NetGear: server send() of 1 KB data, no frame",
+        formatSpread(roundTrip.netgear.sendP50, 3),
+        formatSpread(roundTrip.netgear.sendP99, 3),
+        formatSpread(roundTrip.netgear.perSecond, 0),
+      ],
+      [
+        "raw ZmqSocket under Deno (zmq_ceiling/deno_reqrep.ts)",
+        formatSpread(roundTrip.deno.p50, 3),
+        formatSpread(roundTrip.deno.p99, 3),
+        formatSpread(roundTrip.deno.perSecond, 0),
+      ],
+      [
+        "raw npm:zeromq under Node (zmq_ceiling/node_reqrep.mjs)",
+        formatSpread(roundTrip.node.p50, 3),
+        formatSpread(roundTrip.node.p99, 3),
+        formatSpread(roundTrip.node.perSecond, 0),
+      ],
+    ]),
+  );
+  const failures = [
+    ...summaries.flatMap((s) =>
+      s.failures.map((f) => `${PATTERN_NAME[s.pattern]} x${s.servers} ${s.impl}: ${f}`)
+    ),
+    ...rawFailures.map((f) => `1 KB round trip: ${f}`),
+  ];
+  if (failures.length) {
+    errors.push(...failures.map((f) => `netgear: ${f.split("\n")[0]}`));
+    report.push(`Failed runs (${failures.length}):\n${failures.map((f) => `- ${f}`).join("\n")}`);
+  }
+});
+
+// ---------------------------------------------------------------- liveness
+
+await section("liveness", async () => {
+  const heartbeatInterval = 200;
+  const livenessTimeout = 1000;
+  const rows: string[][] = [];
+  const results: Record<string, unknown> = {};
+  for (const pattern of patterns) {
+    const runs = [];
+    const failures: string[] = [];
+    for (let round = 1; round <= repeat; round++) {
+      progress.update(`liveness ${PATTERN_NAME[pattern]}, run ${round}/${repeat}`);
+      try {
+        runs.push(await runLiveness({ pattern, heartbeatInterval, livenessTimeout, pool }));
+      } catch (error) {
+        failures.push(error instanceof Error ? error.message : String(error));
+      }
+    }
+    const gone = spread(runs.map((r) => r.killToGoneMs));
+    const stale = spread(runs.map((r) => r.killToStaleMs));
+    const closeToNull = spread(runs.map((r) => r.closeToNullMs));
+    results[PATTERN_NAME[pattern]] = { gone, stale, closeToNull, runs, failures };
+    rows.push([
+      PATTERN_NAME[pattern],
+      formatSpread(stale, 0),
+      formatSpread(gone, 0),
+      [...new Set(runs.map((r) => r.goneReason))].join(","),
+      formatSpread(closeToNull, 1),
+      failures.length ? `${failures.length} failed: ${failures[0].split("\n")[0]}` : "",
+    ]);
+    if (failures.length) errors.push(...failures.map((f) => `liveness: ${f.split("\n")[0]}`));
+  }
+  json.liveness = { heartbeatInterval, livenessTimeout, ...results };
+  report.push(
+    `\n## Liveness: heartbeatInterval ${heartbeatInterval} ms, livenessTimeout ${livenessTimeout} ms, ` +
+      `2 servers at 30 fps, median (min–max) of ${repeat}`,
+    formatTable(
+      ["pattern", "SIGKILL→stale ms", "SIGKILL→gone ms", "reason", "close()→recv null ms", "notes"],
+      rows,
+    ),
+  );
+});
+
+// ---------------------------------------------------------------- capture
+
+await section("capture", async () => {
+  const script = new URL("./capture_bench.ts", import.meta.url).pathname;
+  try {
+    await Deno.stat(script);
+  } catch {
+    report.push("\n## Capture: tests/bench/capture_bench.ts not found, skipped");
+    return;
+  }
+  const args = values["capture-args"].split(/\s+/).filter(Boolean);
+  progress.update(`capture: capture_bench.ts ${args.join(" ")}`);
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-run", "--allow-read", "--allow-write", "--allow-env", script, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout).trim();
+  json.capture = { args, output: text, code: out.code };
+  if (!out.success) {
+    throw new Error(
+      `capture_bench.ts exited with ${out.code}:\n${
+        new TextDecoder().decode(out.stderr).slice(-2000)
+      }`,
+    );
+  }
+  report.push(`\n## Capture (tests/bench/capture_bench.ts ${args.join(" ")})`, text);
+});
+
+progress.clear();
+const machine = json.machine as Record<string, unknown>;
+machine.loadavgAtEnd = loadavg();
+json.finishedAt = new Date().toISOString();
+json.errors = errors;
+console.log(
+  `# ActorGear benchmarks: ${machine.cpus} CPUs, Deno ${machine.deno}, Node ${machine.node}, ` +
+    `load average ${(machine.loadavgAtStart as number[]).join(" ")} at start, ${
+      (machine.loadavgAtEnd as number[]).join(" ")
+    } at end`,
+);
+console.log(report.join("\n"));
+if (values.json) {
+  await Deno.writeTextFile(values.json, JSON.stringify(json, null, 2) + "\n");
+  console.log(`\nEvery figure: ${values.json}`);
+}
+if (errors.length) {
+  console.log(`\n${errors.length} problem(s):\n${errors.map((e) => `- ${e}`).join("\n")}`);
+  Deno.exitCode = 1;
+}

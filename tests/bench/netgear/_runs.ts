@@ -1,0 +1,330 @@
+/**
+ * One benchmark run each: NetGear servers streaming to a NetGear client,
+ * the same with raw npm:zeromq under Node (the ceiling), a server's SIGKILL
+ * or close() seen by the client, and raw 1 KB REQ/REP round trips. Every
+ * server and client is a process of its own.
+ *
+ * @module
+ */
+
+import { type BenchLine, BenchProcess } from "../_process.ts";
+import type { WindowResult } from "../_window.mjs";
+
+const HERE = new URL(".", import.meta.url).pathname;
+const CEILING = new URL("../zmq_ceiling/", import.meta.url).pathname;
+const DENO_RUN = ["run", "--allow-read", "--allow-env", "--allow-ffi"];
+
+/** Hands out loopback ports below Linux's ephemeral range, fresh for every run. */
+export class PortPool {
+  #next: number;
+  /** @param base The first port; a random one in 20000–27999 by default. */
+  constructor(base = 20000 + 10 * Math.floor(Math.random() * 800)) {
+    this.#next = base;
+  }
+  /**
+   * @param count How many.
+   * @returns `count` ports never handed out before.
+   */
+  take(count: number): number[] {
+    const ports = Array.from({ length: count }, (_, i) => this.#next + i);
+    this.#next += count;
+    if (this.#next > 32000) this.#next = 20000;
+    return ports;
+  }
+}
+
+/** What one throughput run measured. */
+export interface ThroughputRun {
+  /** The client's window. */
+  readonly client: WindowResult;
+  /** Each server's closing line (frames sent; for NetGear, send() durations). */
+  readonly servers: readonly BenchLine[];
+  /** The ports used. */
+  readonly ports: readonly number[];
+}
+
+/** How a throughput run is set up. */
+export interface ThroughputOptions {
+  /**
+   * `netgear` (ActorGear under Deno), `node` (raw npm:zeromq, no envelope:
+   * the ceiling) or `deno` (ActorGear's raw ZmqSocket receiving from the
+   * same Node senders: Deno's and the socket layer's share of the gap).
+   */
+  readonly impl: "netgear" | "node" | "deno";
+  /** 1 = REQ/REP, 2 = PUB/SUB. */
+  readonly pattern: 1 | 2;
+  /** Sending processes. */
+  readonly servers: number;
+  /** Measured window, seconds. */
+  readonly seconds: number;
+  /** Discarded once every server has delivered, seconds. */
+  readonly warmup: number;
+  /** Frame size. */
+  readonly width: number;
+  readonly height: number;
+  /** NetGear only: send no frame, only data of this many bytes. */
+  readonly messageBytes?: number;
+  /** Raw PUB/SUB only: `credit` (flow-controlled, the ceiling) or `drop` (as vidgear). */
+  readonly ceiling?: "credit" | "drop";
+  /** NetGear only: write V8 CPU profiles into `client/` and `server/` under this directory. */
+  readonly cpuProfDir?: string;
+  /** Where ports come from. */
+  readonly pool: PortPool;
+}
+
+/**
+ * Runs servers and a client until the client has measured its window, then
+ * stops every process. Retries twice on fresh ports if the client cannot bind.
+ *
+ * @param options The run.
+ * @returns What the client measured and what the servers reported.
+ * @throws {BenchProcessError} When a process fails or times out.
+ */
+export async function runThroughput(options: ThroughputOptions): Promise<ThroughputRun> {
+  for (let attempt = 0;; attempt++) {
+    try {
+      return await throughputOnce(options);
+    } catch (error) {
+      if (!(error instanceof BindError) || attempt >= 2) throw error;
+    }
+  }
+}
+
+class BindError extends Error {}
+
+function profile(dir: string | undefined, role: "client" | "server"): string[] {
+  if (!dir) return [];
+  Deno.mkdirSync(`${dir}/${role}`, { recursive: true });
+  return ["--cpu-prof", `--cpu-prof-dir=${dir}/${role}`];
+}
+
+async function throughputOnce(o: ThroughputOptions): Promise<ThroughputRun> {
+  const ports = o.pool.take(o.servers);
+  const credit = o.impl !== "netgear" && o.pattern === 2 && (o.ceiling ?? "credit") === "credit";
+  const ackPorts = credit ? o.pool.take(o.servers) : [];
+  const size = ["--width", String(o.width), "--height", String(o.height)];
+  const common = ["--pattern", String(o.pattern)];
+  const windowArgs = ["--warmup", String(o.warmup), "--seconds", String(o.seconds)];
+  const hwm = credit ? ["--hwm", "16"] : ["--hwm", "8"];
+  const client = o.impl === "netgear"
+    ? BenchProcess.spawn(
+      Deno.execPath(),
+      [
+        ...DENO_RUN,
+        ...profile(o.cpuProfDir, "client"),
+        `${HERE}client.ts`,
+        "--ports",
+        ports.join(","),
+        ...common,
+        ...windowArgs,
+      ],
+      "netgear client",
+    )
+    : BenchProcess.spawn(
+      o.impl === "node" ? "node" : Deno.execPath(),
+      [
+        ...(o.impl === "node" ? [] : [...DENO_RUN, ...profile(o.cpuProfDir, "client")]),
+        `${CEILING}${o.impl === "node" ? "node_multi_client.mjs" : "deno_multi_client.ts"}`,
+        "--ports",
+        ports.join(","),
+        ...(credit ? ["--ack-ports", ackPorts.join(",")] : []),
+        ...hwm,
+        ...common,
+        ...windowArgs,
+      ],
+      `${o.impl} client`,
+    );
+  // Servers connect and ZeroMQ retries until the client has bound: start
+  // them together rather than one after the other.
+  const servers = ports.map((port, i) =>
+    o.impl === "netgear"
+      ? BenchProcess.spawn(Deno.execPath(), [
+        ...DENO_RUN,
+        ...profile(o.cpuProfDir, "server"),
+        `${HERE}server.ts`,
+        "--port",
+        String(port),
+        ...common,
+        ...size,
+        ...(o.messageBytes ? ["--no-frame", "--message-bytes", String(o.messageBytes)] : []),
+        "--warmup",
+        String(o.warmup),
+      ], `netgear server ${port}`)
+      : BenchProcess.spawn("node", [
+        `${CEILING}node_multi_server.mjs`,
+        "--port",
+        String(port),
+        ...(credit ? ["--ack-port", String(ackPorts[i]), "--window", "8"] : []),
+        ...hwm,
+        ...common,
+        ...size,
+      ], `node server ${port}`)
+  );
+  try {
+    const first = await client.waitFor((l) => l.event === "ready" || l.event === "error", 20_000);
+    if (first.event === "error") throw new BindError(String(first.message));
+    const result = await client.waitFor(
+      (l) => l.event === "result",
+      (o.warmup + o.seconds) * 1000 + 30_000,
+    );
+    // NetGear servers close politely (REQ/REP: the client answers their
+    // last request while it drains); Node servers print and exit at once.
+    for (const server of servers) server.kill("SIGTERM");
+    const serverLines = await Promise.all(servers.map(async (server) => {
+      await server.stop(8000);
+      return server.lines.find((l) => l.event === "server") ?? { event: "server" };
+    }));
+    const { event: _, ...window } = result;
+    return { client: window as unknown as WindowResult, servers: serverLines, ports };
+  } finally {
+    for (const server of servers) server.kill("SIGKILL");
+    await Promise.all(servers.map((server) => server.stop()));
+    // A PUB/SUB goodbye can be lost; the client would wait out its liveness timeout.
+    await client.stop(1500);
+  }
+}
+
+/** What one liveness run measured. */
+export interface LivenessRun {
+  /** From SIGKILL of one server to the client's `gone` event for it, ms. */
+  readonly killToGoneMs: number;
+  /** From SIGKILL to the `stale` event, ms (NaN if none was seen). */
+  readonly killToStaleMs: number;
+  /** Why the client said gone (expected: `timeout`). */
+  readonly goneReason: string;
+  /** From the other server's `close()` call to `recv()` returning null, ms. */
+  readonly closeToNullMs: number;
+  /** How long that `close()` took, ms. */
+  readonly closeMs: number;
+}
+
+/** How a liveness run is set up. */
+export interface LivenessOptions {
+  /** 1 = REQ/REP, 2 = PUB/SUB. */
+  readonly pattern: 1 | 2;
+  /** Client's and servers' heartbeat interval, ms. */
+  readonly heartbeatInterval: number;
+  /** Client's liveness timeout, ms. */
+  readonly livenessTimeout: number;
+  /** Where ports come from. */
+  readonly pool: PortPool;
+}
+
+/**
+ * Two servers at 30 fps to one client; SIGKILL one and time its `gone`;
+ * then close() the other and time `recv()` returning null (clocks compared
+ * across processes: `performance.timeOrigin + performance.now()`).
+ *
+ * @param options The run.
+ * @returns The two delays.
+ * @throws {BenchProcessError} When a process fails or times out.
+ */
+export async function runLiveness(options: LivenessOptions): Promise<LivenessRun> {
+  const [killedPort, closedPort] = options.pool.take(2);
+  const heartbeat = ["--heartbeat-interval", String(options.heartbeatInterval)];
+  const client = BenchProcess.spawn(Deno.execPath(), [
+    ...DENO_RUN,
+    `${HERE}client.ts`,
+    "--ports",
+    `${killedPort},${closedPort}`,
+    "--pattern",
+    String(options.pattern),
+    "--no-window",
+    ...heartbeat,
+    "--liveness-timeout",
+    String(options.livenessTimeout),
+  ], "liveness client");
+  const server = (port: number): BenchProcess =>
+    BenchProcess.spawn(Deno.execPath(), [
+      ...DENO_RUN,
+      `${HERE}server.ts`,
+      "--port",
+      String(port),
+      "--pattern",
+      String(options.pattern),
+      "--fps",
+      "30",
+      ...heartbeat,
+    ], `liveness server ${port}`);
+  const killed = server(killedPort);
+  const closed = server(closedPort);
+  const isState = (port: number, state: string) => (l: BenchLine): boolean =>
+    l.event === "state" && l.port === port && l.state === state;
+  try {
+    await client.waitFor((l) => l.event === "ready", 20_000);
+    await client.waitFor(isState(killedPort, "live"), 20_000);
+    await client.waitFor(isState(closedPort, "live"), 20_000);
+    // A few frames from both, so the kill lands in steady streaming.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const killedAt = performance.timeOrigin + performance.now();
+    killed.kill("SIGKILL");
+    const gone = await client.waitFor(
+      isState(killedPort, "gone"),
+      options.livenessTimeout + 10_000,
+    );
+    const stale = client.lines.find((l) =>
+      isState(killedPort, "stale")(l) && (l.at as number) >= killedAt
+    );
+    closed.kill("SIGTERM");
+    const closing = await closed.waitFor((l) => l.event === "server", 20_000);
+    const end = await client.waitFor((l) => l.event === "null", 20_000);
+    return {
+      killToGoneMs: (gone.at as number) - killedAt,
+      killToStaleMs: stale ? (stale.at as number) - killedAt : NaN,
+      goneReason: String(gone.reason),
+      closeToNullMs: (end.at as number) - (closing.closeAt as number),
+      closeMs: closing.closeMs as number,
+    };
+  } finally {
+    for (const p of [killed, closed]) p.kill("SIGKILL");
+    await Promise.all([killed.stop(), closed.stop(), client.stop(2000)]);
+  }
+}
+
+/** What one raw REQ/REP round-trip run measured (zmq_ceiling's *_reqrep scripts). */
+export interface RawRoundTrip {
+  readonly p50: number;
+  readonly p99: number;
+  readonly perSecond: number;
+}
+
+/**
+ * Raw REQ/REP round trips of `size` bytes between two processes: Node's
+ * npm:zeromq, or ActorGear's ZmqSocket under Deno (no NetGear on top).
+ *
+ * @param runtime Which side of tests/bench/zmq_ceiling.
+ * @param size Bytes per request (echoed back).
+ * @param rounds Round trips measured (after 200 of warm-up).
+ * @param pool Where the port comes from.
+ * @returns Latency p50/p99 (ms) and round trips per second.
+ * @throws {BenchProcessError} When a process fails or times out.
+ */
+export async function runRawRoundTrip(
+  runtime: "node" | "deno",
+  size: number,
+  rounds: number,
+  pool: PortPool,
+): Promise<RawRoundTrip> {
+  const [port] = pool.take(1);
+  const args = [`--endpoint=tcp://127.0.0.1:${port}`, `--rounds=${rounds}`, `--size=${size}`];
+  const spawn = (role: string): BenchProcess =>
+    runtime === "node"
+      ? BenchProcess.spawn("node", [`${CEILING}node_reqrep.mjs`, `--role=${role}`, ...args], role)
+      : BenchProcess.spawn(
+        Deno.execPath(),
+        [...DENO_RUN, `${CEILING}deno_reqrep.ts`, `--role=${role}`, ...args],
+        role,
+      );
+  const rep = spawn("rep");
+  const req = spawn("req");
+  try {
+    const line = await req.waitFor((l) => l.role === "req", 60_000);
+    return {
+      p50: line.p50 as number,
+      p99: line.p99 as number,
+      perSecond: line.perSecond as number,
+    };
+  } finally {
+    await Promise.all([req.stop(1000), rep.stop(1000)]);
+  }
+}

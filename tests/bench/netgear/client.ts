@@ -1,0 +1,92 @@
+/**
+ * The NetGear bench client, in its own process as an application would run
+ * it: receives from every port and measures a window (see `../_window.mjs`).
+ *
+ * Prints JSON lines on stdout: `ready` once the sockets are bound, `state`
+ * for every server state change, `result` at the end of the window, `null`
+ * when `recv()` returns null (every server gone), `end` just before exiting.
+ * After the window it keeps receiving (so REQ/REP servers can finish and
+ * say goodbye) until `recv()` returns null or `--drain` seconds pass.
+ *
+ * ```sh
+ * deno run --allow-read --allow-env --allow-ffi tests/bench/netgear/client.ts --ports 5701,5702 --pattern 2
+ * ```
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { NetGear, type NetGearClient, type ServerStateEvent } from "../../../transports/netgear.ts";
+import type { Pattern } from "../../../transports/netgear_options.ts";
+import { now, Window, type WindowResult } from "../_window.mjs";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    ports: { type: "string", default: "5701" },
+    pattern: { type: "string", default: "2" },
+    warmup: { type: "string", default: "0.5" },
+    seconds: { type: "string", default: "2" },
+    drain: { type: "string", default: "15" },
+    "heartbeat-interval": { type: "string", default: "1000" },
+    "liveness-timeout": { type: "string", default: "5000" },
+    "no-window": { type: "boolean", default: false },
+  },
+});
+const ports = values.ports.split(",").map(Number);
+const emit = (line: Record<string, unknown>): void => console.log(JSON.stringify(line));
+
+let client: NetGearClient;
+try {
+  client = await NetGear.open({
+    receiveMode: true,
+    multiserverMode: true,
+    port: ports,
+    pattern: Number(values.pattern) as Pattern,
+    heartbeatInterval: Number(values["heartbeat-interval"]),
+    livenessTimeout: Number(values["liveness-timeout"]),
+  });
+} catch (error) {
+  emit({ event: "error", message: String(error) });
+  Deno.exit(3);
+}
+client.addEventListener("serverstate", (event) => {
+  const { port, state, reason } = (event as CustomEvent<ServerStateEvent>).detail;
+  emit({ event: "state", port, state, reason, at: now() });
+});
+
+// Ports are indexed once so the per-frame path does a lookup, not a search.
+const indexOf = new Map(ports.map((port, i) => [port, i]));
+let drainTimer: ReturnType<typeof setTimeout> | undefined;
+const window = values["no-window"] ? undefined : new Window({
+  ports: ports.length,
+  warmupMs: Number(values.warmup) * 1000,
+  windowMs: Number(values.seconds) * 1000,
+  onDone: (result: WindowResult) => {
+    emit({ event: "result", ...result });
+    // Closing ends recv() with null: no abort signal on the per-frame path.
+    drainTimer = setTimeout(() => void client.close(), Number(values.drain) * 1000);
+  },
+});
+emit({ event: "ready", ports });
+
+try {
+  for (;;) {
+    const got = await client.recv();
+    if (got === null) {
+      emit({ event: "null", at: now(), reason: client.shutdownReason });
+      break;
+    }
+    const bytes = got.frame ? got.frame.data.byteLength : byteLength(got.message);
+    window?.record(indexOf.get(got.port)!, got.seq, got.sentAt, bytes, got.receivedAt);
+  }
+} finally {
+  clearTimeout(drainTimer);
+  window?.cancel();
+  await client.close();
+}
+emit({ event: "end", at: now(), reason: client.shutdownReason });
+
+function byteLength(message: unknown): number {
+  return message instanceof Uint8Array ? message.byteLength : 0;
+}
