@@ -249,7 +249,13 @@ export class ProtocolCodec {
    * straight into it; bytes inside `message` are copied twice (by cbor-x,
    * then into the result).
    *
+   * With `options.into` large enough, a message carrying a frame is written
+   * into it instead of a new buffer (the result is a view of it): for
+   * senders that know when the previous message has left, such as a REQ
+   * socket once its reply came, so that no buffer is allocated per frame.
+   *
    * @param envelope The message to encode.
+   * @param options `into`: a buffer to reuse for frame messages.
    * @returns The encoded message.
    * @throws {TypeError} If a field is missing, of the wrong type or not
    *   allowed with this kind, or `message` holds something CBOR cannot carry
@@ -271,7 +277,7 @@ export class ProtocolCodec {
    * console.assert(bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.length);
    * ```
    */
-  encode(envelope: Envelope): Uint8Array {
+  encode(envelope: Envelope, options: { into?: Uint8Array } = {}): Uint8Array {
     let wire: WireMap;
     try {
       wire = toWire(envelope);
@@ -309,7 +315,10 @@ export class ProtocolCodec {
     const headerBytes = n < 24 ? 1 : n < 0x100 ? 2 : n < 0x10000 ? 3 : 5;
     const total = prefix + headerBytes + n;
     this.#checkEncodedSize(total);
-    const out = new Uint8Array(total);
+    const into = options.into;
+    const out = into !== undefined && into.byteLength >= total
+      ? into.subarray(0, total)
+      : new Uint8Array(total);
     out.set(head.subarray(0, prefix));
     let p = prefix;
     if (headerBytes === 1) {

@@ -51,6 +51,8 @@ export class ZmqServerTransport implements Actor<ServerTransportCommand> {
   readonly #options: ZmqServerTransportOptions;
   readonly #codec: ProtocolCodec;
   #socket: ZmqSocket | undefined;
+  /** The buffer of the last REQ frame message, free again once its reply came. */
+  #reusable: Uint8Array | undefined;
   #subscribed = false;
   readonly #subscriberWaiters = new Set<(subscribed: boolean) => void>();
   #watching: Promise<void> | undefined;
@@ -89,7 +91,15 @@ export class ZmqServerTransport implements Actor<ServerTransportCommand> {
   ): Promise<void> {
     switch (message.type) {
       case "SendEnvelope": {
-        const bytes = this.#codec.encode(message.envelope);
+        const requestReply = this.#options.pattern === 1;
+        // REQ/REP: once a reply has come, ZeroMQ is done with the previous
+        // request's bytes, so the next frame reuses its buffer.
+        const bytes = this.#codec.encode(message.envelope, {
+          into: requestReply ? this.#reusable : undefined,
+        });
+        if (requestReply && message.envelope.frame && bytes.byteOffset === 0) {
+          this.#reusable = new Uint8Array(bytes.buffer);
+        }
         const once = message.once === true;
         message.replyTo.tell(
           this.#options.pattern === 1
@@ -124,6 +134,17 @@ export class ZmqServerTransport implements Actor<ServerTransportCommand> {
       throw error;
     }
     return socket;
+  }
+
+  /**
+   * Closes a REQ socket whose request went unanswered, dropping that request
+   * (no linger): delivered late, after `send` has given up or resent it, it
+   * would reach the client as a stale frame.
+   */
+  async #discard(socket: ZmqSocket): Promise<void> {
+    socket.raw.linger = 0;
+    await socket.close();
+    this.#reusable = undefined;
   }
 
   async #publish(bytes: Uint8Array, once: boolean): Promise<SendOutcome> {
@@ -194,7 +215,7 @@ export class ZmqServerTransport implements Actor<ServerTransportCommand> {
         context.log.warn(
           `no reply from the client within ${requestTimeout} ms on port ${port}; reconnecting (retry ${attempt} of ${maxRetries})`,
         );
-        await this.#socket.close();
+        await this.#discard(this.#socket);
         this.#socket = await this.#open();
       }
       await this.#socket.send(bytes);
@@ -224,6 +245,10 @@ export class ZmqServerTransport implements Actor<ServerTransportCommand> {
         throw error;
       }
     }
+    // The REQ socket still waits for a reply that will not come: start
+    // afresh so that the next send can go out.
+    if (this.#socket) await this.#discard(this.#socket);
+    this.#socket = await this.#open();
     return failed(
       "no-reply",
       `Cannot send to the client on port ${port}: no reply after ${

@@ -212,3 +212,31 @@ Deno.test("the demo runs to completion and names every server", async () => {
   }
   assert.match(text, /client shut down \(all-gone\): \d+ frames from 3 servers/);
 });
+
+Deno.test("a REQ server whose client never answered can send again once the client is up", async () => {
+  const [port] = freePorts(1);
+  const server = await NetGear.open({
+    multiserverMode: true,
+    port,
+    requestTimeout: 500,
+    maxRetries: 1,
+  });
+  await assert.rejects(
+    server.send(testFrame(port, 0)),
+    (error: unknown) => {
+      assert.ok(error instanceof Error && error.name === "SendError");
+      assert.match(error.message, /no reply after 2 attempts of 500 ms/);
+      return true;
+    },
+  );
+  await using client = await NetGear.open({
+    receiveMode: true,
+    multiserverMode: true,
+    port: [port],
+  });
+  const sent = server.send(testFrame(port, 1), { message: "second try" });
+  const received = await client.recv();
+  await sent;
+  assert.equal(received?.message, "second try");
+  await server.close();
+});

@@ -905,3 +905,25 @@ Deno.test("ProtocolCodec.decode() throws nothing but ProtocolError on random and
   assert.ok(accepted > 0, "some mutations should stay valid");
   assert.ok(rejected > 4000, `only ${rejected} rejections`);
 });
+
+Deno.test("ProtocolCodec.encode() writes a frame message into a reused buffer when it fits", () => {
+  const codec = new ProtocolCodec();
+  const frame = {
+    width: 4,
+    height: 2,
+    channels: 3,
+    format: "bgr24" as const,
+    encoding: "raw" as const,
+    data: new Uint8Array(24).fill(9),
+  };
+  const envelope = { version: 1, kind: "frame" as const, port: 5566, seq: 0, sentAt: 1, frame };
+  const first = codec.encode(envelope);
+  const into = new Uint8Array(first.byteLength + 10);
+  const second = codec.encode({ ...envelope, seq: 1 }, { into });
+  assert.equal(second.buffer, into.buffer, "written into the given buffer");
+  assert.equal(codec.decode(second).seq, 1);
+  assert.deepEqual(codec.decode(second).frame?.data, frame.data);
+  const small = new Uint8Array(4);
+  const third = codec.encode(envelope, { into: small });
+  assert.notEqual(third.buffer, small.buffer, "a buffer too small is not used");
+});
