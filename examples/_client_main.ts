@@ -6,7 +6,7 @@
  */
 
 import { NetGear, type NetGearClient } from "../transports/netgear.ts";
-import type { Pattern } from "../transports/netgear_options.ts";
+import type { Pattern, SecureMode } from "../transports/netgear_options.ts";
 import { formatStats, LiveBlock } from "./_stats_view.ts";
 import { intFlag, parseFlags, portsFlag } from "./_flags.ts";
 
@@ -24,6 +24,8 @@ Flags:
   --heartbeat-interval MS idle server heartbeat period         (default 1000)
   --liveness-timeout MS   silence after which a server is gone (default 5000)
   --no-multiserver        plain mode: connect to one server's --ports
+  --secure-mode N         0 = off, 1 = stonehouse, 2 = ironhouse (default 0)
+  --keys-dir DIR          secure mode's keys (default ~/.actorgear/keys)
   --logging               log connection events
   --help                  this text
 `;
@@ -46,6 +48,8 @@ export async function clientMain(args: readonly string[]): Promise<void> {
     "liveness-timeout": { type: "string", default: "5000" },
     "no-multiserver": { type: "boolean", default: false },
     logging: { type: "boolean", default: false },
+    "secure-mode": { type: "string", default: "0" },
+    "keys-dir": { type: "string" },
     help: { type: "boolean", default: false },
   });
   if (values.help) {
@@ -64,6 +68,8 @@ export async function clientMain(args: readonly string[]): Promise<void> {
     heartbeatInterval: intFlag(values, "heartbeat-interval", 10, 3_600_000),
     livenessTimeout: intFlag(values, "liveness-timeout", 20, 86_400_000),
     logging: values.logging === true,
+    secureMode: intFlag(values, "secure-mode", 0, 2) as SecureMode,
+    keysDir: values["keys-dir"] as string | undefined,
   });
   await runClient(client, {
     statsIntervalMs: intFlag(values, "stats-interval", 0, 60_000),

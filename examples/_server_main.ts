@@ -5,7 +5,7 @@
  */
 
 import { NetGear } from "../transports/netgear.ts";
-import type { Pattern } from "../transports/netgear_options.ts";
+import type { Pattern, SecureMode } from "../transports/netgear_options.ts";
 import { SyntheticSource } from "../capture/synthetic_source.ts";
 import { FfmpegSource } from "../capture/ffmpeg_source.ts";
 import type { FrameSource } from "../capture/source.ts";
@@ -28,6 +28,8 @@ Flags:
   --frames N            stop after N frames                   (default: no limit)
   --duration SECONDS    stop after this long                  (default: no limit)
   --no-multiserver      plain one-server-one-client mode (the server binds)
+  --secure-mode N         0 = off, 1 = stonehouse, 2 = ironhouse (default 0)
+  --keys-dir DIR          secure mode's keys (default ~/.actorgear/keys)
   --logging             log connection events
   --quiet               print nothing but errors
   --help                this text
@@ -54,6 +56,8 @@ export async function serverMain(args: readonly string[]): Promise<void> {
     duration: { type: "string" },
     "no-multiserver": { type: "boolean", default: false },
     logging: { type: "boolean", default: false },
+    "secure-mode": { type: "string", default: "0" },
+    "keys-dir": { type: "string" },
     quiet: { type: "boolean", default: false },
     help: { type: "boolean", default: false },
   });
@@ -97,6 +101,8 @@ export async function serverMain(args: readonly string[]): Promise<void> {
     multiserverMode: !values["no-multiserver"],
     bidirectionalMode: values.bidirectional === true,
     logging: values.logging === true,
+    secureMode: intFlag(values, "secure-mode", 0, 2) as SecureMode,
+    keysDir: values["keys-dir"] as string | undefined,
   });
   let sent = 0;
   try {

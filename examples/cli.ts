@@ -15,6 +15,7 @@
 import { CLIENT_HELP, clientMain } from "./_client_main.ts";
 import { DEMO_HELP, demoMain } from "./demo.ts";
 import { SERVER_HELP, serverMain } from "./_server_main.ts";
+import { KEYS_HELP, keysMain } from "./_keys_main.ts";
 import { UsageError } from "./_flags.ts";
 import { ConfigurationError } from "../transports/netgear_options.ts";
 
@@ -24,11 +25,13 @@ Usage:
   actorgear demo   [flags]   one client + three servers on 127.0.0.1, live stats
   actorgear client [flags]   receive from every server's port
   actorgear server [flags]   stream frames to a client
+  actorgear keys generate    make CurveZMQ keys for secure mode
   actorgear <command> --help
 
 ${DEMO_HELP}
 ${CLIENT_HELP}
-${SERVER_HELP}`;
+${SERVER_HELP}
+${KEYS_HELP}`;
 
 /**
  * Runs one command.
@@ -49,6 +52,9 @@ export async function main(args: readonly string[]): Promise<number> {
       case "server":
         await serverMain(rest);
         return 0;
+      case "keys":
+        await keysMain(rest);
+        return 0;
       case undefined:
       case "help":
       case "--help":
@@ -57,7 +63,7 @@ export async function main(args: readonly string[]): Promise<number> {
         return command === undefined ? 2 : 0;
       default:
         throw new UsageError(
-          `Cannot run "${command}": unknown command; expected demo, client or server (see --help)`,
+          `Cannot run "${command}": unknown command; expected demo, client, server or keys (see --help)`,
         );
     }
   } catch (error) {

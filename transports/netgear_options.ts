@@ -10,9 +10,13 @@
 
 import type { PixelFormat } from "./frame.ts";
 import { JPEG_COLORSPACES, resolveJpegCompression } from "./jpeg.ts";
+import { defaultKeysDir } from "./curve_keys.ts";
 
 /** Messaging pattern: 0 = PAIR, 1 = REQ/REP, 2 = PUB/SUB (vidgear's numbering). */
 export type Pattern = 0 | 1 | 2;
+
+/** CurveZMQ security: 0 = off, 1 = stonehouse, 2 = ironhouse (vidgear's numbering). */
+export type SecureMode = 0 | 1 | 2;
 
 /** Options of {@linkcode NetGear.open}, shared by clients and servers. */
 export interface NetGearOptions {
@@ -160,6 +164,26 @@ export interface NetGearOptions {
    */
   jpegDecode?: boolean;
   /**
+   * CurveZMQ security (vidgear's `secure_mode`); client and servers must use
+   * the same mode. 0 = off; 1 = stonehouse: encrypted, servers need the
+   * client's public key and the client admits any server; 2 = ironhouse:
+   * encrypted, and the client admits only servers whose public key file is
+   * in its `keysDir/public_keys/` (others are refused, logged once and
+   * counted). Make keys with `actorgear keys generate`.
+   *
+   * @default {0}
+   */
+  secureMode?: SecureMode;
+  /**
+   * Where secure mode finds its keys (layout in `curve_keys.ts`): a client
+   * reads `private_keys/client.key_secret` (and, in ironhouse,
+   * `public_keys/*.key`), a server `private_keys/server.key_secret` and
+   * `public_keys/client.key`. Only with `secureMode` 1 or 2.
+   *
+   * @default {"~/.actorgear/keys"}
+   */
+  keysDir?: string;
+  /**
    * Aborts opening; once open, aborting closes the client or server.
    *
    * @default {undefined}
@@ -191,6 +215,9 @@ export interface ResolvedNetGearOptions {
     readonly fastUpsample: boolean;
     readonly decode: boolean;
   };
+  readonly secureMode: SecureMode;
+  /** The keys directory; `undefined` when `secureMode` is 0. */
+  readonly keysDir: string | undefined;
   readonly signal: AbortSignal | undefined;
 }
 
@@ -250,6 +277,8 @@ const DEFAULTS = {
   jpegCompressionFastdct: true,
   jpegCompressionFastupsample: false,
   jpegDecode: true,
+  secureMode: 0,
+  keysDir: undefined,
   signal: undefined,
 } as const;
 
@@ -371,6 +400,15 @@ export function resolveOptions(options: NetGearOptions): ResolvedNetGearOptions 
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     fail("signal", signal, "an AbortSignal");
   }
+  const secureMode = o.secureMode;
+  if (secureMode !== 0 && secureMode !== 1 && secureMode !== 2) {
+    fail(
+      "secureMode",
+      secureMode,
+      "0 (off), 1 (stonehouse: encrypted) or 2 (ironhouse: encrypted, servers authenticated)",
+    );
+  }
+  const keysDir = resolveKeysDir(o.keysDir, secureMode as SecureMode);
 
   return {
     address: address as string,
@@ -388,8 +426,31 @@ export function resolveOptions(options: NetGearOptions): ResolvedNetGearOptions 
     maxMessageSize,
     queueSize,
     jpeg,
+    secureMode: secureMode as SecureMode,
+    keysDir,
     signal,
   };
+}
+
+function resolveKeysDir(value: unknown, secureMode: SecureMode): string | undefined {
+  if (value !== undefined && (typeof value !== "string" || value.trim() === "")) {
+    fail("keysDir", value, 'a directory path such as "./keys"');
+  }
+  if (secureMode === 0) {
+    // Keys given without secure mode would leave the link silently in clear.
+    if (value !== undefined) fail("keysDir", value, "unset unless secureMode is 1 or 2");
+    return undefined;
+  }
+  if (value !== undefined) return value as string;
+  try {
+    return defaultKeysDir();
+  } catch {
+    return fail(
+      "keysDir",
+      value,
+      "a directory path: neither HOME nor USERPROFILE is set, so ~/.actorgear/keys is unknown",
+    );
+  }
 }
 
 function resolveCompression(value: unknown): { format: PixelFormat | undefined } | undefined {

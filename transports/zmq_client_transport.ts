@@ -9,11 +9,13 @@
 import type { Actor, ActorContext } from "../actors/actor.ts";
 import type { ActorRef } from "../actors/actor_ref.ts";
 import type { ClientTransportCommand, ClientTransportEvent } from "../actors/netgear/messages.ts";
-import type { Pattern } from "./netgear_options.ts";
+import type { Pattern, SecureMode } from "./netgear_options.ts";
+import { CLIENT_KEY_NAME, loadAuthorizedKeys, loadKeyPair } from "./curve_keys.ts";
+import { ZapHandler } from "./zap_handler.ts";
 import { type Envelope, ProtocolCodec, type WireFrame } from "./protocol.ts";
 import { JpegCodec } from "./jpeg.ts";
 import { ProtocolError } from "./protocol_errors.ts";
-import { type SocketKind, ZmqSocket } from "./zmq_socket.ts";
+import { type SocketKind, ZmqSocket, type ZmqSocketOptions } from "./zmq_socket.ts";
 import { TransportClosedError } from "./errors.ts";
 
 /** How the client transport opens its sockets. */
@@ -32,6 +34,10 @@ export interface ZmqClientTransportOptions {
   readonly onReady: (error?: unknown) => void;
   /** What to do with JPEG frames. */
   readonly jpeg?: { readonly decode: boolean; readonly fastUpsample: boolean };
+  /** 0 (default) = plain; 1 = CURVE server; 2 = CURVE server admitting only known servers (ZAP). */
+  readonly secureMode?: SecureMode;
+  /** Where the keys are; needed when `secureMode` is 1 or 2. */
+  readonly keysDir?: string;
 }
 
 const KIND_OF: Readonly<Record<Pattern, SocketKind>> = { 0: "pair", 1: "rep", 2: "sub" };
@@ -53,6 +59,7 @@ export class ZmqClientTransport implements Actor<ClientTransportCommand> {
   readonly #pendingReplies = new Map<number, (envelope: Envelope) => void>();
   readonly #loops: Promise<void>[] = [];
   #jpegCodec: JpegCodec | undefined;
+  #zap: ZapHandler | undefined;
   #stopping = false;
 
   /** @param options Where and how to open the sockets. */
@@ -66,13 +73,17 @@ export class ZmqClientTransport implements Actor<ClientTransportCommand> {
     const { address, ports, pattern, role, maxMessageSize } = this.#options;
     const parent = context.parent as ActorRef<ClientTransportEvent>;
     try {
+      const security = await this.#security(context);
       for (const port of ports) {
         const socket = new ZmqSocket(KIND_OF[pattern], {
           maxMessageSize,
           receiveHighWaterMark: pattern === 2 ? 8 : 1000,
           // Long enough for the last replies to leave when the client shuts down.
           linger: 200,
+          ...security,
         });
+        // Ironhouse fails closed: with no ZAP handler bound, no server is admitted.
+        if (security.zapDomain !== undefined) socket.raw.zapEnforceDomain = true;
         this.#sockets.set(port, socket);
         const endpoint = `tcp://${address}:${port}`;
         if (role === "bind") await socket.bind(endpoint);
@@ -196,6 +207,23 @@ export class ZmqClientTransport implements Actor<ClientTransportCommand> {
     }
   }
 
+  /** Secure mode's CURVE server options; for ironhouse, starts the ZAP handler. */
+  async #security(context: ActorContext<ClientTransportCommand>): Promise<ZmqSocketOptions> {
+    const { secureMode = 0, keysDir } = this.#options;
+    if (secureMode === 0) return {};
+    const own = await loadKeyPair(keysDir!, CLIENT_KEY_NAME);
+    const curve = {
+      curveServer: true,
+      curveSecretKey: own.secretKey,
+      curvePublicKey: own.publicKey,
+    };
+    if (secureMode === 1) return curve;
+    this.#zap = await ZapHandler.start(await loadAuthorizedKeys(keysDir!), {
+      log: (message) => context.log.warn(message),
+    });
+    return { ...curve, zapDomain: this.#zap.domain };
+  }
+
   #resolveStopped!: (value: undefined) => void;
   readonly #stoppedSignal = new Promise<undefined>((resolve) => this.#resolveStopped = resolve);
 
@@ -248,5 +276,7 @@ export class ZmqClientTransport implements Actor<ClientTransportCommand> {
     this.#resolveStopped(undefined);
     await Promise.all([...this.#sockets.values()].map((socket) => socket.close()));
     await Promise.allSettled(this.#loops);
+    // After the sockets, so none is ever left guarded by a missing handler.
+    await this.#zap?.close();
   }
 }

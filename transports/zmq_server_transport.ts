@@ -12,10 +12,11 @@
 
 import type { Actor, ActorContext } from "../actors/actor.ts";
 import type { SendOutcome, ServerTransportCommand } from "../actors/netgear/messages.ts";
-import type { Pattern } from "./netgear_options.ts";
+import type { Pattern, SecureMode } from "./netgear_options.ts";
+import { CLIENT_KEY_NAME, loadKeyPair, loadPublicKey, SERVER_KEY_NAME } from "./curve_keys.ts";
 import { ProtocolCodec } from "./protocol.ts";
 import { ProtocolError } from "./protocol_errors.ts";
-import { type SocketKind, ZmqSocket } from "./zmq_socket.ts";
+import { type SocketKind, ZmqSocket, type ZmqSocketOptions } from "./zmq_socket.ts";
 
 /** How the server transport opens its socket. */
 export interface ZmqServerTransportOptions {
@@ -35,6 +36,10 @@ export interface ZmqServerTransportOptions {
   readonly maxMessageSize: number;
   /** Told once the socket is open, or with the error that stopped it. */
   readonly onReady: (error?: unknown) => void;
+  /** 0 (default) = plain; 1 or 2 = CURVE client with this server's keys and the client's public key. */
+  readonly secureMode?: SecureMode;
+  /** Where the keys are; needed when `secureMode` is 1 or 2. */
+  readonly keysDir?: string;
 }
 
 const KIND_OF: Readonly<Record<Pattern, SocketKind>> = { 0: "pair", 1: "req", 2: "xpub" };
@@ -56,6 +61,7 @@ export class ZmqServerTransport implements Actor<ServerTransportCommand> {
   #subscribed = false;
   readonly #subscriberWaiters = new Set<(subscribed: boolean) => void>();
   #watching: Promise<void> | undefined;
+  #curve: ZmqSocketOptions = {};
 
   /** @param options Where and how to open the socket. */
   constructor(options: ZmqServerTransportOptions) {
@@ -66,6 +72,8 @@ export class ZmqServerTransport implements Actor<ServerTransportCommand> {
   /** Opens the socket. */
   async started(): Promise<void> {
     try {
+      // Loaded once: every Lazy Pirate reconnect reuses them.
+      this.#curve = await this.#loadCurve();
       this.#socket = await this.#open();
       if (this.#options.pattern === 2) this.#watching = this.#watchSubscriptions(this.#socket);
     } catch (error) {
@@ -124,6 +132,7 @@ export class ZmqServerTransport implements Actor<ServerTransportCommand> {
       // PUB: bursts up to 16 frames (about 15 MB at 640x480) wait here; past
       // that ZeroMQ drops, and the client counts the gap in frame numbers.
       sendHighWaterMark: pattern === 2 ? 16 : 1000,
+      ...this.#curve,
     });
     const endpoint = `tcp://${address}:${port}`;
     try {
@@ -147,6 +156,25 @@ export class ZmqServerTransport implements Actor<ServerTransportCommand> {
     this.#reusable = undefined;
   }
 
+  async #loadCurve(): Promise<ZmqSocketOptions> {
+    const { secureMode = 0, keysDir } = this.#options;
+    if (secureMode === 0) return {};
+    const own = await loadKeyPair(keysDir!, SERVER_KEY_NAME);
+    return {
+      curveServerKey: await loadPublicKey(keysDir!, CLIENT_KEY_NAME),
+      curvePublicKey: own.publicKey,
+      curveSecretKey: own.secretKey,
+    };
+  }
+
+  /** A refused CURVE handshake looks like an absent client: say what to check. */
+  #secureHint(): string {
+    const { secureMode = 0 } = this.#options;
+    return secureMode === 0
+      ? ""
+      : ` In secure mode, also check that the client uses secureMode ${secureMode}, that this server holds the client's public key and, in ironhouse, that the client holds this server's.`;
+  }
+
   async #publish(bytes: Uint8Array, once: boolean): Promise<SendOutcome> {
     if (!this.#socket) return closed();
     if (this.#options.pattern === 2 && !this.#subscribed) {
@@ -160,7 +188,7 @@ export class ZmqServerTransport implements Actor<ServerTransportCommand> {
             ? "no client is subscribed"
             : `Cannot send to the client on port ${port}: no client subscribed within ${
               requestTimeout * (maxRetries + 1)
-            } ms; is the client running and listening on this port?`,
+            } ms; is the client running and listening on this port?${this.#secureHint()}`,
         );
       }
     }
@@ -253,7 +281,7 @@ export class ZmqServerTransport implements Actor<ServerTransportCommand> {
       "no-reply",
       `Cannot send to the client on port ${port}: no reply after ${
         maxRetries + 1
-      } attempts of ${requestTimeout} ms; is the client running and listening on this port?`,
+      } attempts of ${requestTimeout} ms; is the client running and listening on this port?${this.#secureHint()}`,
     );
   }
 }
