@@ -70,7 +70,8 @@ for (const pattern of [2, 1] as const) {
   Deno.test(`soak: ${SERVERS} servers at full speed, slow consumer, ${pattern === 1 ? "REQ/REP" : "PUB/SUB"}: memory stays flat`, async () => {
     const samples = await soak(pattern);
     const settled = samples.filter((s) => s.t >= 10 && s.t <= SECONDS);
-    assert.ok(settled.length >= SECONDS - 12, `${settled.length} samples after the first 10 s`);
+    // One sample a second; a loaded machine delays some, so ask for half.
+    assert.ok(settled.length >= (SECONDS - 10) / 2, `${settled.length} samples after the first 10 s`);
     // Growth is what matters: compare the peak with the settled median (GC
     // makes single samples dip, which is not a leak).
     const sorted = settled.map((s) => s.rss).sort((a, b) => a - b);
