@@ -8,7 +8,7 @@
 import { NetGear, type NetGearClient } from "../transports/netgear.ts";
 import type { Pattern, SecureMode } from "../transports/netgear_options.ts";
 import { formatStats, LiveBlock } from "./_stats_view.ts";
-import { intFlag, parseFlags, portsFlag } from "./_flags.ts";
+import { intFlag, optionalValue, parseFlags, portsFlag } from "./_flags.ts";
 
 /** `--help` text. */
 export const CLIENT_HELP = `actorgear client: receive frames from many NetGear servers
@@ -26,6 +26,8 @@ Flags:
   --no-multiserver        plain mode: connect to one server's --ports
   --secure-mode N         0 = off, 1 = stonehouse, 2 = ironhouse (default 0)
   --keys-dir DIR          secure mode's keys (default ~/.actorgear/keys)
+  --view [PORT]           live view of every server in the browser, on
+                          http://127.0.0.1:PORT/ (a free port if none given)
   --logging               log connection events
   --help                  this text
 `;
@@ -36,7 +38,7 @@ Flags:
  * @param args The command line after `client`.
  */
 export async function clientMain(args: readonly string[]): Promise<void> {
-  const values = parseFlags(args, {
+  const values = parseFlags(optionalValue(args, "view", "0"), {
     address: { type: "string", default: "127.0.0.1" },
     ports: { type: "string", default: "5566,5567" },
     pattern: { type: "string", default: "1" },
@@ -50,6 +52,7 @@ export async function clientMain(args: readonly string[]): Promise<void> {
     logging: { type: "boolean", default: false },
     "secure-mode": { type: "string", default: "0" },
     "keys-dir": { type: "string" },
+    view: { type: "string" },
     help: { type: "boolean", default: false },
   });
   if (values.help) {
@@ -70,6 +73,7 @@ export async function clientMain(args: readonly string[]): Promise<void> {
     logging: values.logging === true,
     secureMode: intFlag(values, "secure-mode", 0, 2) as SecureMode,
     keysDir: values["keys-dir"] as string | undefined,
+    viewer: values.view === undefined ? false : { port: intFlag(values, "view", 0, 65535) },
   });
   await runClient(client, {
     statsIntervalMs: intFlag(values, "stats-interval", 0, 60_000),
@@ -99,6 +103,7 @@ export async function runClient(
   options: RunClientOptions,
 ): Promise<Map<number, number>> {
   const view = new LiveBlock();
+  if (client.viewerUrl) view.note(`live view: ${client.viewerUrl}`);
   const counts = new Map<number, number>();
   const onState = (event: Event) => {
     const { port, state, reason } = (event as CustomEvent).detail;

@@ -46,6 +46,29 @@ export function parseFlags(
 }
 
 /**
+ * Lets a string flag be given without its value: `--name` not followed by a
+ * value becomes `--name=<bare>`, so that `parseArgs` (which has no optional
+ * values) accepts both `--view` and `--view 8080`.
+ *
+ * @param args The command line.
+ * @param name The flag, without `--`.
+ * @param bare The value it stands for when given alone.
+ * @returns The command line with that flag's value spelled out.
+ */
+export function optionalValue(args: readonly string[], name: string, bare: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const next = args[i + 1];
+    if (args[i] === `--${name}` && (next === undefined || next.startsWith("-"))) {
+      out.push(`--${name}=${bare}`);
+    } else {
+      out.push(args[i]);
+    }
+  }
+  return out;
+}
+
+/**
  * Reads an integer flag.
  *
  * @throws {UsageError} When the value is not an integer within range.

@@ -10,7 +10,7 @@
 import { NetGear } from "../transports/netgear.ts";
 import type { Pattern } from "../transports/netgear_options.ts";
 import { runClient } from "./_client_main.ts";
-import { intFlag, parseFlags } from "./_flags.ts";
+import { intFlag, optionalValue, parseFlags } from "./_flags.ts";
 
 /** `--help` text. */
 export const DEMO_HELP = `actorgear demo: one client, several servers, live stats
@@ -23,6 +23,8 @@ Flags:
   --fps N            frames per second per server    (default 30)
   --width N --height N frame size                    (default 640x480)
   --stats-interval MS live table refresh             (default 500)
+  --view [PORT]      live view in the browser on http://127.0.0.1:PORT/
+                     (a free port if none given)
   --help             this text
 `;
 
@@ -51,7 +53,7 @@ export function selfCommand(args: readonly string[]): { command: string; args: s
  * @param args The command line after `demo`.
  */
 export async function demoMain(args: readonly string[]): Promise<void> {
-  const values = parseFlags(args, {
+  const values = parseFlags(optionalValue(args, "view", "0"), {
     servers: { type: "string", default: "3" },
     duration: { type: "string", default: "10" },
     pattern: { type: "string", default: "1" },
@@ -60,6 +62,7 @@ export async function demoMain(args: readonly string[]): Promise<void> {
     width: { type: "string", default: "640" },
     height: { type: "string", default: "480" },
     "stats-interval": { type: "string", default: "500" },
+    view: { type: "string" },
     help: { type: "boolean", default: false },
   });
   if (values.help) {
@@ -78,6 +81,7 @@ export async function demoMain(args: readonly string[]): Promise<void> {
     pattern,
     receiveMode: true,
     multiserverMode: true,
+    viewer: values.view === undefined ? false : { port: intFlag(values, "view", 0, 65535) },
   });
   console.log(
     `demo: client on 127.0.0.1 ports ${ports.join(", ")} (${

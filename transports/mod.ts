@@ -25,3 +25,4 @@ export * from "./netgear_options.ts";
 export * from "./protocol.ts";
 export * from "./errors.ts";
 export * from "./zmq_socket.ts";
+export * from "./viewer.ts";

@@ -27,6 +27,7 @@ import {
   type ResolvedNetGearOptions,
   resolveOptions,
 } from "./netgear_options.ts";
+import { Viewer } from "./viewer.ts";
 import { ZmqClientTransport } from "./zmq_client_transport.ts";
 import { ZmqServerTransport } from "./zmq_server_transport.ts";
 
@@ -165,6 +166,7 @@ export class NetGear {
    * @returns The open client or server.
    * @throws {ConfigurationError} When an option is wrong (name, value and valid choices in the message).
    * @throws {OpenError} When a socket cannot open (for example a port already in use).
+   * @throws {ViewerError} When the client's `viewer` cannot listen (the client is closed again).
    */
   static open(options: NetGearOptions & { receiveMode: true }): Promise<NetGearClient>;
   static open(options?: NetGearOptions & { receiveMode?: false }): Promise<NetGearServer>;
@@ -225,6 +227,7 @@ export class NetGearClient extends EventTarget implements AsyncDisposable, Async
   readonly #taps = new Set<(received: Received) => void>();
   #closing: Promise<void> | undefined;
   #shutdownReason: "all-gone" | "closed" | "transport-lost" | undefined;
+  #viewer: Viewer | undefined;
   readonly #onAbort = () => void this.close();
 
   private constructor(options: ResolvedNetGearOptions) {
@@ -286,6 +289,22 @@ export class NetGearClient extends EventTarget implements AsyncDisposable, Async
     if (options.logging) {
       console.info(`[netgear] client listening on ${endpointOf(options)}`);
     }
+    if (options.viewer) {
+      try {
+        this.#viewer = await Viewer.start(this, options.viewer);
+      } catch (error) {
+        await this.close();
+        throw error;
+      }
+    }
+  }
+
+  /**
+   * The live viewer's page, such as `http://127.0.0.1:41234/`, when the
+   * client was opened with the `viewer` option; `undefined` otherwise.
+   */
+  get viewerUrl(): string | undefined {
+    return this.#viewer?.url;
   }
 
   /** Why the client stopped, or `undefined` while it runs. */
@@ -418,7 +437,12 @@ export class NetGearClient extends EventTarget implements AsyncDisposable, Async
     if (this.#options.logging && reason === "all-gone") {
       console.info("[netgear] every server has gone; client shutting down");
     }
-    this.#closing = this.#system.shutdown();
+    this.#closing = Promise.all([
+      this.#system.shutdown(),
+      // A microtask later: the viewer hears of the shutdown (dispatched just
+      // below) before it closes, so its page can say why.
+      Promise.resolve().then(() => this.#viewer?.close()),
+    ]).then(() => {});
     this.dispatchEvent(new CustomEvent("shutdown", { detail: { reason } }));
     return this.#closing;
   }

@@ -184,11 +184,37 @@ export interface NetGearOptions {
    */
   keysDir?: string;
   /**
+   * Client: serve a live view of every server in the browser (`Viewer`,
+   * in `viewer.ts`), started once the client is open and closed when it
+   * shuts down; its address is `client.viewerUrl`. `true` listens on
+   * 127.0.0.1 on a free port; an object says where (`port` 0 = a free one).
+   * Needs `--allow-net` for that address.
+   *
+   * @default {false}
+   */
+  viewer?: boolean | ViewerListenOptions;
+  /**
    * Aborts opening; once open, aborting closes the client or server.
    *
    * @default {undefined}
    */
   signal?: AbortSignal;
+}
+
+/** Where the client's live viewer listens (the `viewer` option). */
+export interface ViewerListenOptions {
+  /**
+   * The port; 0 picks a free one.
+   *
+   * @default {0}
+   */
+  port?: number;
+  /**
+   * The address; `"0.0.0.0"` shows the video to the network.
+   *
+   * @default {"127.0.0.1"}
+   */
+  hostname?: string;
 }
 
 /** Every option with its value decided: what NetGear runs on. */
@@ -218,6 +244,8 @@ export interface ResolvedNetGearOptions {
   readonly secureMode: SecureMode;
   /** The keys directory; `undefined` when `secureMode` is 0. */
   readonly keysDir: string | undefined;
+  /** Where the live viewer listens, or `undefined` without one. */
+  readonly viewer: { readonly hostname: string; readonly port: number } | undefined;
   readonly signal: AbortSignal | undefined;
 }
 
@@ -279,6 +307,7 @@ const DEFAULTS = {
   jpegDecode: true,
   secureMode: 0,
   keysDir: undefined,
+  viewer: false,
   signal: undefined,
 } as const;
 
@@ -409,6 +438,7 @@ export function resolveOptions(options: NetGearOptions): ResolvedNetGearOptions 
     );
   }
   const keysDir = resolveKeysDir(o.keysDir, secureMode as SecureMode);
+  const viewer = resolveViewer(o.viewer, receiveMode);
 
   return {
     address: address as string,
@@ -428,7 +458,38 @@ export function resolveOptions(options: NetGearOptions): ResolvedNetGearOptions 
     jpeg,
     secureMode: secureMode as SecureMode,
     keysDir,
+    viewer,
     signal,
+  };
+}
+
+function resolveViewer(
+  value: unknown,
+  receiveMode: boolean,
+): { hostname: string; port: number } | undefined {
+  const valid = "true, false or { port, hostname } such as { port: 8080 }";
+  if (value === false) return undefined;
+  if (value !== true && (value === null || typeof value !== "object" || Array.isArray(value))) {
+    fail("viewer", value, valid);
+  }
+  if (!receiveMode) {
+    fail(
+      "viewer",
+      value,
+      "false on a server: the live viewer runs beside the client (receiveMode: true)",
+    );
+  }
+  const given = (value === true ? {} : value) as Record<string, unknown>;
+  for (const key of Object.keys(given)) {
+    if (key !== "port" && key !== "hostname") fail("viewer", value, valid);
+  }
+  const hostname = given.hostname ?? "127.0.0.1";
+  if (typeof hostname !== "string" || hostname.trim() === "" || /[\s/]/.test(hostname)) {
+    fail("viewer", value, 'a hostname such as "127.0.0.1" in viewer.hostname');
+  }
+  return {
+    hostname: hostname as string,
+    port: integer("viewer.port", given.port ?? 0, 0, 65535),
   };
 }
 

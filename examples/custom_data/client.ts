@@ -2,7 +2,11 @@
  * The seed's unidirectional custom data client: frames plus a text message
  * from every server; the messages are printed to the terminal.
  *
- *     deno run --allow-read --allow-env --allow-ffi examples/custom_data/client.ts --ports 5577,5578
+ *     deno run --allow-read --allow-env --allow-ffi --allow-net=127.0.0.1 examples/custom_data/client.ts --ports 5577,5578 --view
+ *
+ * `--view` shows the montage of every server's latest frame, with its
+ * frame rate, message and state, live in the browser (the address is
+ * printed); without it, no network permission is needed.
  *
  * @module
  */
@@ -15,6 +19,7 @@ const flags = parseArgs({
   options: {
     address: { type: "string", default: "127.0.0.1" },
     ports: { type: "string", default: "5577,5578" },
+    view: { type: "boolean", default: false },
   },
 });
 
@@ -26,7 +31,9 @@ const client = await NetGear.open({
   receiveMode: true,
   logging: true,
   multiserverMode: true,
+  viewer: flags.values.view,
 });
+if (client.viewerUrl) console.log(`live view of every server: ${client.viewerUrl}`);
 const onInterrupt = () => void client.close();
 Deno.addSignalListener("SIGINT", onInterrupt);
 
