@@ -39,3 +39,5 @@
 export * from "./transports/mod.ts";
 export * from "./capture/mod.ts";
 export * from "./actors/mod.ts";
+export * from "./actors/vision/mod.ts";
+export * from "./actors/processing/mod.ts";

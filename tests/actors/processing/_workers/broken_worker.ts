@@ -1,0 +1,3 @@
+// A Worker stage module that fails while loading.
+
+throw new Error("this module cannot load");
