@@ -21,12 +21,14 @@
  * - `--threshold` (25): gray-level change that counts as motion.
  * - `--interval MS` (1000): least time between two identical kinds of
  *   event for one port; 0 prints every frame's events.
+ * - `--view PORT`: serve the live montage on http://127.0.0.1:PORT/, with
+ *   the face boxes and motion regions drawn in (needs `--allow-net=127.0.0.1`).
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
-import { NetGear } from "../../mod.ts";
+import { NetGear, type Received, Viewer } from "../../mod.ts";
 import {
   FACE_DETECTOR_WORKER,
   FaceDetectorProcessor,
@@ -50,11 +52,14 @@ const flags = parseArgs({
     "min-score": { type: "string", default: "0.5" },
     threshold: { type: "string", default: "25" },
     interval: { type: "string", default: "1000" },
+    view: { type: "string" },
   },
 }).values;
 const intervalMs = Number(flags.interval);
 
+const viewing = flags.view !== undefined;
 const faceOptions: FaceDetectorProcessorOptions = {
+  draw: viewing,
   // A Worker gets its options structured-cloned: pass the model as a string.
   model: flags.model ?? DEFAULT_MODEL.href,
   minDetectionConfidence: Number(flags["min-score"]),
@@ -64,7 +69,7 @@ const faces: PipelineStage = flags["in-process"]
   : { worker: FACE_DETECTOR_WORKER, workerOptions: faceOptions, name: "faces" };
 
 await using pipeline = new Pipeline([
-  new MotionDetector({ threshold: Number(flags.threshold) }),
+  new MotionDetector({ threshold: Number(flags.threshold), draw: viewing }),
   faces,
 ]);
 await pipeline.ready(); // the model is loaded before the first frame arrives
@@ -75,6 +80,22 @@ const client = await NetGear.open({
   receiveMode: true,
   multiserverMode: true,
 });
+// The viewer shows the processed frames (boxes drawn in), so it is fed from
+// the pipeline's output rather than tapping the client directly.
+const taps = new Set<(received: Received) => void>();
+const viewer = viewing
+  ? await Viewer.start({
+    onFrame: (listener) => (taps.add(listener), () => void taps.delete(listener)),
+    stats: () => client.stats(),
+    servers: () => client.servers(),
+    get shutdownReason() {
+      return client.shutdownReason;
+    },
+    addEventListener: client.addEventListener.bind(client),
+    removeEventListener: client.removeEventListener.bind(client),
+  }, { port: Number(flags.view) })
+  : undefined;
+if (viewer) console.log(`live view: ${viewer.url}`);
 const onInterrupt = () => void client.close();
 Deno.addSignalListener("SIGINT", onInterrupt);
 
@@ -88,7 +109,12 @@ function report(port: number, kind: string, line: string): void {
   console.log(line);
 }
 
-for await (const { port, data } of pipeline.run(client)) {
+for await (const item of pipeline.run(client)) {
+  const { port, data } = item;
+  if (taps.size > 0) {
+    const shown: Received = { ...item, jpeg: undefined };
+    for (const tap of taps) tap(shown);
+  }
   for (const { score } of (data.faces ?? []) as FaceDetection[]) {
     report(port, "face", `face at port ${port}, score ${score.toFixed(2)}`);
   }
@@ -101,6 +127,7 @@ for await (const { port, data } of pipeline.run(client)) {
 
 Deno.removeSignalListener("SIGINT", onInterrupt);
 await client.close();
+await viewer?.close();
 const stats = pipeline.stats();
 console.log(`frames: ${stats.entered} in, ${stats.completed} out`);
 for (const stage of stats.stages) {
