@@ -27,6 +27,7 @@ Flags:
   --fps N               frames per second, 0 = as fast as possible (default 30)
   --frames N            stop after N frames                   (default: no limit)
   --duration SECONDS    stop after this long                  (default: no limit)
+  --jpeg QUALITY        send JPEG at this quality (10-100); 0 = raw (default 0)
   --no-multiserver      plain one-server-one-client mode (the server binds)
   --secure-mode N         0 = off, 1 = stonehouse, 2 = ironhouse (default 0)
   --keys-dir DIR          secure mode's keys (default ~/.actorgear/keys)
@@ -55,6 +56,7 @@ export async function serverMain(args: readonly string[]): Promise<void> {
     frames: { type: "string" },
     duration: { type: "string" },
     "no-multiserver": { type: "boolean", default: false },
+    jpeg: { type: "string", default: "0" },
     logging: { type: "boolean", default: false },
     "secure-mode": { type: "string", default: "0" },
     "keys-dir": { type: "string" },
@@ -74,6 +76,7 @@ export async function serverMain(args: readonly string[]): Promise<void> {
     ? Infinity
     : intFlag(values, "duration", 0, 86_400) * 1000;
   const quiet = values.quiet === true;
+  const jpegQuality = values.jpeg === "0" ? 0 : intFlag(values, "jpeg", 10, 100);
   const template = values.message as string | undefined;
 
   const stop = new AbortController();
@@ -102,6 +105,7 @@ export async function serverMain(args: readonly string[]): Promise<void> {
     bidirectionalMode: values.bidirectional === true,
     logging: values.logging === true,
     secureMode: intFlag(values, "secure-mode", 0, 2) as SecureMode,
+    ...(jpegQuality > 0 ? { jpegCompression: true, jpegCompressionQuality: jpegQuality } : {}),
     keysDir: values["keys-dir"] as string | undefined,
   });
   let sent = 0;
