@@ -15,6 +15,15 @@
  * - a descriptor being closed is never inside a pending poll: `remove(entry,
  *   true)` resolves only once the poll that held it has returned.
  *
+ * Parking: a socket that has just been served usually waits again a moment
+ * later (a receive loop). Re-adding a descriptor the pending poll lacks costs
+ * a wake-up write and a second FFI poll per message, so a served entry is
+ * parked instead: it stays in the polled set without a waiter for up to
+ * {@linkcode PARK_MS}. A parked descriptor that fires is dropped, not served
+ * (its owner re-checks `readable`/`writable` before it waits again), and the
+ * poll times out after {@linkcode PARK_MS} so parked entries never keep an
+ * FFI call pending for longer than that once nothing else waits.
+ *
  * @module
  */
 
@@ -36,10 +45,21 @@ export interface ReactorEntry {
   onError(error: Error): void;
 }
 
+/** How long a served entry stays parked in the polled set without a waiter, in ms. */
+export const PARK_MS = 50;
+
 /** Multiplexes waits on many descriptors onto one nonblocking FFI `poll`. */
 export class Reactor {
   #libc: Libc;
   #entries = new Set<ReactorEntry>();
+  /** Entries with no waiter that are still polled, to spare a wake-up when they wait again. */
+  #parked = new Set<ReactorEntry>();
+  /** Reused poll buffer and its descriptors while the polled set is unchanged. */
+  #buffer = new Uint8Array(0);
+  #view = new DataView(this.#buffer.buffer);
+  #fds: number[] = [];
+  #fdSet = new Set<number>();
+  #dirty = true;
   #running = false;
   /** Descriptors inside the pending poll; `null` when none is pending. */
   #inFlight: Set<number> | null = null;
@@ -75,6 +95,9 @@ export class Reactor {
   add(entry: ReactorEntry): void {
     if (this.#entries.has(entry)) return;
     this.#entries.add(entry);
+    // A parked entry is still in the polled set: no restart needed.
+    if (this.#parked.delete(entry)) return;
+    this.#dirty = true;
     if (!this.#running) {
       this.#running = true;
       void this.#run();
@@ -97,14 +120,28 @@ export class Reactor {
    * (with `release`) when no pending poll holds the descriptor.
    */
   remove(entry: ReactorEntry, release = false): Promise<void> {
-    this.#entries.delete(entry);
+    if (this.#entries.delete(entry) || this.#parked.delete(entry)) this.#dirty = true;
     const inFlight = this.#inFlight;
     if (inFlight === null) return Promise.resolve();
-    if (this.#entries.size === 0 || (release && inFlight.has(entry.fd))) {
+    if (
+      (this.#entries.size === 0 && this.#parked.size === 0) ||
+      (release && inFlight.has(entry.fd))
+    ) {
       this.#wake();
       return this.#returned!.promise;
     }
     return Promise.resolve();
+  }
+
+  /**
+   * Unregisters an entry that has nobody waiting right now but will likely
+   * wait again soon: it stays in the polled set (see the module notes).
+   *
+   * @param entry The entry to park; an entry not registered is ignored.
+   */
+  park(entry: ReactorEntry): void {
+    if (!this.#entries.delete(entry)) return;
+    this.#parked.add(entry);
   }
 
   #wake(): void {
@@ -115,24 +152,17 @@ export class Reactor {
 
   async #run(): Promise<void> {
     try {
-      while (this.#entries.size > 0) {
-        const entries = [...this.#entries];
-        const fds = [...new Set(entries.map((entry) => entry.fd))];
+      while (this.#entries.size > 0 || this.#parked.size > 0) {
+        if (this.#dirty) this.#rebuild();
+        const fds = this.#fds;
+        const view = this.#view;
         const count = fds.length + 1;
-        const buffer = new Uint8Array(count * POLLFD_SIZE);
-        const view = new DataView(buffer.buffer);
-        view.setInt32(0, this.#libc.wakeFd, true);
-        view.setInt16(4, POLLIN, true);
-        for (let i = 0; i < fds.length; i++) {
-          view.setInt32((i + 1) * POLLFD_SIZE, fds[i], true);
-          view.setInt16((i + 1) * POLLFD_SIZE + 4, POLLIN, true);
-        }
-        this.#inFlight = new Set(fds);
+        this.#inFlight = this.#fdSet;
         this.#returned = Promise.withResolvers();
         this.#woken = false;
         let result: number;
         try {
-          result = await this.#libc.poll(buffer, count, -1);
+          result = await this.#libc.poll(this.#buffer, count, this.#parked.size > 0 ? PARK_MS : -1);
         } finally {
           this.#inFlight = null;
           this.#returned.resolve();
@@ -142,19 +172,37 @@ export class Reactor {
           if (this.#libc.isInterrupted(errno)) continue;
           throw new Error(`Cannot wait on ZeroMQ sockets: poll() failed with errno ${errno}`);
         }
+        if (result === 0) {
+          // Nothing happened for PARK_MS: parked entries stop being polled.
+          if (this.#parked.size > 0) {
+            this.#parked.clear();
+            this.#dirty = true;
+          }
+          continue;
+        }
         if (view.getInt16(6, true) !== 0) this.#libc.drain();
         for (let i = 0; i < fds.length; i++) {
           const revents = view.getInt16((i + 1) * POLLFD_SIZE + 6, true);
           if (revents === 0) continue;
           const invalid = (revents & POLLNVAL) !== 0;
           // Snapshot: callbacks add and remove entries while we iterate.
-          for (const entry of [...this.#entries]) {
+          for (const entry of [...this.#entries, ...this.#parked]) {
             if (entry.fd !== fds[i]) continue;
-            if (invalid) this.#entries.delete(entry);
+            if (this.#parked.delete(entry)) {
+              // Nobody waits: left unread, its owner checks the socket
+              // before waiting again. Dropped so it cannot spin the poll.
+              this.#dirty = true;
+              continue;
+            }
+            if (invalid) {
+              this.#entries.delete(entry);
+              this.#dirty = true;
+            }
             try {
               entry.onReady(invalid);
             } catch (error) {
               this.#entries.delete(entry);
+              this.#dirty = true;
               entry.onError(toError(error));
             }
           }
@@ -163,10 +211,33 @@ export class Reactor {
     } catch (error) {
       const failed = [...this.#entries];
       this.#entries.clear();
+      this.#parked.clear();
+      this.#dirty = true;
       for (const entry of failed) entry.onError(toError(error));
     } finally {
       this.#running = false;
     }
+  }
+
+  /** Lays out the pollfd array for the current set; reused until it changes. */
+  #rebuild(): void {
+    const fds = [...new Set([...this.#entries, ...this.#parked].map((entry) => entry.fd))];
+    const size = (fds.length + 1) * POLLFD_SIZE;
+    if (this.#buffer.byteLength < size) {
+      this.#buffer = new Uint8Array(size);
+      this.#view = new DataView(this.#buffer.buffer);
+    }
+    const view = this.#view;
+    this.#buffer.fill(0);
+    view.setInt32(0, this.#libc.wakeFd, true);
+    view.setInt16(4, POLLIN, true);
+    for (let i = 0; i < fds.length; i++) {
+      view.setInt32((i + 1) * POLLFD_SIZE, fds[i], true);
+      view.setInt16((i + 1) * POLLFD_SIZE + 4, POLLIN, true);
+    }
+    this.#fds = fds;
+    this.#fdSet = new Set(fds);
+    this.#dirty = false;
   }
 }
 

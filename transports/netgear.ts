@@ -265,6 +265,8 @@ export class NetGearClient extends EventTarget implements AsyncDisposable, Async
                 secureMode: options.secureMode,
                 keysDir: options.keysDir,
                 onReady,
+                room: (port) => this.#queue.room(port),
+                roomWaitMs: Math.max(10, Math.floor(options.heartbeatInterval / 2)),
                 jpeg: { decode: options.jpeg.decode, fastUpsample: options.jpeg.fastUpsample },
               }),
           },

@@ -32,6 +32,17 @@ export interface ZmqClientTransportOptions {
   readonly maxMessageSize: number;
   /** Told once every socket is open, or with the error that stopped it. */
   readonly onReady: (error?: unknown) => void;
+  /**
+   * PUB/SUB: resolves when the user has room for another frame from `port`
+   * (`undefined` when there is room now). While it waits the port is not
+   * read, so a slow consumer costs no decoding or memory for frames it would
+   * only drop; ZeroMQ's own bounded queues hold the rest. (ZeroMQ's conflate
+   * would keep only the newest frame, but it also discards a goodbye still
+   * queued when its server disconnects.)
+   */
+  readonly room?: (port: number) => Promise<void> | undefined;
+  /** Longest wait for room before the port is read anyway, in ms. */
+  readonly roomWaitMs?: number;
   /** What to do with JPEG frames. */
   readonly jpeg?: { readonly decode: boolean; readonly fastUpsample: boolean };
   /** 0 (default) = plain; 1 = CURVE server; 2 = CURVE server admitting only known servers (ZAP). */
@@ -56,7 +67,7 @@ export class ZmqClientTransport implements Actor<ClientTransportCommand> {
   readonly #options: ZmqClientTransportOptions;
   readonly #codec: ProtocolCodec;
   readonly #sockets = new Map<number, ZmqSocket>();
-  readonly #pendingReplies = new Map<number, (envelope: Envelope) => void>();
+  readonly #pendingReplies = new Map<number, (envelope: Envelope | undefined) => void>();
   readonly #loops: Promise<void>[] = [];
   #jpegCodec: JpegCodec | undefined;
   #zap: ZapHandler | undefined;
@@ -77,7 +88,9 @@ export class ZmqClientTransport implements Actor<ClientTransportCommand> {
       for (const port of ports) {
         const socket = new ZmqSocket(KIND_OF[pattern], {
           maxMessageSize,
-          receiveHighWaterMark: pattern === 2 ? 8 : 1000,
+          // PUB/SUB: a few frames wait here while the port is paused (see
+          // `room`); past that the server holds back (or drops and counts).
+          receiveHighWaterMark: pattern === 2 ? 4 : 1000,
           // Long enough for the last replies to leave when the client shuts down.
           linger: 200,
           ...security,
@@ -130,7 +143,13 @@ export class ZmqClientTransport implements Actor<ClientTransportCommand> {
   ): Promise<void> {
     const requestReply = this.#options.pattern === 1;
     try {
+      const room = requestReply ? undefined : this.#options.room;
       while (!this.#stopping) {
+        const waiting = room?.(port);
+        // Not forever: reading now and then keeps the server's liveness
+        // fresh (and taps such as the viewer fed) when nobody calls recv.
+        if (waiting) await this.#atMost(waiting, this.#options.roomWaitMs ?? 500);
+        if (this.#stopping) return;
         const parts = await socket.receive();
         const bytes = parts[0];
         let envelope: Envelope;
@@ -194,10 +213,15 @@ export class ZmqClientTransport implements Actor<ClientTransportCommand> {
           }));
           continue;
         }
-        const reply = new Promise<Envelope>((resolve) => this.#pendingReplies.set(port, resolve));
+        // Settled by SendReply, or with undefined when the transport stops.
+        // (A race against a shared "stopped" promise would add a reaction
+        // to it per frame, kept until the end.)
+        const reply = new Promise<Envelope | undefined>((resolve) =>
+          this.#pendingReplies.set(port, resolve)
+        );
         parent.tell({ type: "EnvelopeReceived", port, envelope, bytes: bytes.byteLength, jpeg });
-        const answer = await Promise.race([reply, this.#stoppedSignal]);
-        if (answer === undefined) return;
+        const answer = await reply;
+        if (answer === undefined || this.#stopping) return;
         await socket.send(this.#codec.encode(answer));
       }
     } catch (error) {
@@ -224,8 +248,11 @@ export class ZmqClientTransport implements Actor<ClientTransportCommand> {
     return { ...curve, zapDomain: this.#zap.domain };
   }
 
-  #resolveStopped!: (value: undefined) => void;
-  readonly #stoppedSignal = new Promise<undefined>((resolve) => this.#resolveStopped = resolve);
+  async #atMost(promise: Promise<void>, ms: number): Promise<void> {
+    let timer!: ReturnType<typeof setTimeout>;
+    await Promise.race([promise, new Promise<void>((resolve) => timer = setTimeout(resolve, ms))]);
+    clearTimeout(timer);
+  }
 
   /**
    * Decodes (or, when the client keeps JPEG, only checks the header of) a
@@ -273,7 +300,8 @@ export class ZmqClientTransport implements Actor<ClientTransportCommand> {
   async #closeAll(): Promise<void> {
     this.#jpegCodec?.close();
     this.#stopping = true;
-    this.#resolveStopped(undefined);
+    for (const resolve of this.#pendingReplies.values()) resolve(undefined);
+    this.#pendingReplies.clear();
     await Promise.all([...this.#sockets.values()].map((socket) => socket.close()));
     await Promise.allSettled(this.#loops);
     // After the sockets, so none is ever left guarded by a missing handler.

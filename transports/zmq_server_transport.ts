@@ -17,6 +17,8 @@ import { CLIENT_KEY_NAME, loadKeyPair, loadPublicKey, SERVER_KEY_NAME } from "./
 import { ProtocolCodec } from "./protocol.ts";
 import { ProtocolError } from "./protocol_errors.ts";
 import { type SocketKind, ZmqSocket, type ZmqSocketOptions } from "./zmq_socket.ts";
+import { TransportOperationError } from "./errors.ts";
+import type { XPublisher } from "zeromq";
 
 /** How the server transport opens its socket. */
 export interface ZmqServerTransportOptions {
@@ -43,6 +45,8 @@ export interface ZmqServerTransportOptions {
 }
 
 const KIND_OF: Readonly<Record<Pattern, SocketKind>> = { 0: "pair", 1: "req", 2: "xpub" };
+/** PUB in multi-server mode: how long to wait before retrying a frame the full queue refused. */
+const CONGESTED_RETRY_MS = 1;
 
 /**
  * Sends each envelope it is given; in REQ/REP waits for and decodes the reply.
@@ -61,12 +65,30 @@ export class ZmqServerTransport implements Actor<ServerTransportCommand> {
   #subscribed = false;
   readonly #subscriberWaiters = new Set<(subscribed: boolean) => void>();
   #watching: Promise<void> | undefined;
+  /** REQ: aborted when a reply is late; replaced after each timeout. */
+  #replyTimeout = new AbortController();
+  #replyTimer: ReturnType<typeof setTimeout> | undefined;
+  #replyTimeoutMs = 0;
+  /** When the pending reply wait began (`performance.now()`); undefined when none. */
+  #waitingSince: number | undefined;
+  /** PUB with one subscriber (multi-server mode): a full queue refuses instead of dropping. */
+  readonly #flowControlled: boolean;
+  /** PUB frames dropped here because the client did not take them within requestTimeout. */
+  #dropped = 0;
+  /** PUB: the last frame waited out requestTimeout and was dropped. */
+  #congested = false;
   #curve: ZmqSocketOptions = {};
 
   /** @param options Where and how to open the socket. */
   constructor(options: ZmqServerTransportOptions) {
     this.#options = options;
     this.#codec = new ProtocolCodec({ maxMessageBytes: options.maxMessageSize });
+    this.#flowControlled = options.pattern === 2 && options.role === "connect";
+  }
+
+  /** PUB frames dropped at the server because the client's queue stayed full. */
+  get dropped(): number {
+    return this.#dropped;
   }
 
   /** Opens the socket. */
@@ -85,6 +107,8 @@ export class ZmqServerTransport implements Actor<ServerTransportCommand> {
 
   /** Closes the socket. */
   async stopped(): Promise<void> {
+    clearTimeout(this.#replyTimer);
+    this.#replyTimer = undefined;
     await this.#socket?.close();
     this.#socket = undefined;
     for (const done of this.#subscriberWaiters) done(false);
@@ -131,9 +155,10 @@ export class ZmqServerTransport implements Actor<ServerTransportCommand> {
       linger: 1000,
       // PUB: bursts up to 16 frames (about 15 MB at 640x480) wait here; past
       // that ZeroMQ drops, and the client counts the gap in frame numbers.
-      sendHighWaterMark: pattern === 2 ? 16 : 1000,
+      sendHighWaterMark: pattern === 2 ? (role === "connect" ? 4 : 16) : 1000,
       ...this.#curve,
     });
+    if (pattern === 2 && role === "connect") (socket.raw as XPublisher).noDrop = true;
     const endpoint = `tcp://${address}:${port}`;
     try {
       if (role === "bind") await socket.bind(endpoint);
@@ -192,8 +217,37 @@ export class ZmqServerTransport implements Actor<ServerTransportCommand> {
         );
       }
     }
-    await this.#socket.send(bytes);
-    return { type: "Sent" };
+    if (!this.#flowControlled) {
+      await this.#socket.send(bytes);
+      return { type: "Sent" };
+    }
+    // Multi-server mode: the client is the only subscriber. With
+    // ZMQ_XPUB_NODROP a full queue refuses the frame (EAGAIN) instead of
+    // dropping it after we encoded and copied it, so the sender slows to
+    // what the client takes (as the credit-based Node ceiling does) and
+    // nothing is encoded only to be thrown away. XPUB reports itself always
+    // writable, so the wait is a short retry, bounded by requestTimeout;
+    // past that the frame is dropped here and counted.
+    // Once a frame has waited out requestTimeout the client is taken to be
+    // stuck: later frames get one try each, so send() stays quick until the
+    // client takes frames again.
+    const giveUpAt = this.#congested ? 0 : performance.now() + this.#options.requestTimeout;
+    for (;;) {
+      try {
+        await this.#socket.send(bytes);
+        this.#congested = false;
+        return { type: "Sent" };
+      } catch (error) {
+        if (!(error instanceof TransportOperationError) || error.code !== "EAGAIN") throw error;
+      }
+      if (performance.now() >= giveUpAt) {
+        this.#congested = true;
+        this.#dropped++;
+        return { type: "Sent" };
+      }
+      await new Promise((resolve) => setTimeout(resolve, CONGESTED_RETRY_MS));
+      if (!this.#socket) return closed();
+    }
   }
 
   #waitForSubscriber(): Promise<boolean> {
@@ -227,6 +281,34 @@ export class ZmqServerTransport implements Actor<ServerTransportCommand> {
     }
   }
 
+  /**
+   * The signal that aborts the current reply wait after `timeoutMs`.
+   *
+   * One controller and one timer serve every request until a timeout
+   * actually happens: arming and clearing a timer (and making a controller)
+   * per frame cost more than the rest of a request. The timer only checks
+   * whether the wait that is pending when it fires has lasted `timeoutMs`,
+   * and re-arms for the remainder otherwise.
+   */
+  #replyDeadline(timeoutMs: number): AbortSignal {
+    if (this.#replyTimeout.signal.aborted) this.#replyTimeout = new AbortController();
+    this.#waitingSince = performance.now();
+    this.#replyTimeoutMs = timeoutMs;
+    if (this.#replyTimer === undefined) this.#armReplyTimer(timeoutMs);
+    return this.#replyTimeout.signal;
+  }
+
+  #armReplyTimer(delayMs: number): void {
+    this.#replyTimer = setTimeout(() => {
+      this.#replyTimer = undefined;
+      const since = this.#waitingSince;
+      if (since === undefined) return;
+      const left = since + this.#replyTimeoutMs - performance.now();
+      if (left <= 0) this.#replyTimeout.abort();
+      else this.#armReplyTimer(left);
+    }, Math.max(0, delayMs));
+  }
+
   async #request(
     bytes: Uint8Array,
     seq: number,
@@ -247,16 +329,15 @@ export class ZmqServerTransport implements Actor<ServerTransportCommand> {
         this.#socket = await this.#open();
       }
       await this.#socket.send(bytes);
-      const controller = new AbortController();
-      const timer = setTimeout(() => controller.abort(), requestTimeout);
+      const signal = this.#replyDeadline(requestTimeout);
       let parts: Uint8Array[];
       try {
-        parts = await this.#socket.receive({ signal: controller.signal });
+        parts = await this.#socket.receive({ signal });
       } catch (error) {
-        if (controller.signal.aborted) continue;
+        if (signal.aborted) continue;
         throw error;
       } finally {
-        clearTimeout(timer);
+        this.#waitingSince = undefined;
       }
       try {
         const reply = this.#codec.decode(parts[0]);

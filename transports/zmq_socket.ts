@@ -638,14 +638,24 @@ export class ZmqSocket implements AsyncDisposable {
       this.#failAll(undefined, errorText(error), error);
       return;
     }
-    void this.#syncWatch();
+    void this.#syncWatch(true);
   }
 
-  #syncWatch(): Promise<void> {
+  /**
+   * Registers with the reactor while someone waits. Otherwise, after serving
+   * (`park`), the entry stays polled for a moment: a receive loop usually
+   * waits again right away, and a descriptor the pending poll already holds
+   * needs no wake-up.
+   */
+  #syncWatch(park = false): Promise<void> {
     const waiting = (this.#receivers.length > 0 && !this.#receiving) ||
       (this.#senders.length > 0 && !this.#sending);
     if (waiting && !this.closed) {
       this.#reactor.add(this.#entry);
+      return Promise.resolve();
+    }
+    if (park && !this.closed) {
+      this.#reactor.park(this.#entry);
       return Promise.resolve();
     }
     return this.#reactor.remove(this.#entry);

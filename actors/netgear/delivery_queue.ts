@@ -48,6 +48,7 @@ export class DeliveryQueue {
   #total = 0;
   #finished = false;
   #waiters: { resolve: (d: Delivery | null) => void; cleanup: () => void }[] = [];
+  readonly #roomWaiters = new Map<number, (() => void)[]>();
 
   /**
    * Creates an empty queue.
@@ -123,9 +124,28 @@ export class DeliveryQueue {
     });
   }
 
+  /**
+   * Resolves when `port`'s ring has room again (at once if it has, or once
+   * the queue is finished), so a producer can hold off instead of having its
+   * frames dropped.
+   *
+   * @param port The server's port.
+   * @returns `undefined` when there is room now, else a promise.
+   */
+  room(port: number): Promise<void> | undefined {
+    const ring = this.#rings.get(port);
+    if (this.#finished || !ring || ring.size < this.#capacity) return undefined;
+    return new Promise((resolve) => {
+      const list = this.#roomWaiters.get(port);
+      if (list) list.push(resolve);
+      else this.#roomWaiters.set(port, [resolve]);
+    });
+  }
+
   /** Accepts no more deliveries; what is queued can still be taken. */
   finish(): void {
     this.#finished = true;
+    this.#releaseRoom();
     if (this.#total === 0) this.#releaseWaiters();
   }
 
@@ -135,6 +155,7 @@ export class DeliveryQueue {
     for (let d = this.#shift(); d; d = this.#shift()) all.push(d);
     this.#finished = true;
     this.#releaseWaiters();
+    this.#releaseRoom();
     return all;
   }
 
@@ -157,9 +178,19 @@ export class DeliveryQueue {
       ring.head = (ring.head + 1) % this.#capacity;
       ring.size--;
       this.#total--;
+      const waiting = this.#roomWaiters.get(port);
+      if (waiting) {
+        this.#roomWaiters.delete(port);
+        for (const resolve of waiting) resolve();
+      }
       return item;
     }
     return undefined;
+  }
+
+  #releaseRoom(): void {
+    for (const list of this.#roomWaiters.values()) for (const resolve of list) resolve();
+    this.#roomWaiters.clear();
   }
 
   #releaseWaiters(): void {

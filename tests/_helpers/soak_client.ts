@@ -21,20 +21,30 @@ const client = await NetGear.open({
 });
 const encoder = new TextEncoder();
 const write = (line: object) => Deno.stdout.writeSync(encoder.encode(JSON.stringify(line) + "\n"));
-const started = performance.now();
 let frames = 0;
+const heard = new Set<number>();
+const portCount = ports.split(",").length;
+/** When every server had been heard from: the soak's clock starts there. */
+let allJoinedAt: number | undefined;
 const sampler = setInterval(async () => {
   const stats = await client.stats();
+  // Run with --v8-flags=--expose-gc: collecting first makes each sample what
+  // the client retains, not how far the collector happens to lag behind.
+  (globalThis as { gc?: () => void }).gc?.();
   write({
-    t: (performance.now() - started) / 1000,
+    t: allJoinedAt === undefined ? -1 : (performance.now() - allJoinedAt) / 1000,
     rss: Deno.memoryUsage().rss,
     frames,
     dropped: stats.reduce((sum, s) => sum + s.dropped + s.lost, 0),
   });
 }, 1000);
 write({ listening: true });
-for await (const _ of client) {
+for await (const { port } of client) {
   frames++;
+  if (allJoinedAt === undefined) {
+    heard.add(port);
+    if (heard.size === portCount) allJoinedAt = performance.now();
+  }
   await new Promise((resolve) => setTimeout(resolve, Number(delayMs)));
 }
 clearInterval(sampler);
