@@ -38,7 +38,9 @@ import {
 const HELP = `deno task bench [options]: ActorGear's benchmarks
 
 Options:
-  --only SECTIONS     comma list of actors, netgear, liveness, capture (default: all)
+  --only SECTIONS     comma list of actors, netgear, liveness, capture, jpeg,
+                      jpeg-e2e, viewer (default: the first five; jpeg-e2e
+                      and viewer take 1-2 minutes each)
   --servers LIST      server counts for netgear                  (default 1,2,4)
   --patterns LIST     1 = REQ/REP, 2 = PUB/SUB                    (default 1,2)
   --repeat N          runs per netgear row / liveness             (default 3)
@@ -62,7 +64,16 @@ performance.now(). The machine's load average is reported: on a 2-core
 machine shared with other work the figures are noisy; compare medians.
 `;
 
-const SECTIONS = ["actors", "netgear", "liveness", "capture"] as const;
+const SECTIONS = [
+  "actors",
+  "netgear",
+  "liveness",
+  "capture",
+  "jpeg",
+  "jpeg-e2e",
+  "viewer",
+] as const;
+const DEFAULT_SECTIONS = ["actors", "netgear", "liveness", "capture", "jpeg"];
 type Section = typeof SECTIONS[number];
 
 const { values } = parseArgs({
@@ -113,7 +124,7 @@ function positive(name: string, raw: string, max: number): number {
   return value;
 }
 
-const only = values.only?.split(",").map((s) => s.trim()) ?? [...SECTIONS];
+const only = values.only?.split(",").map((s) => s.trim()) ?? DEFAULT_SECTIONS;
 for (const name of only) {
   if (!SECTIONS.includes(name as Section)) {
     fail(`Cannot use --only ${values.only}: "${name}" is not one of ${SECTIONS.join(", ")}`);
@@ -509,6 +520,44 @@ await section("capture", async () => {
   }
   report.push(`\n## Capture (tests/bench/capture_bench.ts ${args.join(" ")})`, text);
 });
+
+// ------------------------------------------- JPEG codec, JPEG end to end, viewer
+
+/** Runs another bench script in a subprocess and keeps its output. */
+async function scriptSection(name: Section, file: string, args: string[]): Promise<void> {
+  await section(name, async () => {
+    const script = new URL(file, import.meta.url).pathname;
+    progress.update(`${name}: ${file} ${args.join(" ")}`);
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-read",
+        "--allow-env",
+        "--allow-ffi",
+        "--allow-run",
+        "--allow-write",
+        "--allow-net=127.0.0.1",
+        "--allow-sys",
+        script,
+        ...args,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout).trim();
+    json[name] = { args, output: text, code: out.code };
+    if (!out.success) {
+      throw new Error(
+        `${file} exited with ${out.code}:\n${new TextDecoder().decode(out.stderr).slice(-2000)}`,
+      );
+    }
+    report.push(`\n## ${name} (tests/bench/${file.slice(2)} ${args.join(" ")})`, text);
+  });
+}
+
+await scriptSection("jpeg", "./jpeg_bench.ts", ["--iterations", "50"]);
+await scriptSection("jpeg-e2e", "./jpeg_e2e_bench.ts", ["--repeat", "2", "--seconds", "3"]);
+await scriptSection("viewer", "./viewer_bench.ts", []);
 
 progress.clear();
 const machine = json.machine as Record<string, unknown>;
