@@ -68,14 +68,17 @@ export class Runtime {
     this.deadLetterCount++;
     this.asks.deadLettered(message, path);
     const logged = this.#deadAddressesLogged;
-    // Late replies to timed-out asks each have their own temporary address:
-    // log them under one key so timeouts under load do not flood the log.
+    // Late replies to ended asks each have their own temporary address.
     const key = path.startsWith(TEMP_PREFIX) ? TEMP_PREFIX : path;
     if (atStop) {
       this.log.debug(
         `message to ${path} dropped: the actor stopped before handling it`,
         describe(message),
       );
+    } else if (key === TEMP_PREFIX) {
+      // The asker gave up (timeout or abort) before the answer came: counted,
+      // but expected, so not worth a warning.
+      this.log.debug(`late reply to ${path}: the ask had already ended`, describe(message));
     } else if (!logged.has(key)) {
       if (logged.size >= MAX_REMEMBERED_DEAD_ADDRESSES) logged.clear();
       logged.add(key);
