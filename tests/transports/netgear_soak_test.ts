@@ -87,15 +87,21 @@ for (const pattern of [2, 1] as const) {
     // makes single samples dip, which is not a leak).
     const sorted = settled.map((s) => s.rss).sort((a, b) => a - b);
     const base = sorted[Math.floor(sorted.length / 2)];
-    // Each sample can catch up to a few frames in flight (900 KB each), so
-    // the peak is taken over a rolling median of three samples.
+    // Each sample can catch up to a dozen frames in flight (900 KB each) and
+    // malloc's arenas, a sawtooth of a few MB around a flat line; the peak is
+    // taken over a rolling median of five samples (five seconds).
     const smooth = settled.map((_, i) => {
-      const window = settled.slice(Math.max(0, i - 1), i + 2).map((s) => s.rss);
+      const window = settled.slice(Math.max(0, i - 2), i + 3).map((s) => s.rss);
       return window.sort((a, b) => a - b)[Math.floor(window.length / 2)];
     });
     const peak = Math.max(...smooth);
     const low = Math.min(...settled.map((s) => s.rss));
     const mb = (n: number) => (n / 1e6).toFixed(1);
+    console.log(
+      `RSS curve (s: MB): ${
+        samples.filter((s) => s.t >= 0).map((s) => `${s.t.toFixed(0)}: ${mb(s.rss)}`).join(", ")
+      }`,
+    );
     console.log(
       `RSS from 10 s on: median ${mb(base)} MB (first ${mb(settled[0].rss)}), peak ${
         mb(peak)
