@@ -7,6 +7,7 @@
  */
 
 import { ActorSystem } from "../actors/actor_system.ts";
+import { AskTimeoutError } from "../actors/errors.ts";
 import type { ActorRef } from "../actors/actor_ref.ts";
 import { CLIENT_SUPERVISION, ClientSupervisor } from "../actors/netgear/client_supervisor.ts";
 import { DeliveryQueue } from "../actors/netgear/delivery_queue.ts";
@@ -547,10 +548,24 @@ export class NetGearServer implements AsyncDisposable {
       throw new SendError(this.port, "closed", "Cannot send: the server is closed");
     }
     const wire = frame === undefined ? undefined : this.#toWire(frame);
-    const outcome: SendOutcome = await this.#server.ask<SendOutcome>(
-      (replyTo) => ({ type: "Send", frame: wire, message: options.message, replyTo }),
-      { timeoutMs: this.#sendTimeoutMs() + 1000, signal: options.signal },
-    );
+    let outcome: SendOutcome;
+    try {
+      outcome = await this.#server.ask<SendOutcome>(
+        (replyTo) => ({ type: "Send", frame: wire, message: options.message, replyTo }),
+        // A heartbeat may be ahead of this frame: allow for its one attempt.
+        {
+          timeoutMs: this.#sendTimeoutMs() + this.#options.requestTimeout + 1000,
+          signal: options.signal,
+        },
+      );
+    } catch (error) {
+      if (!(error instanceof AskTimeoutError)) throw error;
+      throw new SendError(
+        this.port,
+        "timeout",
+        `Cannot send to the client on port ${this.port}: no outcome within ${error.timeoutMs} ms; is the client running and listening on this port?`,
+      );
+    }
     switch (outcome.type) {
       case "Sent":
         return undefined;

@@ -50,6 +50,7 @@ export class ServerActor implements Actor<ServerMessage> {
   #lastSentAt = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
   #left = false;
+  #tickPending = false;
 
   /** @param options Port, heartbeat period and transport. */
   constructor(options: ServerActorOptions) {
@@ -62,10 +63,13 @@ export class ServerActor implements Actor<ServerMessage> {
     this.#lastSentAt = now();
     const self = context.self;
     // Checked at half the interval so an idle gap never exceeds ~1.5 intervals.
-    this.#timer = setInterval(
-      () => self.tell({ type: "HeartbeatDue" }),
-      Math.max(5, this.#options.heartbeatInterval / 2),
-    );
+    // At most one tick waits in the mailbox, so frames are never queued
+    // behind a pile of heartbeats while the client is away.
+    this.#timer = setInterval(() => {
+      if (this.#tickPending) return;
+      this.#tickPending = true;
+      self.tell({ type: "HeartbeatDue" });
+    }, Math.max(5, this.#options.heartbeatInterval / 2));
   }
 
   /** Stops the heartbeat clock. */
@@ -103,10 +107,17 @@ export class ServerActor implements Actor<ServerMessage> {
         return;
       }
       case "HeartbeatDue": {
-        if (this.#left || now() - this.#lastSentAt < this.#options.heartbeatInterval) return;
-        const outcome = await this.#send(this.#envelope("heartbeat"));
-        if (outcome.type === "SendFailed") {
-          context.log.warn(`heartbeat failed: ${outcome.reason}`);
+        try {
+          if (this.#left || now() - this.#lastSentAt < this.#options.heartbeatInterval) return;
+          // One attempt only: an unanswered heartbeat means the client is
+          // away, and the next frame's send does the reconnecting (Lazy
+          // Pirate). Retrying here would hold up a frame queued behind it.
+          const outcome = await this.#send(this.#envelope("heartbeat"), true);
+          if (outcome.type === "SendFailed") {
+            context.log.warn(`heartbeat failed: ${outcome.reason}`);
+          }
+        } finally {
+          this.#tickPending = false;
         }
         return;
       }

@@ -240,3 +240,32 @@ Deno.test("a REQ server whose client never answered can send again once the clie
   assert.equal(received?.message, "second try");
   await server.close();
 });
+
+Deno.test("a server whose client is away fails send() with a SendError, not behind a pile of heartbeats", async () => {
+  const [port] = freePorts(1);
+  const server = await NetGear.open({
+    multiserverMode: true,
+    port,
+    heartbeatInterval: 20,
+    livenessTimeout: 100,
+    requestTimeout: 150,
+    maxRetries: 1,
+  });
+  const warn = console.warn;
+  console.warn = () => {}; // heartbeats to nobody warn; not what this test is about
+  try {
+    // Let heartbeat ticks come due while nobody answers.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const started = performance.now();
+    await assert.rejects(server.send(testFrame(port, 0)), (error: unknown) => {
+      assert.ok(error instanceof Error && error.name === "SendError", String(error));
+      return true;
+    });
+    const elapsed = performance.now() - started;
+    // At most one heartbeat attempt (150 ms) ahead of the frame's two (300 ms).
+    assert.ok(elapsed < 1000, `send() took ${elapsed.toFixed(0)} ms to fail`);
+  } finally {
+    console.warn = warn;
+    await server.close();
+  }
+});
