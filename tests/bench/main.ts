@@ -9,7 +9,10 @@
  *    1 KB REQ/REP round trips (NetGear, raw ZmqSocket, raw Node);
  * 3. liveness: SIGKILL of a server to the client's `gone`, and a server's
  *    close() to the client's recv() returning null;
- * 4. capture: tests/bench/capture_bench.ts, if present, in a subprocess.
+ * 4. capture: tests/bench/capture_bench.ts, if present, in a subprocess;
+ * 5. scale (opt-in: `--only scale`): a NetGear client's idle CPU and memory
+ *    per server with 32 connected silent servers, and the throughput curve
+ *    over 1, 2, 4, 8, 16 and 32 servers.
  *
  * A progress line shows on stderr while it runs; the report (tables) goes
  * to stdout at the end, and with `--json PATH` every figure to a file.
@@ -17,6 +20,8 @@
  * ```sh
  * deno task bench
  * deno task bench --only netgear --servers 4 --patterns 1 --repeat 5 --json /tmp/bench.json
+ * deno task bench --only netgear --servers 1,8 --size 1920x1080 --jpeg 90
+ * deno task bench --only scale --svg /tmp/scale.svg --json /tmp/scale.json
  * ```
  *
  * @module
@@ -26,9 +31,12 @@ import { parseArgs } from "node:util";
 import { Progress } from "./_progress.ts";
 import { formatSpread, type Spread, spread } from "./_stats.ts";
 import { formatTable } from "./_table.ts";
+import { type ChartSeries, scaleChartSvg } from "./_svg.ts";
 import {
+  type IdleRun,
   PortPool,
   type RawRoundTrip,
+  runIdle,
   runLiveness,
   runRawRoundTrip,
   runThroughput,
@@ -39,13 +47,18 @@ const HELP = `deno task bench [options]: ActorGear's benchmarks
 
 Options:
   --only SECTIONS     comma list of actors, netgear, liveness, capture, jpeg,
-                      jpeg-e2e, viewer (default: the first five; jpeg-e2e
-                      and viewer take 1-2 minutes each)
-  --servers LIST      server counts for netgear                  (default 1,2,4)
-  --patterns LIST     1 = REQ/REP, 2 = PUB/SUB                    (default 1,2)
-  --repeat N          runs per netgear row / liveness             (default 3)
-  --seconds S         measured window per netgear run             (default 2)
+                      jpeg-e2e, viewer, scale (default: the first five;
+                      jpeg-e2e and viewer take 1-2 minutes each, scale ~2)
+  --servers LIST      server counts, 1 to 32, for netgear (default 1,2,4)
+                      and scale's curve            (default 1,2,4,8,16,32)
+  --patterns LIST     1 = REQ/REP, 2 = PUB/SUB (default 1,2; scale: 1)
+  --size WxH          raw frame size, ActorGear and Node    (default 640x480)
+  --jpeg QUALITY      add ActorGear rows with JPEG-compressed frames
+                      (jpegCompression: true, quality 10-100)
+  --repeat N          runs per row / liveness      (default 3; scale: 1)
+  --seconds S         measured window per run      (default 2; scale: 1)
   --warmup S          discarded after every server delivered      (default 0.5)
+  --idle-seconds S    scale: the idle client's measured window      (default 5)
   --ceiling MODE      Node PUB/SUB senders: credit (flow-controlled, the
                       ceiling) or drop (as vidgear: drop at the high-water
                       mark, spinning a core)                      (default credit)
@@ -56,6 +69,8 @@ Options:
                       DIR/client and DIR/server (summarise them with
                       tests/bench/netgear/profile_summary.ts)
   --json PATH         write every figure as JSON
+  --svg PATH          write a chart of fps and p50/p99 latency against the
+                      number of servers (netgear and scale runs)
   --help              this text
 
 Every server and client is its own process; latency is now (at the
@@ -72,6 +87,7 @@ const SECTIONS = [
   "jpeg",
   "jpeg-e2e",
   "viewer",
+  "scale",
 ] as const;
 const DEFAULT_SECTIONS = ["actors", "netgear", "liveness", "capture", "jpeg"];
 type Section = typeof SECTIONS[number];
@@ -80,16 +96,20 @@ const { values } = parseArgs({
   args: Deno.args,
   options: {
     only: { type: "string" },
-    servers: { type: "string", default: "1,2,4" },
-    patterns: { type: "string", default: "1,2" },
-    repeat: { type: "string", default: "3" },
-    seconds: { type: "string", default: "2" },
+    servers: { type: "string" },
+    patterns: { type: "string" },
+    size: { type: "string", default: "640x480" },
+    jpeg: { type: "string" },
+    repeat: { type: "string" },
+    seconds: { type: "string" },
     warmup: { type: "string", default: "0.5" },
+    "idle-seconds": { type: "string", default: "5" },
     ceiling: { type: "string", default: "credit" },
     "raw-deno": { type: "boolean", default: false },
     "capture-args": { type: "string", default: "--frames 300 --runs 2" },
     "cpu-prof": { type: "string" },
     json: { type: "string" },
+    svg: { type: "string" },
     help: { type: "boolean", default: false },
   },
 });
@@ -105,12 +125,12 @@ function fail(message: string): never {
 function intList(name: string, raw: string, allowed?: readonly number[]): number[] {
   const list = raw.split(",").map((s) => Number(s.trim()));
   if (
-    list.length === 0 || list.some((n) => !Number.isInteger(n) || n < 1 || n > 16) ||
+    list.length === 0 || list.some((n) => !Number.isInteger(n) || n < 1 || n > 32) ||
     (allowed && list.some((n) => !allowed.includes(n)))
   ) {
     fail(
       `Cannot use --${name} ${raw}: expected ${
-        allowed ? allowed.join(" or ") : "integers from 1 to 16"
+        allowed ? allowed.join(" or ") : "integers from 1 to 32"
       }, comma-separated`,
     );
   }
@@ -130,19 +150,41 @@ for (const name of only) {
     fail(`Cannot use --only ${values.only}: "${name}" is not one of ${SECTIONS.join(", ")}`);
   }
 }
-const serverCounts = intList("servers", values.servers);
-const patterns = intList("patterns", values.patterns, [1, 2]) as (1 | 2)[];
-const repeat = Math.round(positive("repeat", values.repeat, 100));
-const seconds = positive("seconds", values.seconds, 600);
+const serverCounts = intList("servers", values.servers ?? "1,2,4");
+const scaleCounts = intList("servers", values.servers ?? "1,2,4,8,16,32");
+const patterns = intList("patterns", values.patterns ?? "1,2", [1, 2]) as (1 | 2)[];
+const scalePatterns = intList("patterns", values.patterns ?? "1", [1, 2]) as (1 | 2)[];
+const repeat = Math.round(positive("repeat", values.repeat ?? "3", 100));
+const scaleRepeat = Math.round(positive("repeat", values.repeat ?? "1", 100));
+const seconds = positive("seconds", values.seconds ?? "2", 600);
+const scaleSeconds = positive("seconds", values.seconds ?? "1", 600);
 const warmup = positive("warmup", values.warmup, 60);
+const idleSeconds = positive("idle-seconds", values["idle-seconds"], 600);
+const sizeMatch = /^(\d+)x(\d+)$/.exec(values.size);
+if (
+  !sizeMatch || Number(sizeMatch[1]) < 8 || Number(sizeMatch[2]) < 8 ||
+  Number(sizeMatch[1]) * Number(sizeMatch[2]) > 7680 * 4320
+) {
+  fail(`Cannot use --size ${values.size}: expected WIDTHxHEIGHT, each at least 8, at most 8K`);
+}
+const jpegQuality = values.jpeg === undefined ? undefined : Number(values.jpeg);
+if (
+  jpegQuality !== undefined &&
+  !(Number.isInteger(jpegQuality) && jpegQuality >= 10 && jpegQuality <= 100)
+) {
+  fail(`Cannot use --jpeg ${values.jpeg}: expected an integer quality from 10 to 100`);
+}
 if (values.ceiling !== "credit" && values.ceiling !== "drop") {
   fail(`Cannot use --ceiling ${values.ceiling}: expected credit or drop`);
 }
 const ceiling = values.ceiling as "credit" | "drop";
-const WIDTH = 640;
-const HEIGHT = 480;
+const WIDTH = Number(sizeMatch![1]);
+const HEIGHT = Number(sizeMatch![2]);
 const PATTERN_NAME = { 1: "REQ/REP", 2: "PUB/SUB" } as const;
 const IMPL_NAME = { netgear: "ActorGear", deno: "ZmqSocket", node: "Node" } as const;
+/** A row's implementation name, with its JPEG quality if any. */
+const implName = (impl: keyof typeof IMPL_NAME, jpeg?: number): string =>
+  jpeg ? `${IMPL_NAME[impl]} JPEG q${jpeg}` : IMPL_NAME[impl];
 
 const progress = new Progress();
 const pool = new PortPool();
@@ -159,6 +201,8 @@ const json: Record<string, unknown> = {
     ceiling,
     width: WIDTH,
     height: HEIGHT,
+    jpegQuality,
+    svg: values.svg,
   },
   machine: {
     cpus: navigator.hardwareConcurrency,
@@ -254,31 +298,43 @@ interface RowRuns {
   pattern: 1 | 2;
   servers: number;
   impl: "netgear" | "node" | "deno";
+  /** ActorGear rows with JPEG-compressed frames: the quality. */
+  jpeg?: number;
   runs: ThroughputRun[];
   failures: string[];
 }
 
-await section("netgear", async () => {
+/** Every pattern x server count x implementation (ActorGear, maybe JPEG and ZmqSocket, Node). */
+function buildRows(forPatterns: readonly (1 | 2)[], counts: readonly number[]): RowRuns[] {
   const rows: RowRuns[] = [];
-  for (const pattern of patterns) {
-    for (const servers of serverCounts) {
-      const impls = values["raw-deno"]
-        ? ["netgear", "deno", "node"] as const
-        : ["netgear", "node"] as const;
-      for (const impl of impls) {
-        rows.push({ pattern, servers, impl, runs: [], failures: [] });
-      }
+  for (const pattern of forPatterns) {
+    for (const servers of counts) {
+      const row = (impl: RowRuns["impl"], jpeg?: number): void =>
+        void rows.push({ pattern, servers, impl, jpeg, runs: [], failures: [] });
+      row("netgear");
+      if (jpegQuality) row("netgear", jpegQuality);
+      if (values["raw-deno"]) row("deno");
+      row("node");
     }
   }
-  const total = rows.length * repeat;
+  return rows;
+}
+
+/** Runs every row `rounds` times; rounds interleave the rows, so a slow spell on the machine hits all alike. */
+async function measureRows(
+  name: string,
+  rows: RowRuns[],
+  rounds: number,
+  windowSeconds: number,
+): Promise<void> {
+  const total = rows.length * rounds;
   let done = 0;
-  // Rounds interleave every row, so a slow spell on the machine hits all alike.
-  for (let round = 1; round <= repeat; round++) {
+  for (let round = 1; round <= rounds; round++) {
     for (const row of rows) {
       progress.update(
-        `netgear ${++done}/${total}: ${PATTERN_NAME[row.pattern]}, ${row.servers} server(s), ${
-          IMPL_NAME[row.impl]
-        }, run ${round}/${repeat} (load ${loadavg()[0] ?? "?"})`,
+        `${name} ${++done}/${total}: ${PATTERN_NAME[row.pattern]}, ${row.servers} server(s), ${
+          implName(row.impl, row.jpeg)
+        }, run ${round}/${rounds} (load ${loadavg()[0] ?? "?"})`,
       );
       try {
         row.runs.push(
@@ -286,11 +342,12 @@ await section("netgear", async () => {
             impl: row.impl,
             pattern: row.pattern,
             servers: row.servers,
-            seconds,
+            seconds: windowSeconds,
             warmup,
             width: WIDTH,
             height: HEIGHT,
             ceiling,
+            jpegQuality: row.jpeg,
             cpuProfDir: values["cpu-prof"],
             pool,
           }),
@@ -300,6 +357,102 @@ await section("netgear", async () => {
       }
     }
   }
+}
+
+function summarise(rows: readonly RowRuns[]) {
+  return rows.map((row) => {
+    const of = (pick: (run: ThroughputRun) => number): Spread => spread(row.runs.map(pick));
+    return {
+      pattern: row.pattern,
+      servers: row.servers,
+      impl: row.impl,
+      jpeg: row.jpeg,
+      fps: of((r) => r.client.fps),
+      mbps: of((r) => r.client.mbps),
+      p50: of((r) => r.client.p50),
+      p99: of((r) => r.client.p99),
+      lostPct: of((r) => r.client.lostPct),
+      cpuPct: of((r) => r.client.cpuPct),
+      rssMB: of((r) => r.client.rssMB),
+      runs: row.runs,
+      failures: row.failures,
+    };
+  });
+}
+type Summary = ReturnType<typeof summarise>[number];
+
+/** The throughput table; JPEG rows compare with the raw Node ceiling (Node has no JPEG). */
+function throughputTable(summaries: readonly Summary[]): string {
+  const ceilingOf = (pattern: number, servers: number) =>
+    summaries.find((s) => s.impl === "node" && s.pattern === pattern && s.servers === servers);
+  return formatTable(
+    [
+      "pattern",
+      "srv",
+      "impl",
+      "fps",
+      "fps/srv",
+      "MB/s",
+      "p50 ms",
+      "p99 ms",
+      "lost %",
+      "CPU %",
+      "RSS MB",
+      "vs Node",
+    ],
+    summaries.map((s) => {
+      const node = ceilingOf(s.pattern, s.servers);
+      const ratio = s.impl !== "node" && node ? s.fps.median / node.fps.median : NaN;
+      return [
+        PATTERN_NAME[s.pattern],
+        String(s.servers),
+        implName(s.impl, s.jpeg),
+        formatSpread(s.fps, 0),
+        s.fps.n ? (s.fps.median / s.servers).toFixed(0) : "-",
+        s.mbps.n ? s.mbps.median.toFixed(0) : "-",
+        formatSpread(s.p50, 2),
+        formatSpread(s.p99, 1),
+        s.lostPct.n ? s.lostPct.median.toFixed(1) : "-",
+        s.cpuPct.n ? s.cpuPct.median.toFixed(0) : "-",
+        s.rssMB.n ? s.rssMB.median.toFixed(0) : "-",
+        Number.isNaN(ratio) ? "" : `${(100 * ratio).toFixed(0)}%`,
+      ];
+    }),
+  );
+}
+
+/** Lines for `--svg`, one per section, pattern and implementation. */
+const chartSeries: ChartSeries[] = [];
+function addChartSeries(name: string, summaries: readonly Summary[]): void {
+  const byKey = new Map<string, Summary[]>();
+  for (const s of summaries) {
+    const key = `${name} ${PATTERN_NAME[s.pattern]} ${implName(s.impl, s.jpeg)}`;
+    byKey.set(key, [...byKey.get(key) ?? [], s]);
+  }
+  for (const [label, rows] of byKey) {
+    chartSeries.push({
+      label,
+      points: rows.map((s) => ({
+        servers: s.servers,
+        fps: s.fps.median,
+        p50: s.p50.median,
+        p99: s.p99.median,
+      })),
+    });
+  }
+}
+
+function failureLines(summaries: readonly Summary[]): string[] {
+  return summaries.flatMap((s) =>
+    s.failures.map((f) =>
+      `${PATTERN_NAME[s.pattern]} x${s.servers} ${implName(s.impl, s.jpeg)}: ${f}`
+    )
+  );
+}
+
+await section("netgear", async () => {
+  const rows = buildRows(patterns, serverCounts);
+  await measureRows("netgear", rows, repeat, seconds);
 
   // 1 KB round trips: NetGear (data-only frames; the server's send() is the
   // round trip), raw ZmqSocket under Deno, raw npm:zeromq under Node.
@@ -330,25 +483,8 @@ await section("netgear", async () => {
     }
   }
 
-  const summaries = rows.map((row) => {
-    const of = (pick: (run: ThroughputRun) => number): Spread => spread(row.runs.map(pick));
-    return {
-      pattern: row.pattern,
-      servers: row.servers,
-      impl: row.impl,
-      fps: of((r) => r.client.fps),
-      mbps: of((r) => r.client.mbps),
-      p50: of((r) => r.client.p50),
-      p99: of((r) => r.client.p99),
-      lostPct: of((r) => r.client.lostPct),
-      cpuPct: of((r) => r.client.cpuPct),
-      rssMB: of((r) => r.client.rssMB),
-      runs: row.runs,
-      failures: row.failures,
-    };
-  });
-  const ceilingOf = (pattern: number, servers: number) =>
-    summaries.find((s) => s.impl === "node" && s.pattern === pattern && s.servers === servers);
+  const summaries = summarise(rows);
+  addChartSeries("netgear", summaries);
   const roundTrip = {
     netgear: {
       sendP50: spread(netgear1k.map((r) => Number(r.servers[0]?.sendP50))),
@@ -382,39 +518,14 @@ await section("netgear", async () => {
       values["raw-deno"]
         ? "\nZmqSocket = ActorGear's raw socket layer under Deno, receiving from the Node senders."
         : ""
+    }${
+      jpegQuality
+        ? `\nJPEG rows: ActorGear servers with jpegCompression: true, quality ${jpegQuality}, ` +
+          "client decoding (MB/s counts decoded bytes); 'vs Node' compares them with the RAW " +
+          "Node ceiling (it has no JPEG)."
+        : ""
     }`,
-    formatTable(
-      [
-        "pattern",
-        "srv",
-        "impl",
-        "fps",
-        "MB/s",
-        "p50 ms",
-        "p99 ms",
-        "lost %",
-        "CPU %",
-        "RSS MB",
-        "vs Node",
-      ],
-      summaries.map((s) => {
-        const node = ceilingOf(s.pattern, s.servers);
-        const ratio = s.impl !== "node" && node ? s.fps.median / node.fps.median : NaN;
-        return [
-          PATTERN_NAME[s.pattern],
-          String(s.servers),
-          IMPL_NAME[s.impl],
-          formatSpread(s.fps, 0),
-          s.mbps.n ? s.mbps.median.toFixed(0) : "-",
-          formatSpread(s.p50, 2),
-          formatSpread(s.p99, 1),
-          s.lostPct.n ? s.lostPct.median.toFixed(1) : "-",
-          s.cpuPct.n ? s.cpuPct.median.toFixed(0) : "-",
-          s.rssMB.n ? s.rssMB.median.toFixed(0) : "-",
-          Number.isNaN(ratio) ? "" : `${(100 * ratio).toFixed(0)}%`,
-        ];
-      }),
-    ),
+    throughputTable(summaries),
     `\n## REQ/REP round trips of 1 KB (median (min–max) of ${repeat})`,
     formatTable(["what", "p50 ms", "p99 ms", "round trips/s"], [
       [
@@ -438,9 +549,7 @@ await section("netgear", async () => {
     ]),
   );
   const failures = [
-    ...summaries.flatMap((s) =>
-      s.failures.map((f) => `${PATTERN_NAME[s.pattern]} x${s.servers} ${s.impl}: ${f}`)
-    ),
+    ...failureLines(summaries),
     ...rawFailures.map((f) => `1 KB round trip: ${f}`),
   ];
   if (failures.length) {
@@ -559,6 +668,110 @@ await scriptSection("jpeg", "./jpeg_bench.ts", ["--iterations", "50"]);
 await scriptSection("jpeg-e2e", "./jpeg_e2e_bench.ts", ["--repeat", "2", "--seconds", "3"]);
 await scriptSection("viewer", "./viewer_bench.ts", []);
 
+// ---------------------------------------------------------------- scale
+
+const SCALE_SERVERS = 32;
+await section("scale", async () => {
+  // Idle: the client bound to 32 ports with none connected, then with 32
+  // silent servers (one message each, then only heartbeats); and bound to
+  // one port, for what binding itself costs.
+  const idle: Record<string, { bound1: IdleRun; bound32: IdleRun; connected32: IdleRun }> = {};
+  const idleRows: string[][] = [];
+  for (const pattern of scalePatterns) {
+    const run = (ports: number, servers: number): Promise<IdleRun> => {
+      progress.update(
+        `scale idle ${
+          PATTERN_NAME[pattern]
+        }: ${ports} port(s) bound, ${servers} silent server(s), ` +
+          `${idleSeconds} s`,
+      );
+      return runIdle({ pattern, ports, servers, seconds: idleSeconds, pool });
+    };
+    const bound1 = await run(1, 0);
+    const bound32 = await run(SCALE_SERVERS, 0);
+    const connected32 = await run(SCALE_SERVERS, SCALE_SERVERS);
+    if (connected32.connected !== SCALE_SERVERS) {
+      throw new Error(
+        `Cannot measure idle scale: ${connected32.connected} of ${SCALE_SERVERS} servers delivered`,
+      );
+    }
+    idle[PATTERN_NAME[pattern]] = { bound1, bound32, connected32 };
+    const perServer = (connected32.rssMB - bound32.rssMB) / SCALE_SERVERS;
+    const perServerWithBind = (connected32.rssMB - bound1.rssMB) / (SCALE_SERVERS - 1);
+    idleRows.push([
+      PATTERN_NAME[pattern],
+      bound32.cpuPct.toFixed(2),
+      connected32.cpuPct.toFixed(2),
+      `${connected32.cpuPct < 2 ? "yes" : "NO"}`,
+      bound1.rssMB.toFixed(1),
+      bound32.rssMB.toFixed(1),
+      connected32.rssMB.toFixed(1),
+      perServer.toFixed(2),
+      perServerWithBind.toFixed(2),
+      `${perServer < 2 ? "yes" : "NO"}`,
+    ]);
+  }
+
+  const rows = buildRows(scalePatterns, scaleCounts);
+  await measureRows("scale", rows, scaleRepeat, scaleSeconds);
+  const summaries = summarise(rows);
+  addChartSeries("scale", summaries);
+  json.scale = {
+    idleSeconds,
+    idleServers: SCALE_SERVERS,
+    idle,
+    rows: summaries,
+    loadavgAfter: loadavg(),
+  };
+  report.push(
+    `\n## Scale: a NetGear client with ${SCALE_SERVERS} silent servers, idle ${idleSeconds} s ` +
+      "(heartbeatInterval 1000 ms)",
+    "CPU = the client's own process.cpuUsage() over the window, % of one core; RSS = its " +
+      "process.memoryUsage().rss at the end.\nMB/server = (RSS with 32 connected - RSS with " +
+      "32 bound, none connected) / 32; 'incl. bind' = (RSS 32 connected - RSS 1 bound) / 31. " +
+      "Targets: idle < 2% of a core, < 2 MB per server.",
+    formatTable(
+      [
+        "pattern",
+        "CPU % 0 conn",
+        "CPU % 32 conn",
+        "< 2%",
+        "RSS 1 bound",
+        "RSS 32 bound",
+        "RSS 32 conn",
+        "MB/server",
+        "incl. bind",
+        "< 2 MB",
+      ],
+      idleRows,
+    ),
+    `\n## Scale: throughput against servers, ${WIDTH}x${HEIGHT}x3 raw frames, ` +
+      `median (min–max) of ${scaleRepeat} x ${scaleSeconds} s windows`,
+    "fps = all servers together at the one client; fps/srv = fps / servers.",
+    throughputTable(summaries),
+  );
+  const failures = failureLines(summaries);
+  if (failures.length) {
+    errors.push(...failures.map((f) => `scale: ${f.split("\n")[0]}`));
+    report.push(`Failed runs (${failures.length}):\n${failures.map((f) => `- ${f}`).join("\n")}`);
+  }
+});
+
+if (values.svg) {
+  try {
+    await Deno.writeTextFile(
+      values.svg,
+      scaleChartSvg(
+        chartSeries,
+        `ActorGear NetGear vs raw npm:zeromq (Node): ${WIDTH}x${HEIGHT}x3 frames, ` +
+          `${navigator.hardwareConcurrency} CPUs`,
+      ),
+    );
+  } catch (error) {
+    errors.push(`svg: Cannot write ${values.svg}: ${error}`);
+  }
+}
+
 progress.clear();
 const machine = json.machine as Record<string, unknown>;
 machine.loadavgAtEnd = loadavg();
@@ -575,6 +788,7 @@ if (values.json) {
   await Deno.writeTextFile(values.json, JSON.stringify(json, null, 2) + "\n");
   console.log(`\nEvery figure: ${values.json}`);
 }
+if (values.svg && chartSeries.length) console.log(`Chart: ${values.svg}`);
 if (errors.length) {
   console.log(`\n${errors.length} problem(s):\n${errors.map((e) => `- ${e}`).join("\n")}`);
   Deno.exitCode = 1;

@@ -66,6 +66,8 @@ export interface ThroughputOptions {
   readonly messageBytes?: number;
   /** Raw PUB/SUB only: `credit` (flow-controlled, the ceiling) or `drop` (as vidgear). */
   readonly ceiling?: "credit" | "drop";
+  /** NetGear only: JPEG-compress frames at this quality (10–100); raw when absent. */
+  readonly jpegQuality?: number;
   /** NetGear only: write V8 CPU profiles into `client/` and `server/` under this directory. */
   readonly cpuProfDir?: string;
   /** Where ports come from. */
@@ -147,6 +149,7 @@ async function throughputOnce(o: ThroughputOptions): Promise<ThroughputRun> {
         ...common,
         ...size,
         ...(o.messageBytes ? ["--no-frame", "--message-bytes", String(o.messageBytes)] : []),
+        ...(o.jpegQuality ? ["--jpeg-quality", String(o.jpegQuality)] : []),
         "--warmup",
         String(o.warmup),
       ], `netgear server ${port}`)
@@ -165,7 +168,8 @@ async function throughputOnce(o: ThroughputOptions): Promise<ThroughputRun> {
     if (first.event === "error") throw new BindError(String(first.message));
     const result = await client.waitFor(
       (l) => l.event === "result",
-      (o.warmup + o.seconds) * 1000 + 30_000,
+      // Dozens of servers starting on two cores take a while to all deliver.
+      (o.warmup + o.seconds) * 1000 + 30_000 + 1000 * o.servers,
     );
     // NetGear servers close politely (REQ/REP: the client answers their
     // last request while it drains); Node servers print and exit at once.
@@ -180,6 +184,85 @@ async function throughputOnce(o: ThroughputOptions): Promise<ThroughputRun> {
     for (const server of servers) server.kill("SIGKILL");
     await Promise.all(servers.map((server) => server.stop()));
     // A PUB/SUB goodbye can be lost; the client would wait out its liveness timeout.
+    await client.stop(1500);
+  }
+}
+
+/** What the client measured while idle (see `client.ts --idle`). */
+export interface IdleRun {
+  /** Servers that had delivered their one message before the measurement. */
+  readonly connected: number;
+  /** The client's CPU time over the idle window, % of one core. */
+  readonly cpuPct: number;
+  /** The client's resident set size at the end of the window, MB. */
+  readonly rssMB: number;
+  /** Its V8 heap in use, MB. */
+  readonly heapMB: number;
+}
+
+/** How an idle run is set up. */
+export interface IdleOptions {
+  /** 1 = REQ/REP, 2 = PUB/SUB. */
+  readonly pattern: 1 | 2;
+  /** Ports the client binds. */
+  readonly ports: number;
+  /** Silent servers to connect (at most `ports`). */
+  readonly servers: number;
+  /** Measured idle window, seconds. */
+  readonly seconds: number;
+  /** Where ports come from. */
+  readonly pool: PortPool;
+}
+
+/**
+ * A NetGear client bound to `ports` ports with `servers` silent servers
+ * (one message each, then only heartbeats): the client's own CPU time and
+ * RSS over an idle window, as it reports them.
+ *
+ * @param options The run.
+ * @returns What the client reported.
+ * @throws {BenchProcessError} When a process fails or times out.
+ */
+export async function runIdle(options: IdleOptions): Promise<IdleRun> {
+  const ports = options.pool.take(options.ports);
+  const common = ["--pattern", String(options.pattern)];
+  const client = BenchProcess.spawn(Deno.execPath(), [
+    ...DENO_RUN,
+    `${HERE}client.ts`,
+    "--ports",
+    ports.join(","),
+    ...common,
+    "--no-window",
+    "--idle",
+    String(options.seconds),
+    "--expect",
+    String(options.servers),
+  ], "idle client");
+  const servers = ports.slice(0, options.servers).map((port) =>
+    BenchProcess.spawn(Deno.execPath(), [
+      ...DENO_RUN,
+      `${HERE}server.ts`,
+      "--port",
+      String(port),
+      ...common,
+      "--silent",
+    ], `silent server ${port}`)
+  );
+  try {
+    const line = await client.waitFor(
+      (l) => l.event === "idle",
+      options.seconds * 1000 + 30_000 + 1000 * options.servers,
+    );
+    return {
+      connected: line.connected as number,
+      cpuPct: line.cpuPct as number,
+      rssMB: line.rssMB as number,
+      heapMB: line.heapMB as number,
+    };
+  } finally {
+    for (const server of servers) server.kill("SIGTERM");
+    await Promise.all(servers.map((server) => server.stop(5000)));
+    client.kill("SIGTERM");
     await client.stop(1500);
   }
 }

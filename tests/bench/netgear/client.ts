@@ -8,6 +8,11 @@
  * After the window it keeps receiving (so REQ/REP servers can finish and
  * say goodbye) until `recv()` returns null or `--drain` seconds pass.
  *
+ * `--idle S --expect N` (with `--no-window`): once N servers have each
+ * delivered a message (0: at once), waits `--settle` seconds, then measures
+ * its own CPU time over S seconds and prints `idle` with `cpuPct` (% of one
+ * core) and `rssMB`, and keeps receiving until killed.
+ *
  * ```sh
  * deno run --allow-read --allow-env --allow-ffi tests/bench/netgear/client.ts --ports 5701,5702 --pattern 2
  * ```
@@ -16,6 +21,7 @@
  */
 
 import { parseArgs } from "node:util";
+import process from "node:process";
 import { NetGear, type NetGearClient, type ServerStateEvent } from "../../../transports/netgear.ts";
 import type { Pattern } from "../../../transports/netgear_options.ts";
 import { now, Window, type WindowResult } from "../_window.mjs";
@@ -31,6 +37,9 @@ const { values } = parseArgs({
     "heartbeat-interval": { type: "string", default: "1000" },
     "liveness-timeout": { type: "string", default: "5000" },
     "no-window": { type: "boolean", default: false },
+    idle: { type: "string", default: "0" },
+    expect: { type: "string", default: "0" },
+    settle: { type: "string", default: "1" },
   },
 });
 const ports = values.ports.split(",").map(Number);
@@ -70,6 +79,32 @@ const window = values["no-window"] ? undefined : new Window({
 });
 emit({ event: "ready", ports });
 
+const idleMs = Number(values.idle) * 1000;
+const expected = Number(values.expect);
+const delivered = new Set<number>();
+let idleTimer: ReturnType<typeof setTimeout> | undefined;
+function measureIdle(): void {
+  idleTimer = setTimeout(() => {
+    const cpu0 = process.cpuUsage();
+    const t0 = now();
+    idleTimer = setTimeout(() => {
+      const cpu = process.cpuUsage(cpu0);
+      const ms = now() - t0;
+      const memory = process.memoryUsage();
+      emit({
+        event: "idle",
+        connected: delivered.size,
+        seconds: ms / 1000,
+        cpuPct: ((cpu.user + cpu.system) / 1000 / ms) * 100,
+        rssMB: memory.rss / 1e6,
+        heapMB: memory.heapUsed / 1e6,
+        externalMB: memory.external / 1e6,
+      });
+    }, idleMs);
+  }, Number(values.settle) * 1000);
+}
+if (idleMs > 0 && expected === 0) measureIdle();
+
 try {
   for (;;) {
     const got = await client.recv();
@@ -77,11 +112,16 @@ try {
       emit({ event: "null", at: now(), reason: client.shutdownReason });
       break;
     }
+    if (idleMs > 0 && !delivered.has(got.port)) {
+      delivered.add(got.port);
+      if (delivered.size === expected) measureIdle();
+    }
     const bytes = got.frame ? got.frame.data.byteLength : byteLength(got.message);
     window?.record(indexOf.get(got.port)!, got.seq, got.sentAt, bytes, got.receivedAt);
   }
 } finally {
   clearTimeout(drainTimer);
+  clearTimeout(idleTimer);
   window?.cancel();
   await client.close();
 }

@@ -6,6 +6,11 @@
  * Prints one JSON line at the end: frames sent, the time `close()` began,
  * and the send() durations after warm-up (in REQ/REP, the round trip).
  *
+ * `--jpeg-quality Q` JPEG-compresses every frame (`jpegCompression: true`).
+ * `--silent` sends one data-only message, prints `{"event":"silent"}`, then
+ * sends nothing until SIGTERM: a connected server that only heartbeats (the
+ * `scale` section's idle client measurement).
+ *
  * ```sh
  * deno run --allow-read --allow-env --allow-ffi tests/bench/netgear/server.ts --port 5701 --pattern 2
  * ```
@@ -33,6 +38,8 @@ const { values } = parseArgs({
     "no-frame": { type: "boolean", default: false },
     "heartbeat-interval": { type: "string", default: "1000" },
     warmup: { type: "string", default: "0.5" },
+    "jpeg-quality": { type: "string", default: "0" },
+    silent: { type: "boolean", default: false },
   },
 });
 const port = Number(values.port);
@@ -67,7 +74,20 @@ const server = await NetGear.open({
   multiserverMode: true,
   heartbeatInterval: Number(values["heartbeat-interval"]),
   livenessTimeout: Math.max(5000, 3 * Number(values["heartbeat-interval"])),
+  ...(Number(values["jpeg-quality"]) > 0
+    ? { jpegCompression: true, jpegCompressionQuality: Number(values["jpeg-quality"]) }
+    : {}),
 });
+if (values.silent) {
+  // One message so the client counts this server as connected; then only
+  // NetGear's own heartbeats cross the wire until SIGTERM (or --seconds).
+  await server.send(undefined, { message: new Uint8Array(16) });
+  console.log(JSON.stringify({ event: "silent", port }));
+  await new Promise((resolve) => {
+    if (stop.signal.aborted) resolve(undefined);
+    else stop.signal.addEventListener("abort", resolve, { once: true });
+  });
+}
 // At fps 0 a PUB send() settles through promises alone, so the loop would
 // never give the event loop a turn: SIGTERM (and timers) waited up to a
 // second. A message through a channel is a real task, unclamped unlike
@@ -89,7 +109,7 @@ let sent = 0;
 let firstAt = 0;
 const interval = fps > 0 ? 1000 / fps : 0;
 let nextAt = now();
-while (!stop.signal.aborted && sent < maxFrames) {
+while (!values.silent && !stop.signal.aborted && sent < maxFrames) {
   const t0 = now();
   // No signal: an aborted REQ send would leave the request half done; the
   // client answers it while it drains.
