@@ -275,6 +275,7 @@ export class NetGearClient extends EventTarget implements AsyncDisposable, Async
           liveness: {
             staleAfterMs: 2 * options.heartbeatInterval,
             goneAfterMs: options.livenessTimeout,
+            expectedPorts: options.ports,
             tickMs: Math.max(
               5,
               Math.min(options.heartbeatInterval / 2, options.livenessTimeout / 10),

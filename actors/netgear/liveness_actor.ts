@@ -24,6 +24,14 @@ export interface LivenessActorOptions {
   readonly goneAfterMs: number;
   /** How often silence is checked, in ms. */
   readonly tickMs: number;
+  /**
+   * Every port the client listens on. When every server seen has gone but
+   * some of these were never heard from, the client waits `goneAfterMs` for
+   * them before shutting down (a short-lived server may leave before a
+   * slower one has even started); with all of them seen and gone, it shuts
+   * down at once.
+   */
+  readonly expectedPorts?: readonly number[];
 }
 
 interface Tracked {
@@ -49,6 +57,8 @@ export class LivenessActor implements Actor<LivenessMessage> {
   readonly #servers = new Map<number, Tracked>();
   #timer: ReturnType<typeof setInterval> | undefined;
   #allGoneAnnounced = false;
+  /** When every server seen was last found gone while others were never seen. */
+  #allGoneSince: number | undefined;
 
   /** @param options Thresholds and tick period. */
   constructor(options: LivenessActorOptions) {
@@ -148,7 +158,15 @@ export class LivenessActor implements Actor<LivenessMessage> {
   #checkAllGone(parent: ActorRef<LivenessEvent>, at: number): void {
     if (this.#allGoneAnnounced || this.#servers.size === 0) return;
     for (const tracked of this.#servers.values()) {
-      if (tracked.state !== "gone") return;
+      if (tracked.state !== "gone") {
+        this.#allGoneSince = undefined;
+        return;
+      }
+    }
+    const unseen = (this.#options.expectedPorts ?? []).some((port) => !this.#servers.has(port));
+    if (unseen) {
+      this.#allGoneSince ??= at;
+      if (at - this.#allGoneSince < this.#options.goneAfterMs) return;
     }
     this.#allGoneAnnounced = true;
     parent.tell({ type: "AllServersGone", at });

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { ActorSystem, type SystemEvent } from "../../../actors/mod.ts";
 import { CLIENT_SUPERVISION, ClientSupervisor } from "../../../actors/netgear/client_supervisor.ts";
 import { DeliveryQueue } from "../../../actors/netgear/delivery_queue.ts";
+import type { LivenessActorOptions } from "../../../actors/netgear/liveness_actor.ts";
 import type {
   ClientSupervisorMessage,
   ConnectionStats,
@@ -29,7 +30,10 @@ function frameEnvelope(port: number, seq: number, message?: unknown): Envelope {
   };
 }
 
-async function startClient(requestReply: boolean) {
+async function startClient(
+  requestReply: boolean,
+  liveness: LivenessActorOptions = { staleAfterMs: 60_000, goneAfterMs: 120_000, tickMs: 60_000 },
+) {
   const system = new ActorSystem({ logLevel: "silent" });
   const queue = new DeliveryQueue(4);
   const link = new MemoryLink();
@@ -37,15 +41,20 @@ async function startClient(requestReply: boolean) {
   system.subscribe((event) => events.push(event));
   const states: ServerStateChanged[] = [];
   let allGone = 0;
+  let announced!: () => void;
+  const allGoneEvent = new Promise<void>((resolve) => announced = resolve);
   const supervisor = system.spawn<ClientSupervisorMessage>("client", {
     create: () =>
       new ClientSupervisor({
         requestReply,
         queue,
         transport: { create: () => new MemoryClientTransport(link) },
-        liveness: { staleAfterMs: 60_000, goneAfterMs: 120_000, tickMs: 60_000 },
+        liveness,
         onStateChange: (event) => states.push(event),
-        onAllGone: () => allGone++,
+        onAllGone: () => {
+          allGone++;
+          announced();
+        },
         onTransportLost: () => {},
       }),
     supervisor: CLIENT_SUPERVISION,
@@ -53,7 +62,17 @@ async function startClient(requestReply: boolean) {
   const stats = () =>
     supervisor.ask<ConnectionStats[]>((replyTo) => ({ type: "GetClientStats", replyTo }));
   await link.ready;
-  return { system, queue, link, events, states, supervisor, stats, allGone: () => allGone };
+  return {
+    system,
+    queue,
+    link,
+    events,
+    states,
+    supervisor,
+    stats,
+    allGone: () => allGone,
+    allGoneEvent,
+  };
 }
 
 Deno.test("ClientSupervisor restarts a crashed connection actor without touching the others", async () => {
@@ -151,4 +170,53 @@ Deno.test("ClientSupervisor reports every server gone once, after each has said 
     states.map((s) => `${s.port}:${s.state}:${s.reason}`),
     ["5566:live:joined", "5567:live:joined", "5566:gone:terminated", "5567:gone:terminated"],
   );
+});
+
+Deno.test("ClientSupervisor waits for servers it never heard from before shutting down", async () => {
+  const goneAfterMs = 300;
+  const { system, link, states, stats, allGone } = await startClient(false, {
+    staleAfterMs: 60_000,
+    goneAfterMs,
+    tickMs: 10,
+    expectedPorts: [5566, 5567],
+  });
+  await using _ = system;
+  // 5566 comes and goes before 5567 has even started.
+  link.push(5566, frameEnvelope(5566, 0));
+  link.push(5566, { version: 1, kind: "terminate", port: 5566, seq: 1, sentAt: Date.now() });
+  const leftAt = performance.now();
+  await stats();
+  await stats();
+  assert.equal(allGone(), 0, "5567 was never heard from: keep waiting for it");
+  link.push(5567, frameEnvelope(5567, 0));
+  link.push(5567, { version: 1, kind: "terminate", port: 5567, seq: 1, sentAt: Date.now() });
+  await stats();
+  await stats();
+  assert.equal(allGone(), 1, "every expected server came and went: shut down at once");
+  assert.ok(performance.now() - leftAt < goneAfterMs, "without waiting out the grace period");
+  assert.deepEqual(states.filter((s) => s.state === "gone").map((s) => s.port), [5566, 5567]);
+});
+
+Deno.test("ClientSupervisor shuts down after the grace period when an expected server never comes", async () => {
+  const { system, link, stats, allGone, allGoneEvent } = await startClient(false, {
+    staleAfterMs: 60_000,
+    goneAfterMs: 100,
+    tickMs: 10,
+    expectedPorts: [5566, 5567],
+  });
+  await using _ = system;
+  link.push(5566, frameEnvelope(5566, 0));
+  link.push(5566, { version: 1, kind: "terminate", port: 5566, seq: 1, sentAt: Date.now() });
+  await stats();
+  assert.equal(allGone(), 0);
+  const started = performance.now();
+  let timer!: ReturnType<typeof setTimeout>;
+  await Promise.race([
+    allGoneEvent,
+    new Promise((_, reject) =>
+      timer = setTimeout(() => reject(new Error("never announced")), 2000)
+    ),
+  ]);
+  clearTimeout(timer);
+  assert.ok(performance.now() - started >= 50, "not before the grace period");
 });
