@@ -80,7 +80,7 @@ for (const pattern of [2, 1] as const) {
   Deno.test(`soak: ${SERVERS} servers at full speed, slow consumer, ${pattern === 1 ? "REQ/REP" : "PUB/SUB"}: memory stays flat`, async () => {
     const samples = await soak(pattern);
     // t counts from the moment every server had been heard from.
-    const settled = samples.filter((s) => s.t >= 10);
+    const settled = samples.filter((s) => s.t >= 10 && s.t <= SECONDS);
     // One sample a second; a loaded machine delays some, so ask for half.
     assert.ok(settled.length >= 3, `${settled.length} samples after the first 10 s`);
     // Growth is what matters: compare the peak with the settled median (GC
@@ -108,10 +108,18 @@ for (const pattern of [2, 1] as const) {
       } MB, low ${mb(low)} MB, end ${mb(settled.at(-1)!.rss)} MB; ` +
         `${samples.at(-1)!.frames} frames taken, ${samples.at(-1)!.dropped} dropped or lost`,
     );
-    // The issue's "within 10%" is held to for the trend below; single
-    // excursions (another process, a collection landing late) on this shared
-    // 2-core machine reach about 15%, so they are bounded at 25%.
-    assert.ok(peak <= base * 1.25, `peak ${mb(peak)} MB exceeds 125% of the median ${mb(base)} MB`);
+    // Every queue is bounded, so memory may swing by at most what they can
+    // hold: per server about 10 frames of 900 KB (SUB high-water mark 4,
+    // delivery ring 4, a couple in the actors). The issue's "within 10%" is
+    // held to for the trend below; excursions within the queues' capacity
+    // (a burst filling them for a few seconds) are allowed.
+    const capacity = SERVERS * 10 * 640 * 480 * 3;
+    assert.ok(
+      peak <= base + capacity,
+      `peak ${mb(peak)} MB exceeds the median ${mb(base)} MB plus what the queues can hold (${
+        mb(capacity)
+      } MB)`,
+    );
     // And no trend: the last third of the window sits where the first did.
     const third = Math.max(1, Math.floor(settled.length / 3));
     const middle = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
