@@ -60,20 +60,7 @@ export function intOption(
   max: number,
   fallback?: number,
 ): number | undefined {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number") {
-    throw new TypeError(
-      `Cannot create ${what}: option "${name}" must be a number, got ${show(value)}`,
-    );
-  }
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(
-      `Cannot create ${what}: option "${name}" must be an integer from ${min} to ${max}, got ${
-        show(value)
-      }`,
-    );
-  }
-  return value;
+  return rangedNumber(what, name, value, min, max, fallback, "an integer");
 }
 
 /** A finite number in [min, max], or `fallback` when undefined. */
@@ -85,15 +72,29 @@ export function numberOption(
   max: number,
   fallback?: number,
 ): number | undefined {
+  return rangedNumber(what, name, value, min, max, fallback, "a number");
+}
+
+/** Shared check of {@linkcode intOption} and {@linkcode numberOption}. */
+function rangedNumber(
+  what: string,
+  name: string,
+  value: unknown,
+  min: number,
+  max: number,
+  fallback: number | undefined,
+  kind: "an integer" | "a number",
+): number | undefined {
   if (value === undefined) return fallback;
   if (typeof value !== "number") {
     throw new TypeError(
       `Cannot create ${what}: option "${name}" must be a number, got ${show(value)}`,
     );
   }
-  if (!Number.isFinite(value) || value < min || value > max) {
+  const ok = kind === "an integer" ? Number.isInteger(value) : Number.isFinite(value);
+  if (!ok || value < min || value > max) {
     throw new RangeError(
-      `Cannot create ${what}: option "${name}" must be a number from ${min} to ${max}, got ${
+      `Cannot create ${what}: option "${name}" must be ${kind} from ${min} to ${max}, got ${
         show(value)
       }`,
     );
