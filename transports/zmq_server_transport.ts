@@ -17,7 +17,7 @@ import { CLIENT_KEY_NAME, loadKeyPair, loadPublicKey, SERVER_KEY_NAME } from "./
 import { ProtocolCodec } from "./protocol.ts";
 import { ProtocolError } from "./protocol_errors.ts";
 import { type SocketKind, ZmqSocket, type ZmqSocketOptions } from "./zmq_socket.ts";
-import { TransportOperationError } from "./errors.ts";
+import { TransportClosedError, TransportOperationError } from "./errors.ts";
 import type { XPublisher } from "zeromq";
 
 /** How the server transport opens its socket. */
@@ -45,8 +45,21 @@ export interface ZmqServerTransportOptions {
 }
 
 const KIND_OF: Readonly<Record<Pattern, SocketKind>> = { 0: "pair", 1: "req", 2: "xpub" };
-/** PUB in multi-server mode: how long to wait before retrying a frame the full queue refused. */
-const CONGESTED_RETRY_MS = 1;
+/** PUB in multi-server mode: the longest wait for ZeroMQ's signal before retrying a frame the full queue refused. */
+const QUEUE_ROOM_WAIT_MS = 5;
+/** PUB in multi-server mode: the send high-water mark (messages ZeroMQ may queue). */
+const FLOW_CONTROLLED_HWM = 4;
+/**
+ * PUB in multi-server mode: frame messages are encoded into a ring of this
+ * many buffers instead of a fresh 900 KB allocation each (its page faults
+ * and garbage collection were the publisher's largest cost). zeromq.js
+ * sends them zero-copy, so a buffer is rewritten only once ZeroMQ is done
+ * with it: with ZMQ_XPUB_NODROP and one subscriber, at most the high-water
+ * mark of queued messages plus the one the I/O thread is writing are held,
+ * and a slot comes round again only after `FLOW_CONTROLLED_HWM + 2` later
+ * frames were queued. One more slot is margin.
+ */
+const PUB_RING_SLOTS = FLOW_CONTROLLED_HWM + 3;
 
 /**
  * Sends each envelope it is given; in REQ/REP waits for and decodes the reply.
@@ -62,9 +75,12 @@ export class ZmqServerTransport implements Actor<ServerTransportCommand> {
   #socket: ZmqSocket | undefined;
   /** The buffer of the last REQ frame message, free again once its reply came. */
   #reusable: Uint8Array | undefined;
+  /** Flow-controlled PUB: buffers frame messages are encoded into, in turn. */
+  readonly #ring: (Uint8Array | undefined)[] = [];
+  #ringNext = 0;
+  /** Flow-controlled PUB: whether the last publish was taken by ZeroMQ. */
+  #queued = false;
   #subscribed = false;
-  readonly #subscriberWaiters = new Set<(subscribed: boolean) => void>();
-  #watching: Promise<void> | undefined;
   /** REQ: aborted when a reply is late; replaced after each timeout. */
   #replyTimeout = new AbortController();
   #replyTimer: ReturnType<typeof setTimeout> | undefined;
@@ -97,7 +113,6 @@ export class ZmqServerTransport implements Actor<ServerTransportCommand> {
       // Loaded once: every Lazy Pirate reconnect reuses them.
       this.#curve = await this.#loadCurve();
       this.#socket = await this.#open();
-      if (this.#options.pattern === 2) this.#watching = this.#watchSubscriptions(this.#socket);
     } catch (error) {
       this.#options.onReady(error);
       return;
@@ -111,9 +126,6 @@ export class ZmqServerTransport implements Actor<ServerTransportCommand> {
     this.#replyTimer = undefined;
     await this.#socket?.close();
     this.#socket = undefined;
-    for (const done of this.#subscriberWaiters) done(false);
-    this.#subscriberWaiters.clear();
-    await this.#watching;
   }
 
   /** Sends one envelope and tells the outcome. */
@@ -123,21 +135,27 @@ export class ZmqServerTransport implements Actor<ServerTransportCommand> {
   ): Promise<void> {
     switch (message.type) {
       case "SendEnvelope": {
-        const requestReply = this.#options.pattern === 1;
-        // REQ/REP: once a reply has come, ZeroMQ is done with the previous
-        // request's bytes, so the next frame reuses its buffer.
-        const bytes = this.#codec.encode(message.envelope, {
-          into: requestReply ? this.#reusable : undefined,
-        });
-        if (requestReply && message.envelope.frame && bytes.byteOffset === 0) {
-          this.#reusable = new Uint8Array(bytes.buffer);
-        }
         const once = message.once === true;
-        message.replyTo.tell(
-          this.#options.pattern === 1
-            ? await this.#request(bytes, message.envelope.seq, context, once)
-            : await this.#publish(bytes, once),
-        );
+        const hasFrame = message.envelope.frame !== undefined;
+        if (this.#options.pattern === 1) {
+          // REQ/REP: once a reply has come, ZeroMQ is done with the previous
+          // request's bytes, so the next frame reuses its buffer.
+          const bytes = this.#codec.encode(message.envelope, { into: this.#reusable });
+          if (hasFrame && bytes.byteOffset === 0) this.#reusable = new Uint8Array(bytes.buffer);
+          message.replyTo.tell(await this.#request(bytes, message.envelope.seq, context, once));
+          return;
+        }
+        const ring = hasFrame && this.#flowControlled;
+        const bytes = this.#codec.encode(message.envelope, {
+          into: ring ? this.#ring[this.#ringNext] : undefined,
+        });
+        const outcome = await this.#publish(bytes, once);
+        if (ring && this.#queued) {
+          // Only a frame ZeroMQ took holds its slot; a refused one is free.
+          this.#ring[this.#ringNext] = new Uint8Array(bytes.buffer);
+          this.#ringNext = (this.#ringNext + 1) % PUB_RING_SLOTS;
+        }
+        message.replyTo.tell(outcome);
         return;
       }
       default: {
@@ -155,7 +173,7 @@ export class ZmqServerTransport implements Actor<ServerTransportCommand> {
       linger: 1000,
       // PUB: bursts up to 16 frames (about 15 MB at 640x480) wait here; past
       // that ZeroMQ drops, and the client counts the gap in frame numbers.
-      sendHighWaterMark: pattern === 2 ? (role === "connect" ? 4 : 16) : 1000,
+      sendHighWaterMark: pattern === 2 ? (role === "connect" ? FLOW_CONTROLLED_HWM : 16) : 1000,
       ...this.#curve,
     });
     if (pattern === 2 && role === "connect") (socket.raw as XPublisher).noDrop = true;
@@ -201,11 +219,14 @@ export class ZmqServerTransport implements Actor<ServerTransportCommand> {
   }
 
   async #publish(bytes: Uint8Array, once: boolean): Promise<SendOutcome> {
+    this.#queued = false;
     if (!this.#socket) return closed();
+    if (this.#options.pattern === 2) await this.#takeSubscriptionEvents(this.#socket);
     if (this.#options.pattern === 2 && !this.#subscribed) {
       // PUB drops whatever it sends before a subscriber is there: wait for
       // the client rather than stream into the void.
-      if (once || !(await this.#waitForSubscriber())) {
+      if (once || !(await this.#waitForSubscriber(this.#socket))) {
+        if (!this.#socket) return closed();
         const { port, requestTimeout, maxRetries } = this.#options;
         return failed(
           "no-subscriber",
@@ -235,6 +256,7 @@ export class ZmqServerTransport implements Actor<ServerTransportCommand> {
     for (;;) {
       try {
         await this.#socket.send(bytes);
+        this.#queued = true;
         this.#congested = false;
         return { type: "Sent" };
       } catch (error) {
@@ -245,40 +267,44 @@ export class ZmqServerTransport implements Actor<ServerTransportCommand> {
         this.#dropped++;
         return { type: "Sent" };
       }
-      await new Promise((resolve) => setTimeout(resolve, CONGESTED_RETRY_MS));
+      await this.#socket.nextSignal(QUEUE_ROOM_WAIT_MS);
       if (!this.#socket) return closed();
     }
   }
 
-  #waitForSubscriber(): Promise<boolean> {
-    const { requestTimeout, maxRetries } = this.#options;
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#subscriberWaiters.delete(done);
-        resolve(false);
-      }, requestTimeout * (maxRetries + 1));
-      const done = (subscribed: boolean) => {
-        clearTimeout(timer);
-        resolve(subscribed);
-      };
-      this.#subscriberWaiters.add(done);
-    });
+  /**
+   * Reads the subscribe (first byte 1) and unsubscribe (0) events XPUB has
+   * queued, without waiting. Read here, before each publish, rather than by
+   * a receive loop: a pending receive made every sent frame wake the poll
+   * (any state change signals the socket's descriptor) for nothing.
+   */
+  async #takeSubscriptionEvents(socket: ZmqSocket): Promise<void> {
+    for (let event = socket.receiveReady(); event !== undefined; event = socket.receiveReady()) {
+      this.#onSubscriptionEvent((await event)[0]);
+    }
   }
 
-  /** XPUB hands up each subscribe (first byte 1) and unsubscribe (0). */
-  async #watchSubscriptions(socket: ZmqSocket): Promise<void> {
+  /** Waits for a subscriber, up to `requestTimeout * (maxRetries + 1)` ms. */
+  async #waitForSubscriber(socket: ZmqSocket): Promise<boolean> {
+    const { requestTimeout, maxRetries } = this.#options;
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(), requestTimeout * (maxRetries + 1));
     try {
-      for await (const [event] of socket) {
-        if (event === undefined || event.byteLength === 0) continue;
-        this.#subscribed = event[0] === 1;
-        if (this.#subscribed) {
-          for (const done of this.#subscriberWaiters) done(true);
-          this.#subscriberWaiters.clear();
-        }
+      while (!this.#subscribed) {
+        const [event] = await socket.receive({ signal: timeout.signal });
+        this.#onSubscriptionEvent(event);
       }
-    } catch {
-      // Closed: nothing more to watch.
+      return true;
+    } catch (error) {
+      if (timeout.signal.aborted || error instanceof TransportClosedError) return false;
+      throw error;
+    } finally {
+      clearTimeout(timer);
     }
+  }
+
+  #onSubscriptionEvent(event: Uint8Array | undefined): void {
+    if (event !== undefined && event.byteLength > 0) this.#subscribed = event[0] === 1;
   }
 
   /**

@@ -243,6 +243,8 @@ export class ZmqSocket implements AsyncDisposable {
   #receiving = false;
   /** A zeromq send is in progress: zeromq allows one at a time. */
   #sending = false;
+  /** Callers of `nextSignal()`, resolved when the descriptor next fires. */
+  #signalWaiters: (() => void)[] = [];
   #binds = new Set<Promise<unknown>>();
   #closing: Promise<void> | undefined;
 
@@ -288,6 +290,7 @@ export class ZmqSocket implements AsyncDisposable {
             "ZeroMQ's file descriptor was closed underneath (was raw.close() called?)",
           );
         } else {
+          this.#wakeSignalWaiters();
           this.#service();
         }
       },
@@ -475,6 +478,88 @@ export class ZmqSocket implements AsyncDisposable {
   }
 
   /**
+   * Receives the next message only if one is waiting right now: for a socket
+   * read now and then (such as XPUB's subscription events) rather than by a
+   * loop, since a pending `receive()` keeps the socket's descriptor polled.
+   *
+   * @returns The message, as `receive()` would give it, or `undefined` if
+   * none is waiting, another receive is pending, or the socket is closed.
+   * @throws {TypeError} If the socket kind cannot receive (`pub`, `push`).
+   * @throws {TransportOperationError} If ZeroMQ fails to tell its state.
+   * @example Nothing waiting
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { ZmqSocket } from "./zmq_socket.ts";
+   * await using pull = new ZmqSocket("pull");
+   * await pull.bind("tcp://127.0.0.1:*");
+   * assert.equal(pull.receiveReady(), undefined);
+   * ```
+   */
+  receiveReady(): Promise<Uint8Array[]> | undefined {
+    if (SEND_ONLY.includes(this.kind)) {
+      throw new TypeError(`Cannot receive: a "${this.kind}" socket only sends`);
+    }
+    if (this.closed || this.#receivers.length > 0 || this.#receiving) return undefined;
+    let readable: boolean;
+    try {
+      readable = this.#io.readable;
+    } catch (error) {
+      throw this.#ioError("receive", error);
+    }
+    return readable ? this.#rawReceive() : undefined;
+  }
+
+  /**
+   * Waits until ZeroMQ next signals this socket (it has work to tell: a peer
+   * took queued messages, a message or a subscription arrived, a connection
+   * changed) or `timeoutMs` passes, whichever comes first. For a socket
+   * whose readiness ZeroMQ does not report: XPUB with ZMQ_XPUB_NODROP always
+   * says it is writable, yet refuses with EAGAIN while its queue is full;
+   * retrying once the peer has taken messages beats sleeping a fixed time.
+   *
+   * @param timeoutMs The longest wait, in ms: a signal may have been taken
+   * by an earlier call on the socket, so never rely on one coming.
+   * @returns Resolves after the signal, the timeout, or `close()` (at once
+   * if ZeroMQ cannot tell the socket's state: the next call reports why).
+   * @example Times out when nothing happens
+   * ```ts
+   * import { ZmqSocket } from "./zmq_socket.ts";
+   * await using pull = new ZmqSocket("pull");
+   * await pull.bind("tcp://127.0.0.1:*");
+   * await pull.nextSignal(5);
+   * ```
+   */
+  nextSignal(timeoutMs: number): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    try {
+      // ZeroMQ's signal is edge-triggered and armed only by a look at the
+      // socket's state that finds it not ready: look first.
+      void this.#io.readable;
+    } catch {
+      // The caller's next send or receive meets and reports the failure.
+      return Promise.resolve();
+    }
+    const { promise, resolve } = Promise.withResolvers<void>();
+    const done = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      const at = this.#signalWaiters.indexOf(done);
+      if (at >= 0) this.#signalWaiters.splice(at, 1);
+      void this.#syncWatch().then(resolve);
+    }, timeoutMs);
+    this.#signalWaiters.push(done);
+    void this.#syncWatch();
+    return promise;
+  }
+
+  #wakeSignalWaiters(): void {
+    if (this.#signalWaiters.length === 0) return;
+    for (const done of this.#signalWaiters.splice(0)) done();
+  }
+
+  /**
    * Queues a message for sending, waiting while the socket cannot take it
    * (high water mark reached, no peer for `push`/`dealer`, a `req` awaiting
    * its reply). See the class documentation on buffer ownership.
@@ -583,6 +668,7 @@ export class ZmqSocket implements AsyncDisposable {
     const receivers = this.#receivers.splice(0);
     const senders = this.#senders.splice(0);
     for (const waiter of [...receivers, ...senders]) detach(waiter);
+    this.#wakeSignalWaiters();
     // The descriptor must leave every pending poll before zeromq closes it.
     await this.#reactor.remove(this.#entry, true);
     // zeromq forbids using a socket while it binds.
@@ -649,7 +735,7 @@ export class ZmqSocket implements AsyncDisposable {
    */
   #syncWatch(park = false): Promise<void> {
     const waiting = (this.#receivers.length > 0 && !this.#receiving) ||
-      (this.#senders.length > 0 && !this.#sending);
+      (this.#senders.length > 0 && !this.#sending) || this.#signalWaiters.length > 0;
     if (waiting && !this.closed) {
       this.#reactor.add(this.#entry);
       return Promise.resolve();
@@ -707,6 +793,7 @@ export class ZmqSocket implements AsyncDisposable {
   #failAll(code: string | undefined, reason: string, cause?: unknown): void {
     const receivers = this.#receivers.splice(0);
     const senders = this.#senders.splice(0);
+    this.#wakeSignalWaiters();
     void this.#reactor.remove(this.#entry);
     for (const waiter of receivers) {
       detach(waiter);

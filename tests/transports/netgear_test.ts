@@ -161,3 +161,52 @@ Deno.test("an idle NetGear client with four silent servers uses almost no CPU", 
   await Promise.all(servers.map((server) => server.close()));
   assert.equal(await client.recv(), null);
 });
+
+Deno.test("a PUB/SUB server that outruns a slow client reuses no frame buffer ZeroMQ still holds", async () => {
+  // The publisher encodes frames into a small ring of buffers that ZeroMQ
+  // sends zero-copy. Were a buffer rewritten while still queued or being
+  // written out, the client would get a frame twice, out of order, or torn.
+  // (The client itself drops the oldest frames a slow reader leaves behind:
+  // live video, newest wins; those gaps are counted, not checked here.)
+  const [port] = freePorts(1);
+  const count = 80;
+  await using client = await NetGear.open({
+    receiveMode: true,
+    multiserverMode: true,
+    port: [port],
+    pattern: 2,
+  });
+  const server = await NetGear.open({ multiserverMode: true, port, pattern: 2 });
+  const expected = Array.from({ length: count }, (_, n) => testFrame(port, n, 640, 480));
+  const frame = testFrame(port, 0, 640, 480);
+  const sending = (async () => {
+    for (let n = 0; n < count; n++) {
+      // One frame object, rewritten as soon as send() resolves: the server
+      // must have taken its own copy by then.
+      frame.data.set(expected[n].data);
+      await server.send(frame, { message: n });
+    }
+  })();
+  const seqs: number[] = [];
+  for await (const delivery of client) {
+    const { seq } = delivery;
+    assert.equal(delivery.message, seq, "the data sent with the frame belongs to its envelope");
+    assert.equal(
+      await sha256(delivery.frame!.data),
+      await sha256(expected[seq].data),
+      `frame ${seq} intact`,
+    );
+    assert.ok(
+      seqs.length === 0 || seq > seqs.at(-1)!,
+      `frame ${seq} after ${seqs.at(-1)}: no repeats`,
+    );
+    seqs.push(seq);
+    if (seq === count - 1) break;
+    // Slow, so the publisher meets a full queue again and again.
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  await sending;
+  await server.close();
+  assert.equal(seqs.at(-1), count - 1, "the last frame arrived");
+  assert.ok(seqs.length >= 8, `${seqs.length} frames delivered`);
+});

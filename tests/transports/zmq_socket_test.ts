@@ -379,3 +379,56 @@ Deno.test("ZmqSocket talks CURVE between a server and a client", async () => {
     await rep.close();
   }
 });
+
+Deno.test("ZmqSocket receiveReady() takes a waiting message and never waits", async () => {
+  const [pull, push] = await boundPair("pull", "push");
+  try {
+    assert.equal(pull.receiveReady(), undefined, "nothing has arrived");
+    await push.send(bytes("first"));
+    // Wait by signals, not by sleeping; bounded by the deadline.
+    const signal = deadline();
+    let ready = pull.receiveReady();
+    while (ready === undefined && !signal.aborted) {
+      await pull.nextSignal(50);
+      ready = pull.receiveReady();
+    }
+    assert.ok(ready, "the message was there within the deadline");
+    assert.deepEqual((await ready).map(text), ["first"]);
+    assert.equal(pull.receiveReady(), undefined, "and nothing after it");
+    const pending = pull.receive({ signal: deadline() });
+    await push.send(bytes("second"));
+    assert.equal(pull.receiveReady(), undefined, "a pending receive() comes first");
+    assert.deepEqual((await pending).map(text), ["second"]);
+    assert.throws(() => push.receiveReady(), TypeError);
+  } finally {
+    await push.close();
+    await pull.close();
+  }
+});
+
+Deno.test("ZmqSocket nextSignal() ends at the socket's next event, else at its timeout or close", async () => {
+  const [pull, push] = await boundPair("pull", "push");
+  try {
+    await push.send(bytes("warm up"));
+    assert.deepEqual((await pull.receive({ signal: deadline() })).map(text), ["warm up"]);
+    let started = performance.now();
+    await pull.nextSignal(60);
+    assert.ok(performance.now() - started >= 55, "no event: waits out its timeout");
+
+    started = performance.now();
+    const waiting = pull.nextSignal(10_000);
+    await push.send(bytes("wake"));
+    await waiting;
+    assert.ok(performance.now() - started < 2000, "a message ends the wait long before 10 s");
+    assert.deepEqual((await pull.receive({ signal: deadline() })).map(text), ["wake"]);
+
+    started = performance.now();
+    const closing = pull.nextSignal(10_000);
+    await pull.close();
+    await closing;
+    assert.ok(performance.now() - started < 2000, "close() ends the wait");
+  } finally {
+    await push.close();
+    await pull.close();
+  }
+});
