@@ -26,3 +26,4 @@ export * from "./protocol.ts";
 export * from "./errors.ts";
 export * from "./zmq_socket.ts";
 export * from "./viewer.ts";
+export * from "./v8_flags.ts";

@@ -40,8 +40,10 @@ import {
   runLiveness,
   runRawRoundTrip,
   runThroughput,
+  setV8Flags,
   type ThroughputRun,
 } from "./netgear/_runs.ts";
+import { RECOMMENDED_V8_FLAGS } from "../../transports/v8_flags.ts";
 
 const HELP = `deno task bench [options]: ActorGear's benchmarks
 
@@ -64,6 +66,8 @@ Options:
                       mark, spinning a core)                      (default credit)
   --raw-deno          add a row per netgear case: ActorGear's raw ZmqSocket under
                       Deno receiving from the Node senders (no NetGear layers)
+  --v8-flags FLAGS    V8 flags of every ActorGear (Deno) process; "" for V8's
+                      defaults        (default: ActorGear's tasks' own, ${RECOMMENDED_V8_FLAGS})
   --capture-args A    arguments for capture_bench.ts   (default "--frames 300 --runs 2")
   --cpu-prof DIR      write NetGear clients' and servers' V8 CPU profiles into
                       DIR/client and DIR/server (summarise them with
@@ -106,6 +110,7 @@ const { values } = parseArgs({
     "idle-seconds": { type: "string", default: "5" },
     ceiling: { type: "string", default: "credit" },
     "raw-deno": { type: "boolean", default: false },
+    "v8-flags": { type: "string", default: RECOMMENDED_V8_FLAGS },
     "capture-args": { type: "string", default: "--frames 300 --runs 2" },
     "cpu-prof": { type: "string" },
     json: { type: "string" },
@@ -117,6 +122,7 @@ if (values.help) {
   console.log(HELP);
   Deno.exit(0);
 }
+setV8Flags(values["v8-flags"]);
 
 function fail(message: string): never {
   console.error(`bench: ${message} (see --help)`);
@@ -203,6 +209,7 @@ const json: Record<string, unknown> = {
     height: HEIGHT,
     jpegQuality,
     svg: values.svg,
+    v8Flags: values["v8-flags"],
   },
   machine: {
     cpus: navigator.hardwareConcurrency,
@@ -781,7 +788,9 @@ console.log(
   `# ActorGear benchmarks: ${machine.cpus} CPUs, Deno ${machine.deno}, Node ${machine.node}, ` +
     `load average ${(machine.loadavgAtStart as number[]).join(" ")} at start, ${
       (machine.loadavgAtEnd as number[]).join(" ")
-    } at end`,
+    } at end; ActorGear processes run with ${
+      values["v8-flags"] ? `--v8-flags=${values["v8-flags"]}` : "V8's default flags"
+    }`,
 );
 console.log(report.join("\n"));
 if (values.json) {

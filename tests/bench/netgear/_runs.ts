@@ -9,10 +9,30 @@
 
 import { type BenchLine, BenchProcess } from "../_process.ts";
 import type { WindowResult } from "../_window.mjs";
+import { RECOMMENDED_V8_FLAGS } from "../../../transports/v8_flags.ts";
 
 const HERE = new URL(".", import.meta.url).pathname;
 const CEILING = new URL("../zmq_ceiling/", import.meta.url).pathname;
 const DENO_RUN = ["run", "--allow-read", "--allow-env", "--allow-ffi"];
+/**
+ * `--v8-flags` for every Deno process of a run: ActorGear's tasks' own
+ * (transports/v8_flags.ts) unless `setV8Flags()` says otherwise.
+ */
+let v8Flags: string = RECOMMENDED_V8_FLAGS;
+
+/**
+ * Sets the V8 flags the Deno processes of later runs start with.
+ *
+ * @param flags One `--v8-flags` value; empty for V8's defaults.
+ */
+export function setV8Flags(flags: string): void {
+  v8Flags = flags;
+}
+
+/** `deno run` and its flags for a bench process. */
+function denoRun(): string[] {
+  return v8Flags === "" ? DENO_RUN : [DENO_RUN[0], `--v8-flags=${v8Flags}`, ...DENO_RUN.slice(1)];
+}
 
 /** Hands out loopback ports below Linux's ephemeral range, fresh for every run. */
 export class PortPool {
@@ -112,7 +132,7 @@ async function throughputOnce(o: ThroughputOptions): Promise<ThroughputRun> {
     ? BenchProcess.spawn(
       Deno.execPath(),
       [
-        ...DENO_RUN,
+        ...denoRun(),
         ...profile(o.cpuProfDir, "client"),
         `${HERE}client.ts`,
         "--ports",
@@ -125,7 +145,7 @@ async function throughputOnce(o: ThroughputOptions): Promise<ThroughputRun> {
     : BenchProcess.spawn(
       o.impl === "node" ? "node" : Deno.execPath(),
       [
-        ...(o.impl === "node" ? [] : [...DENO_RUN, ...profile(o.cpuProfDir, "client")]),
+        ...(o.impl === "node" ? [] : [...denoRun(), ...profile(o.cpuProfDir, "client")]),
         `${CEILING}${o.impl === "node" ? "node_multi_client.mjs" : "deno_multi_client.ts"}`,
         "--ports",
         ports.join(","),
@@ -141,7 +161,7 @@ async function throughputOnce(o: ThroughputOptions): Promise<ThroughputRun> {
   const servers = ports.map((port, i) =>
     o.impl === "netgear"
       ? BenchProcess.spawn(Deno.execPath(), [
-        ...DENO_RUN,
+        ...denoRun(),
         ...profile(o.cpuProfDir, "server"),
         `${HERE}server.ts`,
         "--port",
@@ -227,7 +247,7 @@ export async function runIdle(options: IdleOptions): Promise<IdleRun> {
   const ports = options.pool.take(options.ports);
   const common = ["--pattern", String(options.pattern)];
   const client = BenchProcess.spawn(Deno.execPath(), [
-    ...DENO_RUN,
+    ...denoRun(),
     `${HERE}client.ts`,
     "--ports",
     ports.join(","),
@@ -240,7 +260,7 @@ export async function runIdle(options: IdleOptions): Promise<IdleRun> {
   ], "idle client");
   const servers = ports.slice(0, options.servers).map((port) =>
     BenchProcess.spawn(Deno.execPath(), [
-      ...DENO_RUN,
+      ...denoRun(),
       `${HERE}server.ts`,
       "--port",
       String(port),
@@ -306,7 +326,7 @@ export async function runLiveness(options: LivenessOptions): Promise<LivenessRun
   const [killedPort, closedPort] = options.pool.take(2);
   const heartbeat = ["--heartbeat-interval", String(options.heartbeatInterval)];
   const client = BenchProcess.spawn(Deno.execPath(), [
-    ...DENO_RUN,
+    ...denoRun(),
     `${HERE}client.ts`,
     "--ports",
     `${killedPort},${closedPort}`,
@@ -319,7 +339,7 @@ export async function runLiveness(options: LivenessOptions): Promise<LivenessRun
   ], "liveness client");
   const server = (port: number): BenchProcess =>
     BenchProcess.spawn(Deno.execPath(), [
-      ...DENO_RUN,
+      ...denoRun(),
       `${HERE}server.ts`,
       "--port",
       String(port),
@@ -395,7 +415,7 @@ export async function runRawRoundTrip(
       ? BenchProcess.spawn("node", [`${CEILING}node_reqrep.mjs`, `--role=${role}`, ...args], role)
       : BenchProcess.spawn(
         Deno.execPath(),
-        [...DENO_RUN, `${CEILING}deno_reqrep.ts`, `--role=${role}`, ...args],
+        [...denoRun(), `${CEILING}deno_reqrep.ts`, `--role=${role}`, ...args],
         role,
       );
   const rep = spawn("rep");
