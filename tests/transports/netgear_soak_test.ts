@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { freePorts } from "../_helpers/ports.ts";
-import { RECOMMENDED_V8_FLAGS } from "../../transports/v8_flags.ts";
 
 const PERMISSIONS = ["--allow-read", "--allow-env", "--allow-ffi", "--allow-run"];
 const CLI = new URL("../../examples/cli.ts", import.meta.url).pathname;
@@ -22,8 +21,7 @@ async function soak(pattern: 1 | 2): Promise<Sample[]> {
     args: [
       "run",
       ...PERMISSIONS,
-      // As ActorGear's own commands run a client (transports/v8_flags.ts).
-      `--v8-flags=--expose-gc,${RECOMMENDED_V8_FLAGS}`,
+      "--v8-flags=--expose-gc",
       SOAK_CLIENT,
       String(pattern),
       "20",

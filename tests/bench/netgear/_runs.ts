@@ -9,16 +9,12 @@
 
 import { type BenchLine, BenchProcess } from "../_process.ts";
 import type { WindowResult } from "../_window.mjs";
-import { RECOMMENDED_V8_FLAGS } from "../../../transports/v8_flags.ts";
 
 const HERE = new URL(".", import.meta.url).pathname;
 const CEILING = new URL("../zmq_ceiling/", import.meta.url).pathname;
 const DENO_RUN = ["run", "--allow-read", "--allow-env", "--allow-ffi"];
-/**
- * `--v8-flags` for every Deno process of a run: ActorGear's tasks' own
- * (transports/v8_flags.ts) unless `setV8Flags()` says otherwise.
- */
-let v8Flags: string = RECOMMENDED_V8_FLAGS;
+/** `--v8-flags` for every Deno process of a run; empty: V8's defaults, as ActorGear's tasks run. */
+let v8Flags = "";
 
 /**
  * Sets the V8 flags the Deno processes of later runs start with.
