@@ -28,6 +28,7 @@
  */
 
 import { type Libc, libc, POLLFD_SIZE, POLLIN, POLLNVAL } from "./_libc.ts";
+import { noteTurn } from "./_event_loop_turns.ts";
 
 /** A registration: a descriptor and what to do when it may be ready. */
 export interface ReactorEntry {
@@ -167,6 +168,7 @@ export class Reactor {
           this.#inFlight = null;
           this.#returned.resolve();
         }
+        noteTurn();
         if (result < 0) {
           const errno = this.#libc.errno();
           if (this.#libc.isInterrupted(errno)) continue;

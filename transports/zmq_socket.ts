@@ -26,6 +26,7 @@
 
 import * as zmq from "zeromq";
 import { type Reactor, type ReactorEntry, sharedReactor } from "./_reactor.ts";
+import { afterTurn, mayContinue } from "./_event_loop_turns.ts";
 import {
   TransportClosedError,
   TransportEndpointError,
@@ -245,6 +246,8 @@ export class ZmqSocket implements AsyncDisposable {
   #sending = false;
   /** Callers of `nextSignal()`, resolved when the descriptor next fires. */
   #signalWaiters: (() => void)[] = [];
+  /** Waiters are served after the event loop's next turn (see `_event_loop_turns.ts`). */
+  #turnPending = false;
   #binds = new Set<Promise<unknown>>();
   #closing: Promise<void> | undefined;
 
@@ -456,7 +459,7 @@ export class ZmqSocket implements AsyncDisposable {
         ),
       );
     }
-    if (this.#receivers.length === 0 && !this.#receiving) {
+    if (this.#receivers.length === 0 && !this.#receiving && !this.#turnPending) {
       let readable: boolean;
       try {
         readable = this.#io.readable;
@@ -464,7 +467,7 @@ export class ZmqSocket implements AsyncDisposable {
         return Promise.reject(this.#ioError("receive", error));
       }
       // The hot path: a message is waiting, zeromq hands it over at once.
-      if (readable) return this.#rawReceive();
+      if (readable && mayContinue()) return this.#rawReceive();
     }
     const { promise, resolve, reject } = Promise.withResolvers<Uint8Array[]>();
     this.#enqueue(this.#receivers, {
@@ -499,7 +502,9 @@ export class ZmqSocket implements AsyncDisposable {
     if (SEND_ONLY.includes(this.kind)) {
       throw new TypeError(`Cannot receive: a "${this.kind}" socket only sends`);
     }
-    if (this.closed || this.#receivers.length > 0 || this.#receiving) return undefined;
+    if (this.closed || this.#receivers.length > 0 || this.#receiving || this.#turnPending) {
+      return undefined;
+    }
     let readable: boolean;
     try {
       readable = this.#io.readable;
@@ -592,14 +597,14 @@ export class ZmqSocket implements AsyncDisposable {
     }
     const invalid = invalidPart(message);
     if (invalid !== undefined) return Promise.reject(new TypeError(invalid));
-    if (this.#senders.length === 0 && !this.#sending) {
+    if (this.#senders.length === 0 && !this.#sending && !this.#turnPending) {
       let writable: boolean;
       try {
         writable = this.#io.writable;
       } catch (error) {
         return Promise.reject(this.#ioError("send", error));
       }
-      if (writable) return this.#rawSend(message);
+      if (writable && mayContinue()) return this.#rawSend(message);
     }
     const { promise, resolve, reject } = Promise.withResolvers<void>();
     this.#enqueue(this.#senders, {
@@ -706,7 +711,17 @@ export class ZmqSocket implements AsyncDisposable {
    * `readable`/`writable` tells the state.
    */
   #service(): void {
-    if (this.closed) return;
+    if (this.closed || this.#turnPending) return;
+    if (!mayContinue()) {
+      // Busy for a while on settled promises alone: let timers and other
+      // sockets have the event loop first.
+      this.#turnPending = true;
+      afterTurn(() => {
+        this.#turnPending = false;
+        this.#service();
+      });
+      return;
+    }
     try {
       if (
         this.#receivers.length > 0 && !this.#receiving && this.#io.readable

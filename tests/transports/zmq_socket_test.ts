@@ -432,3 +432,36 @@ Deno.test("ZmqSocket nextSignal() ends at the socket's next event, else at its t
     await pull.close();
   }
 });
+
+Deno.test("ZmqSocket lets timers run while a consumer works through a backlog", async () => {
+  // zeromq settles the promise of a waiting message at once, so a loop that
+  // always finds one would run on microtasks alone and starve timers (and
+  // every other socket) for as long as the backlog lasts.
+  const [pull, push] = await boundPair("pull", "push");
+  const count = 60;
+  let ticks = 0;
+  const interval = setInterval(() => ticks++, 5);
+  try {
+    for (let i = 0; i < count; i++) await push.send(bytes(String(i)));
+    // Wait (by signals) until the whole backlog is here, so every receive
+    // below finds its message waiting.
+    const signal = deadline();
+    while (pull.receiveReady() === undefined && !signal.aborted) await pull.nextSignal(50);
+    const started = performance.now();
+    for (let i = 1; i < count; i++) {
+      const [part] = await pull.receive({ signal: deadline() });
+      assert.equal(text(part), String(i), "in order");
+      // Synchronous work per message, as a JPEG decode would be.
+      const until = performance.now() + 5;
+      while (performance.now() < until) { /* busy on purpose */ }
+    }
+    const elapsed = performance.now() - started;
+    // ~300 ms of work: a timer every 5 ms gets dozens of turns when the loop
+    // turns every 10 ms; starved, it gets none until the backlog is done.
+    assert.ok(ticks >= elapsed / 40, `${ticks} timer ticks in ${elapsed.toFixed(0)} ms`);
+  } finally {
+    clearInterval(interval);
+    await push.close();
+    await pull.close();
+  }
+});
