@@ -8,6 +8,7 @@
  */
 
 import { NetGear } from "../transports/netgear.ts";
+import { CLIENT_V8_FLAGS } from "../transports/v8_flags.ts";
 import type { Pattern } from "../transports/netgear_options.ts";
 import { runClient } from "./_client_main.ts";
 import { intFlag, optionalValue, parseFlags } from "./_flags.ts";
@@ -37,6 +38,7 @@ export function selfCommand(args: readonly string[]): { command: string; args: s
     command: Deno.execPath(),
     args: [
       "run",
+      `--v8-flags=${CLIENT_V8_FLAGS}`,
       "--allow-read",
       "--allow-env",
       "--allow-ffi",

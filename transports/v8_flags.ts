@@ -1,6 +1,6 @@
 /**
- * V8 flags that trade memory safety margins for throughput in a client that
- * takes each frame as it arrives, measured, with when not to use them.
+ * V8 flags that make a frame-receiving client faster, measured, and what
+ * makes them safe.
  *
  * A client receiving raw frames takes a buffer per frame from zeromq
  * (~900 KB at 640x480), which zeromq reports to V8 as external memory. With
@@ -11,28 +11,31 @@
  * short-lived buffers go with scavenges alone: REQ/REP 4 servers +25-40%
  * frames per second, p99 latency halved (README, Performance).
  *
- * But frames held longer than two scavenges (large frames queued in
- * PUB/SUB, slow processing stages) reach the old generation, which is then
- * collected only at hard limits: 1920x1080 PUB/SUB measured 340 → 134 fps
- * with the client's memory at 2 GB. So ActorGear's own commands keep V8's
- * defaults; pass these only to a client whose frames are taken promptly
- * (REQ/REP, or PUB/SUB at 640x480 and below), and measure.
+ * Frames held past two scavenges (large frames queued in PUB/SUB, slow
+ * stages) then reach the old generation, collected only at V8's hard
+ * limits: alone, the flag took a 1920x1080 PUB/SUB client from 340 to 134
+ * fps at 2 GB. With `--expose-gc` too, the client collects itself whenever
+ * V8's external memory passes 256 MB (`_external_memory.ts`): the same
+ * client ran at 381-384 fps, 96% of Node.
  *
- * V8 reads its flags once, at start: `deno run --v8-flags=...`,
- * `deno compile --v8-flags=...` or the `DENO_V8_FLAGS` environment variable.
+ * ActorGear's tasks, demo, compiled executable and benchmarks run with
+ * them; embedders pass them too. V8 reads its flags once, at start:
+ * `deno run --v8-flags=...`, `deno compile --v8-flags=...` or the
+ * `DENO_V8_FLAGS` environment variable; code cannot set them later.
  *
  * @module
  */
 
 /**
- * V8 flags for a client whose frames are taken as they arrive (see the
- * module notes for when they hurt), as one `--v8-flags` value.
+ * V8 flags for a frame-receiving client, as one `--v8-flags` value: no
+ * incremental marking, and `gc` exposed so that the client can collect
+ * frames that outlived the young generation.
  *
- * @example Start such a client process with them
+ * @example Start a client process with them
  * ```ts
- * import { PROMPT_CONSUMER_V8_FLAGS } from "./v8_flags.ts";
- * const args = ["run", `--v8-flags=${PROMPT_CONSUMER_V8_FLAGS}`, "--allow-all", "client.ts"];
- * console.assert(args[1] === "--v8-flags=--no-incremental-marking");
+ * import { CLIENT_V8_FLAGS } from "./v8_flags.ts";
+ * const args = ["run", `--v8-flags=${CLIENT_V8_FLAGS}`, "--allow-all", "client.ts"];
+ * console.assert(args[1] === "--v8-flags=--no-incremental-marking,--expose-gc");
  * ```
  */
-export const PROMPT_CONSUMER_V8_FLAGS = "--no-incremental-marking";
+export const CLIENT_V8_FLAGS = "--no-incremental-marking,--expose-gc";

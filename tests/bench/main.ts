@@ -43,7 +43,7 @@ import {
   setV8Flags,
   type ThroughputRun,
 } from "./netgear/_runs.ts";
-import { PROMPT_CONSUMER_V8_FLAGS } from "../../transports/v8_flags.ts";
+import { CLIENT_V8_FLAGS } from "../../transports/v8_flags.ts";
 
 const HELP = `deno task bench [options]: ActorGear's benchmarks
 
@@ -66,9 +66,8 @@ Options:
                       mark, spinning a core)                      (default credit)
   --raw-deno          add a row per netgear case: ActorGear's raw ZmqSocket under
                       Deno receiving from the Node senders (no NetGear layers)
-  --v8-flags=FLAGS    V8 flags of every ActorGear (Deno) process, such as
-                      ${PROMPT_CONSUMER_V8_FLAGS} (transports/v8_flags.ts)
-                                               (default: none, as the tasks run)
+  --v8-flags=FLAGS    V8 flags of every ActorGear (Deno) process; "" for V8's
+                      defaults (default: as the tasks run, ${CLIENT_V8_FLAGS})
   --capture-args A    arguments for capture_bench.ts   (default "--frames 300 --runs 2")
   --cpu-prof DIR      write NetGear clients' and servers' V8 CPU profiles into
                       DIR/client and DIR/server (summarise them with
@@ -111,7 +110,7 @@ const { values } = parseArgs({
     "idle-seconds": { type: "string", default: "5" },
     ceiling: { type: "string", default: "credit" },
     "raw-deno": { type: "boolean", default: false },
-    "v8-flags": { type: "string", default: "" },
+    "v8-flags": { type: "string", default: CLIENT_V8_FLAGS },
     "capture-args": { type: "string", default: "--frames 300 --runs 2" },
     "cpu-prof": { type: "string" },
     json: { type: "string" },

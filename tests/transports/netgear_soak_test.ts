@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { freePorts } from "../_helpers/ports.ts";
+import { CLIENT_V8_FLAGS } from "../../transports/v8_flags.ts";
 
 const PERMISSIONS = ["--allow-read", "--allow-env", "--allow-ffi", "--allow-run"];
 const CLI = new URL("../../examples/cli.ts", import.meta.url).pathname;
@@ -21,7 +22,8 @@ async function soak(pattern: 1 | 2): Promise<Sample[]> {
     args: [
       "run",
       ...PERMISSIONS,
-      "--v8-flags=--expose-gc",
+      // As ActorGear's own commands run a client (transports/v8_flags.ts).
+      `--v8-flags=${CLIENT_V8_FLAGS}`,
       SOAK_CLIENT,
       String(pattern),
       "20",

@@ -9,12 +9,13 @@
 
 import { type BenchLine, BenchProcess } from "../_process.ts";
 import type { WindowResult } from "../_window.mjs";
+import { CLIENT_V8_FLAGS } from "../../../transports/v8_flags.ts";
 
 const HERE = new URL(".", import.meta.url).pathname;
 const CEILING = new URL("../zmq_ceiling/", import.meta.url).pathname;
 const DENO_RUN = ["run", "--allow-read", "--allow-env", "--allow-ffi"];
-/** `--v8-flags` for every Deno process of a run; empty: V8's defaults, as ActorGear's tasks run. */
-let v8Flags = "";
+/** `--v8-flags` for every Deno process of a run: ActorGear's tasks' own unless `setV8Flags()` says otherwise. */
+let v8Flags: string = CLIENT_V8_FLAGS;
 
 /**
  * Sets the V8 flags the Deno processes of later runs start with.
