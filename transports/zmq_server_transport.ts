@@ -78,8 +78,6 @@ export class ZmqServerTransport implements Actor<ServerTransportCommand> {
   /** Flow-controlled PUB: buffers frame messages are encoded into, in turn. */
   readonly #ring: (Uint8Array | undefined)[] = [];
   #ringNext = 0;
-  /** Flow-controlled PUB: whether the last publish was taken by ZeroMQ. */
-  #queued = false;
   #subscribed = false;
   /** REQ: aborted when a reply is late; replaced after each timeout. */
   #replyTimeout = new AbortController();
@@ -149,8 +147,11 @@ export class ZmqServerTransport implements Actor<ServerTransportCommand> {
         const bytes = this.#codec.encode(message.envelope, {
           into: ring ? this.#ring[this.#ringNext] : undefined,
         });
+        const droppedBefore = this.#dropped;
         const outcome = await this.#publish(bytes, once);
-        if (ring && this.#queued) {
+        // "Sent" without a new drop: ZeroMQ took it.
+        const queued = outcome.type === "Sent" && this.#dropped === droppedBefore;
+        if (ring && queued) {
           // Only a frame ZeroMQ took holds its slot; a refused one is free.
           this.#ring[this.#ringNext] = new Uint8Array(bytes.buffer);
           this.#ringNext = (this.#ringNext + 1) % PUB_RING_SLOTS;
@@ -219,7 +220,6 @@ export class ZmqServerTransport implements Actor<ServerTransportCommand> {
   }
 
   async #publish(bytes: Uint8Array, once: boolean): Promise<SendOutcome> {
-    this.#queued = false;
     if (!this.#socket) return closed();
     if (this.#options.pattern === 2) await this.#takeSubscriptionEvents(this.#socket);
     if (this.#options.pattern === 2 && !this.#subscribed) {
@@ -256,7 +256,6 @@ export class ZmqServerTransport implements Actor<ServerTransportCommand> {
     for (;;) {
       try {
         await this.#socket.send(bytes);
-        this.#queued = true;
         this.#congested = false;
         return { type: "Sent" };
       } catch (error) {

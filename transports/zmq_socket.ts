@@ -450,25 +450,16 @@ export class ZmqSocket implements AsyncDisposable {
     const { signal } = options;
     if (this.closed) return Promise.reject(new TransportClosedError("receive"));
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (SEND_ONLY.includes(this.kind)) {
-      return Promise.reject(
-        new TypeError(
-          `Cannot receive: a "${this.kind}" socket only sends; kinds that receive are ${
-            SOCKET_KINDS.filter((k) => !SEND_ONLY.includes(k)).map((k) => `"${k}"`).join(", ")
-          }`,
-        ),
-      );
+    const notReceiving = this.#cannotReceive();
+    if (notReceiving) return Promise.reject(notReceiving);
+    let ready: boolean;
+    try {
+      ready = this.#messageWaitsForNewCaller();
+    } catch (error) {
+      return Promise.reject(this.#ioError("receive", error));
     }
-    if (this.#receivers.length === 0 && !this.#receiving && !this.#turnPending) {
-      let readable: boolean;
-      try {
-        readable = this.#io.readable;
-      } catch (error) {
-        return Promise.reject(this.#ioError("receive", error));
-      }
-      // The hot path: a message is waiting, zeromq hands it over at once.
-      if (readable && mayContinue()) return this.#rawReceive();
-    }
+    // The hot path: a message is waiting, zeromq hands it over at once.
+    if (ready && mayContinue()) return this.#rawReceive();
     const { promise, resolve, reject } = Promise.withResolvers<Uint8Array[]>();
     this.#enqueue(this.#receivers, {
       resolve,
@@ -499,19 +490,35 @@ export class ZmqSocket implements AsyncDisposable {
    * ```
    */
   receiveReady(): Promise<Uint8Array[]> | undefined {
-    if (SEND_ONLY.includes(this.kind)) {
-      throw new TypeError(`Cannot receive: a "${this.kind}" socket only sends`);
-    }
-    if (this.closed || this.#receivers.length > 0 || this.#receiving || this.#turnPending) {
-      return undefined;
-    }
-    let readable: boolean;
+    const notReceiving = this.#cannotReceive();
+    if (notReceiving) throw notReceiving;
+    if (this.closed) return undefined;
+    let ready: boolean;
     try {
-      readable = this.#io.readable;
+      ready = this.#messageWaitsForNewCaller();
     } catch (error) {
       throw this.#ioError("receive", error);
     }
-    return readable ? this.#rawReceive() : undefined;
+    return ready ? this.#rawReceive() : undefined;
+  }
+
+  /** The error for receiving on a kind that only sends. */
+  #cannotReceive(): TypeError | undefined {
+    if (!SEND_ONLY.includes(this.kind)) return undefined;
+    return new TypeError(
+      `Cannot receive: a "${this.kind}" socket only sends; kinds that receive are ${
+        SOCKET_KINDS.filter((k) => !SEND_ONLY.includes(k)).map((k) => `"${k}"`).join(", ")
+      }`,
+    );
+  }
+
+  /**
+   * Whether a new receive may take a message at once: one is waiting and no
+   * earlier receive is ahead of it. Throws what zeromq throws.
+   */
+  #messageWaitsForNewCaller(): boolean {
+    return this.#receivers.length === 0 && !this.#receiving && !this.#turnPending &&
+      this.#io.readable;
   }
 
   /**
