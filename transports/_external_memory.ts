@@ -5,8 +5,8 @@
  * Without incremental marking, buffers that survive two scavenges (large
  * frames queued in PUB/SUB, slow stages) are collected only at V8's hard
  * limits: measured, a 1920x1080 PUB/SUB client fell to 134 fps at 2 GB.
- * Started with `--expose-gc` as well, the client looks at V8's external
- * memory every {@linkcode LOOK_EVERY_BYTES} received and collects when it
+ * Started with `--expose-gc` as well, a process looks at V8's external
+ * memory every {@linkcode LOOK_EVERY_BYTES} its sockets receive and collects when it
  * passes {@linkcode COLLECT_ABOVE_BYTES}: the same client then ran at
  * 381-384 fps (96% of Node) with its resident memory flat. Without
  * `--expose-gc` this does nothing.

@@ -12,7 +12,6 @@ import type { ClientTransportCommand, ClientTransportEvent } from "../actors/net
 import type { Pattern, SecureMode } from "./netgear_options.ts";
 import { CLIENT_KEY_NAME, loadAuthorizedKeys, loadKeyPair } from "./curve_keys.ts";
 import { ZapHandler } from "./zap_handler.ts";
-import { noteReceived } from "./_external_memory.ts";
 import { type Envelope, ProtocolCodec, type WireFrame } from "./protocol.ts";
 import { JpegCodec } from "./jpeg.ts";
 import { ProtocolError } from "./protocol_errors.ts";
@@ -153,7 +152,6 @@ export class ZmqClientTransport implements Actor<ClientTransportCommand> {
         if (this.#stopping) return;
         const parts = await socket.receive();
         const bytes = parts[0];
-        noteReceived(bytes.byteLength);
         let envelope: Envelope;
         let jpeg: Uint8Array | undefined;
         try {

@@ -27,6 +27,7 @@
 import * as zmq from "zeromq";
 import { type Reactor, type ReactorEntry, sharedReactor } from "./_reactor.ts";
 import { afterTurn, mayContinue } from "./_event_loop_turns.ts";
+import { noteReceived } from "./_external_memory.ts";
 import {
   TransportClosedError,
   TransportEndpointError,
@@ -781,6 +782,8 @@ export class ZmqSocket implements AsyncDisposable {
     this.#receiving = true;
     return pending.then((parts) => {
       this.#receiving = false;
+      // Every part is zeromq memory V8 counts as external: see the module.
+      for (const part of parts) noteReceived(part.byteLength);
       if (this.#receivers.length > 0 || this.#senders.length > 0) {
         this.#service();
       }
