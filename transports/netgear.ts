@@ -78,7 +78,10 @@ export interface SendOptions {
    */
   message?: unknown;
   /**
-   * Stops waiting for the send (the frame may still go out).
+   * Stops waiting for the send. The frame may still go out: in REQ/REP its
+   * bytes are read from `frame.data` until that request is answered or given
+   * up (`requestTimeout x (maxRetries + 1)`), so give an aborted send a fresh
+   * buffer for the next frame rather than rewriting this one.
    *
    * @default {undefined}
    */
@@ -534,7 +537,10 @@ export class NetGearServer implements AsyncDisposable {
    * if it is late); in bidirectional mode it returns the client's
    * `returnData`.
    *
-   * @param frame The frame (its bytes are read, not kept), or `undefined` to send data alone.
+   * @param frame The frame, or `undefined` to send data alone. Its bytes are
+   * not kept once `send()` has settled; until then leave them unchanged: in
+   * REQ/REP ZeroMQ sends them straight from `frame.data`, without a copy
+   * (PUB/SUB copies them before `send()` resolves).
    * @param options `message` and `signal`.
    * @returns The client's return data in bidirectional mode, else `undefined`.
    * @throws {SendError} When the client never answered, refused the frame, or the server is closed.

@@ -1,6 +1,7 @@
 /**
- * ActorGear's wire protocol: one CBOR map per ZeroMQ message, carrying a
- * frame, a reply, a heartbeat or a server's goodbye. PROTOCOL.md beside this
+ * ActorGear's wire protocol: a CBOR map per ZeroMQ message, carrying a
+ * frame, a reply, a heartbeat or a server's goodbye; in version 2 a frame's
+ * bytes may follow the map as a second message part. PROTOCOL.md beside this
  * file is the specification; this module is its TypeScript implementation.
  *
  * @module
@@ -17,8 +18,15 @@ export {
   type ProtocolErrorOptions,
 } from "./protocol_errors.ts";
 
-/** The protocol version this module speaks; messages with another `v` are rejected. */
-export const PROTOCOL_VERSION = 1 as const;
+/** The newest protocol version this module speaks (see {@linkcode PROTOCOL_VERSIONS}). */
+export const PROTOCOL_VERSION = 2 as const;
+
+/**
+ * Every protocol version this module reads and writes; messages with another
+ * `v` are rejected. Version 2 is version 1 plus one thing: a message carrying
+ * a frame may send the frame's bytes as a second ZeroMQ part, uncopied.
+ */
+export const PROTOCOL_VERSIONS: readonly number[] = Object.freeze([1, 2]);
 
 /** The default largest message a {@linkcode ProtocolCodec} accepts: 64 MiB. */
 export const DEFAULT_MAX_MESSAGE_BYTES: number = 64 * 1024 * 1024;
@@ -87,7 +95,12 @@ export interface WireError {
  * (`version` is `v`, `sentAt` is `ts`).
  */
 export interface Envelope {
-  /** Protocol version; always {@linkcode PROTOCOL_VERSION}. */
+  /**
+   * Protocol version, one of {@linkcode PROTOCOL_VERSIONS}: written as given,
+   * and as received after decoding. With 2, {@linkcode ProtocolCodec.encodeParts}
+   * sends a frame's bytes as a second part; a peer that speaks only 1
+   * refuses it, so a reply repeats the version of the request it answers.
+   */
   version: number;
   /** What this message is. */
   kind: EnvelopeKind;
@@ -134,7 +147,8 @@ interface WireFrameMap {
   c: number;
   fmt: PixelFormat;
   enc: FrameEncoding;
-  data: Uint8Array;
+  /** Absent when the bytes travel as the message's second part. */
+  data?: Uint8Array;
 }
 
 interface WireMap {
@@ -168,13 +182,14 @@ const ALIASES: Readonly<Record<string, string>> = {
 };
 
 /**
- * Encodes and decodes {@linkcode Envelope}s as single CBOR items. Keep one per
+ * Encodes and decodes {@linkcode Envelope}s: one CBOR item per message, or in
+ * version 2 a CBOR item and a frame's bytes as a second part. Keep one per
  * socket: it reuses one cbor-x encoder and decoder.
  *
  * {@linkcode ProtocolCodec.encode} returns a buffer of its own (nothing else
  * writes to it later), into which the frame bytes are copied exactly once;
- * {@linkcode ProtocolCodec.decode} returns frame bytes as a view into the
- * message it was given.
+ * {@linkcode ProtocolCodec.encodeParts} does not copy them at all. The
+ * decoders return frame bytes as a view into the message they were given.
  *
  * @example Round-trip a frame
  * ```ts
@@ -280,21 +295,11 @@ export class ProtocolCodec {
   encode(envelope: Envelope, options: { into?: Uint8Array } = {}): Uint8Array {
     let wire: WireMap;
     try {
-      wire = toWire(envelope);
+      wire = toWire(envelope, false);
     } catch (error) {
       throw asArgumentError(error);
     }
-    let head: Uint8Array;
-    try {
-      head = this.#encoder.encode(wire);
-    } catch (cause) {
-      throw new TypeError(
-        `Cannot encode envelope: key "message" holds a value CBOR cannot carry (${
-          errorText(cause)
-        }); use plain data, Map, Set, Date, bigint or typed arrays`,
-        { cause },
-      );
-    }
+    const head = this.#encodeMap(wire);
     const data = wire.frame === undefined ? undefined : envelope.frame!.data;
     if (data === undefined) {
       this.#checkEncodedSize(head.length);
@@ -342,6 +347,54 @@ export class ProtocolCodec {
   }
 
   /**
+   * Encodes an envelope as the parts of one ZeroMQ message. With `version` 2
+   * and a frame that is two parts: the CBOR map without the frame's `data`,
+   * then the frame's bytes themselves, not copied. Otherwise it is the one
+   * part {@linkcode ProtocolCodec.encode} makes.
+   *
+   * The second part is `envelope.frame.data` itself, and ZeroMQ sends parts
+   * over 128 bytes without copying them: leave those bytes unchanged until
+   * the message has left (in REQ/REP, until its reply has come).
+   *
+   * @param envelope The message to encode.
+   * @returns One or two parts; the first owns its whole `ArrayBuffer`.
+   * @throws {TypeError} As {@linkcode ProtocolCodec.encode}.
+   * @throws {RangeError} If both parts together would exceed
+   *   `maxMessageBytes`, or as {@linkcode ProtocolCodec.encode}.
+   * @example Send a frame without copying its pixels
+   * ```ts
+   * import { ProtocolCodec } from "./protocol.ts";
+   *
+   * const codec = new ProtocolCodec();
+   * const data = new Uint8Array(640 * 480 * 3);
+   * const parts = codec.encodeParts({
+   *   version: 2,
+   *   kind: "frame",
+   *   port: 5566,
+   *   seq: 0,
+   *   sentAt: Date.now(),
+   *   frame: { width: 640, height: 480, channels: 3, format: "bgr24", encoding: "raw", data },
+   * });
+   * console.assert(parts.length === 2 && parts[1] === data);
+   * console.assert(codec.decodeParts(parts).frame?.data.buffer === data.buffer);
+   * ```
+   */
+  encodeParts(envelope: Envelope): Uint8Array[] {
+    if (envelope?.version !== 2 || envelope.frame === undefined) return [this.encode(envelope)];
+    let wire: WireMap;
+    try {
+      wire = toWire(envelope, true);
+    } catch (error) {
+      throw asArgumentError(error);
+    }
+    const head = this.#encodeMap(wire);
+    const data = envelope.frame.data;
+    this.#checkEncodedSize(head.length + data.byteLength);
+    // cbor-x's result is a view into a buffer it shares and may rewrite: copy out.
+    return [Uint8Array.prototype.slice.call(head), data];
+  }
+
+  /**
    * Decodes and validates one received message.
    *
    * Frame bytes come back as a plain `Uint8Array` view into `bytes` (no
@@ -365,17 +418,81 @@ export class ProtocolCodec {
    * ```
    */
   decode(bytes: Uint8Array): Envelope {
-    if (!(bytes instanceof Uint8Array)) {
+    checkBytes(bytes);
+    this.#checkReceivedSize(bytes.byteLength);
+    return fromWire(this.#decodeMap(bytes), undefined);
+  }
+
+  /**
+   * Decodes and validates a received message of one part (as
+   * {@linkcode ProtocolCodec.decode}) or, in version 2, two: the envelope
+   * and its frame's bytes.
+   *
+   * @param parts The message's parts as received.
+   * @returns The envelope; a two-part message's `frame.data` is a plain
+   *   `Uint8Array` view of the second part (no copy).
+   * @throws {ProtocolError} If the message breaks any rule of PROTOCOL.md,
+   *   including a part count other than 1 or 2, or two parts that are not a
+   *   version 2 envelope with a frame (`code` and `field` say which).
+   * @throws {TypeError} If `parts` is not an array of `Uint8Array`s.
+   * @example Decode whatever a socket received
+   * ```ts
+   * import { ProtocolCodec, ProtocolError } from "./protocol.ts";
+   *
+   * const codec = new ProtocolCodec();
+   * const heartbeat = codec.encode({ version: 1, kind: "heartbeat", port: 5566, seq: 0, sentAt: 0 });
+   * console.assert(codec.decodeParts([heartbeat]).kind === "heartbeat");
+   * try {
+   *   codec.decodeParts([heartbeat, new Uint8Array(3)]);
+   * } catch (error) {
+   *   console.assert(error instanceof ProtocolError && error.field === "v");
+   * }
+   * ```
+   */
+  decodeParts(parts: readonly Uint8Array[]): Envelope {
+    if (!Array.isArray(parts)) {
       throw new TypeError(
-        `Cannot decode envelope: expected a Uint8Array, got ${describe(bytes)}`,
+        `Cannot decode envelope: expected an array of message parts, got ${describe(parts)}`,
       );
     }
-    if (bytes.byteLength > this.#maxMessageBytes) {
+    if (parts.length === 1) return this.decode(parts[0]);
+    if (parts.length !== 2) {
+      throw new ProtocolError(
+        "malformed-cbor",
+        `Cannot decode envelope: a message has 1 part (2 in version 2, with a frame), got ${parts.length}`,
+      );
+    }
+    const [head, data] = parts;
+    checkBytes(head);
+    checkBytes(data);
+    this.#checkReceivedSize(head.byteLength + data.byteLength);
+    return fromWire(this.#decodeMap(head), data);
+  }
+
+  #checkReceivedSize(size: number): void {
+    if (size > this.#maxMessageBytes) {
       throw new ProtocolError(
         "oversized",
-        `Cannot decode envelope: the message has ${bytes.byteLength} bytes, more than option "maxMessageBytes" (${this.#maxMessageBytes})`,
+        `Cannot decode envelope: the message has ${size} bytes, more than option "maxMessageBytes" (${this.#maxMessageBytes})`,
       );
     }
+  }
+
+  #encodeMap(wire: WireMap): Uint8Array {
+    try {
+      return this.#encoder.encode(wire);
+    } catch (cause) {
+      throw new TypeError(
+        `Cannot encode envelope: key "message" holds a value CBOR cannot carry (${
+          errorText(cause)
+        }); use plain data, Map, Set, Date, bigint or typed arrays`,
+        { cause },
+      );
+    }
+  }
+
+  /** Decodes `bytes` as one untagged CBOR map. */
+  #decodeMap(bytes: Uint8Array): Record<string, unknown> {
     if (bytes.byteLength === 0) {
       throw new ProtocolError(
         "malformed-cbor",
@@ -405,7 +522,7 @@ export class ProtocolCodec {
         `Cannot decode envelope: the message must be an untagged CBOR map, got ${describe(item)}`,
       );
     }
-    return fromWire(item);
+    return item;
   }
 
   #checkEncodedSize(size: number): void {
@@ -506,7 +623,8 @@ export function wireToFrame(wire: WireFrame): Frame {
   };
 }
 
-function toWire(envelope: Envelope): WireMap {
+/** The map cbor-x encodes; with `split`, the frame map has no `data` (it goes as a second part). */
+function toWire(envelope: Envelope, split: boolean): WireMap {
   const action = "encode envelope";
   if (envelope === null || typeof envelope !== "object") {
     throw new ProtocolError(
@@ -514,13 +632,13 @@ function toWire(envelope: Envelope): WireMap {
       `Cannot ${action}: expected an Envelope object, got ${describe(envelope)}`,
     );
   }
-  checkVersion(action, envelope.version);
+  const version = checkVersion(action, envelope.version);
   const kind = checkKind(action, envelope.kind);
   const port = checkPort(action, envelope.port);
   const seq = checkSequence(action, envelope.seq);
   const ts = checkTimestamp(action, envelope.sentAt);
   const wire: WireMap = {
-    v: PROTOCOL_VERSION,
+    v: version,
     kind,
     port,
     // cbor-x writes integers of 2^32 and above as float64 unless they are
@@ -554,15 +672,25 @@ function toWire(envelope: Envelope): WireMap {
       c: checked.channels,
       fmt: checked.format,
       enc: checked.encoding,
-      data: EMPTY_BYTES,
     };
+    if (!split) wire.frame.data = EMPTY_BYTES;
   }
   return wire;
 }
 
-function fromWire(map: Record<string, unknown>): Envelope {
+/** Validates a decoded map; `second` is a two-part message's second part. */
+function fromWire(map: Record<string, unknown>, second: Uint8Array | undefined): Envelope {
   const action = "decode envelope";
-  checkVersion(action, map.v);
+  const version = checkVersion(action, map.v);
+  if (second !== undefined && version !== 2) {
+    throw new ProtocolError(
+      "bad-field",
+      `Cannot ${action}: a message of two parts must have ${
+        label("v")
+      } 2, got ${version}; a version ${version} message has one part`,
+      { field: "v" },
+    );
+  }
   const kind = checkKind(action, map.kind);
   const port = checkPort(action, map.port);
   const seq = checkSequence(action, map.seq);
@@ -570,16 +698,30 @@ function fromWire(map: Record<string, unknown>): Envelope {
   const error = map.error === undefined ? undefined : checkError(action, map.error);
   checkKindRules(action, kind, map.frame !== undefined, map.message !== undefined, error);
   const envelope: Envelope = {
-    version: PROTOCOL_VERSION,
+    version,
     kind,
     port,
     seq,
     sentAt,
   };
   if (map.message !== undefined) envelope.message = map.message;
+  if (second !== undefined && map.frame === undefined) {
+    throw new ProtocolError(
+      "missing-field",
+      `Cannot ${action}: a two-part message's second part is a frame's bytes, but required key "frame" is missing`,
+      { field: "frame" },
+    );
+  }
   if (map.frame !== undefined) {
     const f = map.frame;
     if (!isPlainObject(f)) throw badField(action, "frame", "a map", f);
+    if (second !== undefined && f.data !== undefined) {
+      throw new ProtocolError(
+        "bad-field",
+        `Cannot ${action}: key "frame.data" must be absent in a two-part message, whose second part holds the frame's bytes`,
+        { field: "frame.data" },
+      );
+    }
     envelope.frame = makeWireFrame(
       action,
       f.w,
@@ -587,24 +729,35 @@ function fromWire(map: Record<string, unknown>): Envelope {
       f.c,
       f.fmt,
       f.enc,
-      f.data,
+      second ?? f.data,
     );
   }
   if (error !== undefined) envelope.error = error;
   return envelope;
 }
 
-function checkVersion(action: Action, value: unknown): void {
+function checkVersion(action: Action, value: unknown): number {
   if (value === undefined) throw missingField(action, "v");
   const version = integerIn(value, 0, Number.MAX_SAFE_INTEGER);
   if (version === undefined) {
     throw badField(action, "v", "a non-negative integer", value);
   }
-  if (version !== PROTOCOL_VERSION) {
+  if (!PROTOCOL_VERSIONS.includes(version)) {
     throw new ProtocolError(
       "unknown-version",
-      `Cannot ${action}: protocol version ${version} is not supported; valid: ${PROTOCOL_VERSION}`,
+      `Cannot ${action}: protocol version ${version} is not supported; valid: ${
+        PROTOCOL_VERSIONS.join(", ")
+      }`,
       { field: "v" },
+    );
+  }
+  return version;
+}
+
+function checkBytes(bytes: unknown): asserts bytes is Uint8Array {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new TypeError(
+      `Cannot decode envelope: expected a Uint8Array, got ${describe(bytes)}`,
     );
   }
 }

@@ -11,7 +11,7 @@
  *
  * - `"malformed-cbor"`: the bytes are not exactly one well-formed CBOR item.
  * - `"not-a-map"`: the item is well formed but not an (untagged) CBOR map.
- * - `"unknown-version"`: key `v` holds a version other than 1.
+ * - `"unknown-version"`: key `v` holds a version this receiver does not speak (it speaks 1 and 2).
  * - `"missing-field"`: a required key is absent.
  * - `"bad-field"`: a key holds a value of the wrong type, out of range, or not
  *   allowed with this `kind`.

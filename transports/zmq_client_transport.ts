@@ -151,17 +151,13 @@ export class ZmqClientTransport implements Actor<ClientTransportCommand> {
         if (waiting) await this.#atMost(waiting, this.#options.roomWaitMs ?? 500);
         if (this.#stopping) return;
         const parts = await socket.receive();
-        const bytes = parts[0];
+        const bytes = parts.length === 2
+          ? parts[0].byteLength + parts[1].byteLength
+          : parts[0]?.byteLength ?? 0;
         let envelope: Envelope;
         let jpeg: Uint8Array | undefined;
         try {
-          if (parts.length !== 1) {
-            throw new ProtocolError(
-              "malformed-cbor",
-              `Cannot decode message: expected 1 ZeroMQ frame, got ${parts.length}`,
-            );
-          }
-          envelope = this.#codec.decode(bytes);
+          envelope = this.#codec.decodeParts(parts);
           if (envelope.kind === "reply") {
             throw new ProtocolError(
               "bad-field",
@@ -184,6 +180,7 @@ export class ZmqClientTransport implements Actor<ClientTransportCommand> {
           if (!(error instanceof ProtocolError)) throw error;
           parent.tell({ type: "EnvelopeRejected", port, code: error.code, reason: error.message });
           if (requestReply) {
+            // Version 1: every version reads an error reply (PROTOCOL.md §7).
             await socket.send(this.#codec.encode({
               version: 1,
               kind: "reply",
@@ -196,16 +193,16 @@ export class ZmqClientTransport implements Actor<ClientTransportCommand> {
           continue;
         }
         if (!requestReply) {
-          parent.tell({ type: "EnvelopeReceived", port, envelope, bytes: bytes.byteLength, jpeg });
+          parent.tell({ type: "EnvelopeReceived", port, envelope, bytes, jpeg });
           continue;
         }
         if (envelope.kind !== "frame") {
           // Heartbeats and goodbyes are answered here, at once: the goodbye
           // may be the last message before the client shuts down, and its
           // answer must not race that shutdown.
-          parent.tell({ type: "EnvelopeReceived", port, envelope, bytes: bytes.byteLength });
+          parent.tell({ type: "EnvelopeReceived", port, envelope, bytes });
           await socket.send(this.#codec.encode({
-            version: 1,
+            version: envelope.version,
             kind: "reply",
             port,
             seq: envelope.seq,
@@ -219,10 +216,15 @@ export class ZmqClientTransport implements Actor<ClientTransportCommand> {
         const reply = new Promise<Envelope | undefined>((resolve) =>
           this.#pendingReplies.set(port, resolve)
         );
-        parent.tell({ type: "EnvelopeReceived", port, envelope, bytes: bytes.byteLength, jpeg });
+        parent.tell({ type: "EnvelopeReceived", port, envelope, bytes, jpeg });
         const answer = await reply;
         if (answer === undefined || this.#stopping) return;
-        await socket.send(this.#codec.encode(answer));
+        // In the request's version: a server that speaks only 1 refuses a 2.
+        // One part even in version 2: a reply's send resolves once queued,
+        // so a frame in it must be copied (the user may reuse its buffer).
+        await socket.send(this.#codec.encode(
+          answer.version === envelope.version ? answer : { ...answer, version: envelope.version },
+        ));
       }
     } catch (error) {
       if (this.#stopping || error instanceof TransportClosedError) return;

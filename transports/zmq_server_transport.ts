@@ -7,6 +7,11 @@
  * `requestTimeout` means the socket is closed, reopened and the request sent
  * again, up to `maxRetries` times.
  *
+ * REQ speaks protocol version 2: a frame's bytes go as the message's second
+ * part, straight from the caller's buffer, because the reply proves ZeroMQ
+ * is done with them before `send()` resolves. PUB and PAIR speak version 1:
+ * their sends resolve once queued, so frames are copied into the message.
+ *
  * @module
  */
 
@@ -73,8 +78,6 @@ export class ZmqServerTransport implements Actor<ServerTransportCommand> {
   readonly #options: ZmqServerTransportOptions;
   readonly #codec: ProtocolCodec;
   #socket: ZmqSocket | undefined;
-  /** The buffer of the last REQ frame message, free again once its reply came. */
-  #reusable: Uint8Array | undefined;
   /** Flow-controlled PUB: buffers frame messages are encoded into, in turn. */
   readonly #ring: (Uint8Array | undefined)[] = [];
   #ringNext = 0;
@@ -136,11 +139,9 @@ export class ZmqServerTransport implements Actor<ServerTransportCommand> {
         const once = message.once === true;
         const hasFrame = message.envelope.frame !== undefined;
         if (this.#options.pattern === 1) {
-          // REQ/REP: once a reply has come, ZeroMQ is done with the previous
-          // request's bytes, so the next frame reuses its buffer.
-          const bytes = this.#codec.encode(message.envelope, { into: this.#reusable });
-          if (hasFrame && bytes.byteOffset === 0) this.#reusable = new Uint8Array(bytes.buffer);
-          message.replyTo.tell(await this.#request(bytes, message.envelope.seq, context, once));
+          // No copy of the frame: see the module notes.
+          const parts = this.#codec.encodeParts({ ...message.envelope, version: 2 });
+          message.replyTo.tell(await this.#request(parts, message.envelope.seq, context, once));
           return;
         }
         const ring = hasFrame && this.#flowControlled;
@@ -197,7 +198,6 @@ export class ZmqServerTransport implements Actor<ServerTransportCommand> {
   async #discard(socket: ZmqSocket): Promise<void> {
     socket.raw.linger = 0;
     await socket.close();
-    this.#reusable = undefined;
   }
 
   async #loadCurve(): Promise<ZmqSocketOptions> {
@@ -335,7 +335,7 @@ export class ZmqServerTransport implements Actor<ServerTransportCommand> {
   }
 
   async #request(
-    bytes: Uint8Array,
+    parts: Uint8Array[],
     seq: number,
     context: ActorContext<ServerTransportCommand>,
     once: boolean,
@@ -353,11 +353,11 @@ export class ZmqServerTransport implements Actor<ServerTransportCommand> {
         await this.#discard(this.#socket);
         this.#socket = await this.#open();
       }
-      await this.#socket.send(bytes);
+      await this.#socket.send(parts);
       const signal = this.#replyDeadline(requestTimeout);
-      let parts: Uint8Array[];
+      let replyParts: Uint8Array[];
       try {
-        parts = await this.#socket.receive({ signal });
+        replyParts = await this.#socket.receive({ signal });
       } catch (error) {
         if (signal.aborted) continue;
         throw error;
@@ -365,7 +365,7 @@ export class ZmqServerTransport implements Actor<ServerTransportCommand> {
         this.#waitingSince = undefined;
       }
       try {
-        const reply = this.#codec.decode(parts[0]);
+        const reply = this.#codec.decodeParts(replyParts);
         if (reply.kind !== "reply") {
           return failed("bad-reply", `expected a reply, got kind "${reply.kind}"`);
         }

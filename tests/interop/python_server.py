@@ -16,9 +16,14 @@ Modes:
       {"text": T, "port": P, "seq": s, "n": 2**40, "floats": tag 85 (float32
       little-endian [s, 0.5]), "bytes": bytes (s + k) % 256 for k in 0..4}.
       In PUB mode, wait for the first subscription before publishing.
+      With --protocol-version 2 every message has v 2 and each frame travels in
+      two parts (§3.1: the envelope without frame.data, then the pixels); in
+      REQ mode every reply must then have v 2 too (§5.1: a reply repeats the
+      request's version).
   --self-test        encode and decode every kind with this module's codec.
   --dump-sample      print one sample `frame` envelope as hex on stdout.
-  --decode           read hex envelopes on stdin, one per line; validate each and
+  --decode           read hex messages on stdin, one per line (a two-part message
+                     as two hex strings separated by a space); validate each and
                      print {"ok": <envelope>} or {"rejected": {code, field, message}}
                      as one JSON line (exit 4 if any was rejected).
 
@@ -40,7 +45,7 @@ import time
 import cbor2
 import zmq
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSIONS = (1, 2)
 KINDS = ("frame", "reply", "terminate", "heartbeat")
 CHANNELS_OF = {"bgr24": 3, "rgb24": 3, "rgba": 4, "gray": 1}
 ENCODINGS = ("raw", "jpeg")
@@ -77,8 +82,8 @@ def frame_pattern(seq, size):
 
 
 def make_envelope(kind, port, seq, ts=None, message=None, frame=None,
-                  error=None):
-    envelope = {"v": PROTOCOL_VERSION, "kind": kind, "port": port,
+                  error=None, version=1):
+    envelope = {"v": version, "kind": kind, "port": port,
                 "seq": seq, "ts": now_ms() if ts is None else float(ts)}
     if message is not None:
         envelope["message"] = message
@@ -97,6 +102,15 @@ def make_frame(width, height, seq, fmt="bgr24"):
 
 def encode(envelope):
     return cbor2.dumps(envelope)
+
+
+def encode_parts(envelope):
+    """§3.1: a version 2 frame as two parts (pixels apart); anything else as one."""
+    frame = envelope.get("frame")
+    if envelope["v"] != 2 or frame is None:
+        return [encode(envelope)]
+    head = dict(envelope, frame={k: v for k, v in frame.items() if k != "data"})
+    return [encode(head), frame["data"]]
 
 
 # ---------------------------------------------------------------- decoding
@@ -127,7 +141,7 @@ def require_int(obj, key, field, low, high, required=True):
     return int(value)
 
 
-def validate_frame(frame):
+def validate_frame(frame, second=None):
     if not isinstance(frame, dict):
         raise ProtocolViolation("bad-field", "key 'frame' must be a map", "frame")
     width = require_int(frame, "w", "frame.w", 1, 65535)
@@ -145,9 +159,14 @@ def validate_frame(frame):
     enc = frame["enc"]
     if not isinstance(enc, str) or enc not in ENCODINGS:
         raise ProtocolViolation("bad-field", f"key 'frame.enc' must be one of {list(ENCODINGS)}", "frame.enc")
-    if not present(frame, "data"):
+    if second is not None:
+        if present(frame, "data"):
+            raise ProtocolViolation("bad-field", "key 'frame.data' must be absent in a two-part message", "frame.data")
+        data = second
+    elif not present(frame, "data"):
         raise ProtocolViolation("missing-field", "required key 'frame.data' is missing", "frame.data")
-    data = frame["data"]
+    else:
+        data = frame["data"]
     if not isinstance(data, bytes):
         raise ProtocolViolation("bad-field", "key 'frame.data' must be a byte string", "frame.data")
     if enc == "raw" and len(data) != width * height * channels:
@@ -169,10 +188,22 @@ def contains_break(value):
     return False
 
 
-def decode(raw, max_message_bytes=DEFAULT_MAX_MESSAGE_BYTES):
-    """Decode and validate one message as PROTOCOL.md §2-§6 and §9 say."""
-    if len(raw) > max_message_bytes:
-        raise ProtocolViolation("oversized", f"{len(raw)} bytes exceed {max_message_bytes}")
+def decode_parts(parts, max_message_bytes=DEFAULT_MAX_MESSAGE_BYTES):
+    """Decode a message of one part, or of two (version 2, §3.1)."""
+    if len(parts) == 1:
+        return decode(parts[0], max_message_bytes)
+    if len(parts) != 2:
+        raise ProtocolViolation("malformed-cbor", f"a message has 1 or 2 parts, got {len(parts)}")
+    return decode(parts[0], max_message_bytes, second=parts[1])
+
+
+def decode(raw, max_message_bytes=DEFAULT_MAX_MESSAGE_BYTES, second=None):
+    """Decode and validate one message as PROTOCOL.md §2-§6 and §9 say.
+
+    `second` is a two-part message's second part: the frame's bytes."""
+    size = len(raw) + (0 if second is None else len(second))
+    if size > max_message_bytes:
+        raise ProtocolViolation("oversized", f"{size} bytes exceed {max_message_bytes}")
     if len(raw) == 0:
         raise ProtocolViolation("malformed-cbor", "the message is empty")
     stream = io.BytesIO(raw)
@@ -189,8 +220,10 @@ def decode(raw, max_message_bytes=DEFAULT_MAX_MESSAGE_BYTES):
     version = item["v"]
     if not is_int(version) or version < 0:
         raise ProtocolViolation("bad-field", "key 'v' must be a non-negative integer", "v")
-    if version != PROTOCOL_VERSION:
-        raise ProtocolViolation("unknown-version", f"protocol version {version} is not supported; valid: 1", "v")
+    if version not in PROTOCOL_VERSIONS:
+        raise ProtocolViolation("unknown-version", f"protocol version {version} is not supported; valid: 1, 2", "v")
+    if second is not None and version != 2:
+        raise ProtocolViolation("bad-field", f"a two-part message must have v 2, got {version}", "v")
     if not present(item, "kind"):
         raise ProtocolViolation("missing-field", "required key 'kind' is missing", "kind")
     kind = item["kind"]
@@ -224,8 +257,12 @@ def decode(raw, max_message_bytes=DEFAULT_MAX_MESSAGE_BYTES):
             raise ProtocolViolation("bad-field", f"key 'frame' is not allowed on kind {kind!r}", "frame")
         if error is not None:
             raise ProtocolViolation("bad-field", f"key 'error' is not allowed on kind {kind!r}", "error")
+    if second is not None and not has_frame:
+        raise ProtocolViolation("missing-field", "a two-part message's second part is a frame's bytes: key 'frame' is required", "frame")
     if has_frame:
-        validate_frame(item["frame"])
+        validate_frame(item["frame"], second)
+        if second is not None:
+            item["frame"]["data"] = second
     if "message" in item and not present(item, "message"):
         del item["message"]
     return item
@@ -284,16 +321,16 @@ def run_req(args, context):
         for kind, index in requests:
             if kind == "frame":
                 envelope = make_envelope("frame", args.port, seq, message=frame_message(args, seq),
-                                         frame=make_frame(args.width, args.height, seq))
+                                         frame=make_frame(args.width, args.height, seq),
+                                         version=args.protocol_version)
             else:
-                envelope = make_envelope("terminate", args.port, seq)
-            socket.send(encode(envelope))
+                envelope = make_envelope("terminate", args.port, seq, version=args.protocol_version)
+            socket.send_multipart(encode_parts(envelope))
             if not poller.poll(args.timeout_ms):
                 log(f"no reply to seq {seq} ({kind}) within {args.timeout_ms} ms")
                 return EXIT_TIMEOUT
-            raw = socket.recv()
             try:
-                reply = decode(raw)
+                reply = decode_parts(socket.recv_multipart())
             except ProtocolViolation as violation:
                 log(f"invalid reply to seq {seq}: {violation.code} ({violation})")
                 return EXIT_PROTOCOL
@@ -302,6 +339,9 @@ def run_req(args, context):
                 return EXIT_PROTOCOL
             if "error" in reply:
                 emit({"seq": seq, "error": to_json(reply["error"])})
+                return EXIT_PROTOCOL
+            if reply["v"] != args.protocol_version:
+                log(f"reply to seq {seq} has v {reply['v']}, expected the request's {args.protocol_version}")
                 return EXIT_PROTOCOL
             if reply["seq"] != seq or reply["port"] != args.port:
                 log(f"reply answers seq {reply['seq']} on port {reply['port']}, expected {seq} on {args.port}")
@@ -332,14 +372,16 @@ def run_pub(args, context):
             if socket.recv()[:1] == b"\x01":
                 break
         seq = 0
+        version = args.protocol_version
         for _ in range(args.frames):
-            socket.send(encode(make_envelope("frame", args.port, seq, message=frame_message(args, seq),
-                                             frame=make_frame(args.width, args.height, seq))))
+            socket.send_multipart(encode_parts(make_envelope(
+                "frame", args.port, seq, message=frame_message(args, seq),
+                frame=make_frame(args.width, args.height, seq), version=version)))
             seq += 1
         for _ in range(args.heartbeats):
-            socket.send(encode(make_envelope("heartbeat", args.port, seq)))
+            socket.send(encode(make_envelope("heartbeat", args.port, seq, version=version)))
             seq += 1
-        socket.send(encode(make_envelope("terminate", args.port, seq)))
+        socket.send(encode(make_envelope("terminate", args.port, seq, version=version)))
     finally:
         socket.close()  # lingers up to --timeout-ms so terminate is flushed
     return 0
@@ -389,13 +431,17 @@ def self_test(args):
     for envelope in cases:
         decoded = decode(encode(envelope))
         assert decoded == envelope, (decoded, envelope)
+        two = dict(envelope, v=2)
+        parts = encode_parts(two)
+        assert len(parts) == (2 if "frame" in envelope else 1), parts
+        assert decode_parts(parts) == two, (decode_parts(parts), two)
     bad = [
         (b"", "malformed-cbor"),
         (b"\xff", "malformed-cbor"),
         (b"\xa1\x61\x76\xff", "malformed-cbor"),
         (cbor2.dumps([1]), "not-a-map"),
         (cbor2.dumps({"v": 1, "kind": "heartbeat", "port": 1, "seq": 0, "ts": 1.0}) + b"\x00", "malformed-cbor"),
-        (cbor2.dumps({"v": 2, "kind": "heartbeat"}), "unknown-version"),
+        (cbor2.dumps({"v": 3, "kind": "heartbeat"}), "unknown-version"),
         (cbor2.dumps({"v": 1, "kind": "nope", "port": 1, "seq": 0, "ts": 1.0}), "bad-field"),
         (cbor2.dumps({"v": 1, "kind": "heartbeat", "seq": 0, "ts": 1.0}), "missing-field"),
         (cbor2.dumps({"v": 1, "kind": "heartbeat", "port": 0, "seq": 0, "ts": 1.0}), "bad-field"),
@@ -408,13 +454,22 @@ def self_test(args):
         (encode(make_envelope("frame", port, 0, frame=dict(make_frame(2, 2, 0), fmt=["bgr24"]))), "bad-field"),
         (cbor2.dumps({"v": 1, "kind": ["frame"], "port": 1, "seq": 0, "ts": 1.0}), "bad-field"),
     ]
+    head, pixels = encode_parts(make_envelope("frame", port, 0, frame=make_frame(2, 2, 0), version=2))
+    bad += [
+        ([head, pixels, b""], "malformed-cbor"),
+        ([encode(make_envelope("frame", port, 0, message="x", version=2)), pixels], "missing-field"),
+        ([cbor2.dumps(dict(cbor2.loads(head), v=1)), pixels], "bad-field"),
+        ([encode(make_envelope("frame", port, 0, frame=make_frame(2, 2, 0), version=2)), pixels], "bad-field"),
+        ([head, pixels[1:]], "frame-size-mismatch"),
+    ]
     for raw, code in bad:
+        parts = raw if isinstance(raw, list) else [raw]
         try:
-            decode(raw)
+            decode_parts(parts)
         except ProtocolViolation as violation:
-            assert violation.code == code, (raw.hex(), violation.code, code)
+            assert violation.code == code, ([p.hex() for p in parts], violation.code, code)
         else:
-            raise AssertionError(f"accepted {raw.hex()}, expected {code}")
+            raise AssertionError(f"accepted {[p.hex() for p in parts]}, expected {code}")
     assert frame_pattern(2, 5) == bytes((i + 62) % 251 for i in range(5))
     print("self-test ok")
     return 0
@@ -435,6 +490,8 @@ def main():
                         help="REQ mode: every frame reply must carry a message")
     parser.add_argument("--rich-message", action="store_true",
                         help="send a per-frame map as each frame's message (see above)")
+    parser.add_argument("--protocol-version", type=int, choices=(1, 2), default=1,
+                        help="v of every message sent; 2 sends frames in two parts")
     parser.add_argument("--timeout-ms", type=int, default=5000)
     parser.add_argument("--self-test", action="store_true")
     parser.add_argument("--dump-sample", action="store_true")
@@ -456,7 +513,7 @@ def main():
             if not line.strip():
                 continue
             try:
-                emit({"ok": to_json(decode(bytes.fromhex(line.strip())))})
+                emit({"ok": to_json(decode_parts([bytes.fromhex(part) for part in line.split()]))})
             except ProtocolViolation as violation:
                 emit({"rejected": {"code": violation.code, "field": violation.field,
                                    "message": str(violation)}})

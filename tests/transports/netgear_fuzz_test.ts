@@ -102,8 +102,9 @@ const FIELDS: readonly string[] = [
 /**
  * `count` seeded inputs the client must refuse, each with its expected code.
  *
- * The expected code comes from ProtocolCodec itself plus the transport's two
- * own rules (one ZeroMQ part; the envelope names the port it arrived on):
+ * The expected code comes from ProtocolCodec itself (which also judges the
+ * number of parts) plus the transport's own rule (the envelope names the
+ * port it arrived on):
  * this fuzzes the client's handling of bad input, not the codec's verdicts
  * (tests/transports/protocol_interop_test.ts checks those against Python).
  */
@@ -114,9 +115,8 @@ function fuzzCorpus(seed: number, count: number, port: number): FuzzInput[] {
   const bytes = (n: number): Uint8Array => Uint8Array.from({ length: n }, () => int(256));
   const codec = new ProtocolCodec({ maxMessageBytes: MAX_MESSAGE_SIZE });
   const expectedCode = (parts: Uint8Array[]): string | undefined => {
-    if (parts.length !== 1) return "malformed-cbor";
     try {
-      return codec.decode(parts[0]).port === port ? undefined : "bad-field";
+      return codec.decodeParts(parts).port === port ? undefined : "bad-field";
     } catch (error) {
       if (error instanceof ProtocolError) return error.code;
       throw error;
@@ -124,7 +124,13 @@ function fuzzCorpus(seed: number, count: number, port: number): FuzzInput[] {
   };
   const validMap = (): Record<string, unknown> => {
     const kind = pick(["frame", "frame", "heartbeat", "terminate", "reply"]);
-    const map: Record<string, unknown> = { v: 1, kind, port, seq: int(1000), ts: Date.now() };
+    const map: Record<string, unknown> = {
+      v: pick([1, 2]),
+      kind,
+      port,
+      seq: int(1000),
+      ts: Date.now(),
+    };
     if (random() < 0.5) map.message = pick<unknown>(["hi", 7, { a: [1, 2] }, bytes(4), null]);
     if (kind === "frame" || (kind === "reply" && random() < 0.3)) {
       const fmt = pick(["bgr24", "rgb24", "rgba", "gray"] as const);
@@ -168,7 +174,7 @@ function fuzzCorpus(seed: number, count: number, port: number): FuzzInput[] {
       setPath(map, pick(FIELDS), undefined);
       return [encode(map)];
     },
-    version: () => [encode({ ...validMap(), v: pick([0, 2, 3, 255, 65536, 2 ** 40]) })],
+    version: () => [encode({ ...validMap(), v: pick([0, 3, 4, 255, 65536, 2 ** 40]) })],
     "size-mismatch": () => {
       const map: Record<string, unknown> = { ...validMap(), kind: "frame" };
       const [w, h] = [1 + int(6), 1 + int(4)];
@@ -194,6 +200,32 @@ function fuzzCorpus(seed: number, count: number, port: number): FuzzInput[] {
       const encoded = encode(pick<unknown>([[1, 2], "text", 42, null, bytes(8), validMap()]));
       // Tag 55799 (self-described CBOR) around it: still not a plain map.
       return [random() < 0.5 ? Uint8Array.of(0xd9, 0xd9, 0xf7, ...encoded) : encoded];
+    },
+    // Version 2's two-part frame with one rule of PROTOCOL.md §3.1 broken.
+    "two-part": () => {
+      const [w, h] = [1 + int(6), 1 + int(4)];
+      const frame: Record<string, unknown> = { w, h, c: 3, fmt: "bgr24", enc: "raw" };
+      const map: Record<string, unknown> = { ...validMap(), v: 2, kind: "frame", frame };
+      let data = bytes(w * h * 3);
+      switch (int(5)) {
+        case 0:
+          map.v = 1;
+          break;
+        case 1:
+          delete map.frame;
+          map.kind = pick(["frame", "heartbeat", "terminate"]);
+          map.message = "data alone";
+          break;
+        case 2:
+          frame.data = data;
+          break;
+        case 3:
+          data = bytes(pick([0, w * h * 3 - 1, w * h * 3 + 1]));
+          break;
+        default:
+          return [encode(map), data, bytes(int(8))];
+      }
+      return [encode(map), data];
     },
     multipart: () =>
       Array.from(

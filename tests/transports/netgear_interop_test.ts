@@ -170,116 +170,132 @@ function statesOf(events: ServerStateEvent[], port: number): string[] {
   return events.filter((e) => e.port === port).map((e) => `${e.state}:${e.reason}`);
 }
 
-Deno.test({
-  name:
-    "NetGear client receives a Python REQ server's frames intact and returns each frame's data to it",
-  ignore: !hasPython,
-  async fn() {
-    const [port] = freePorts(1);
-    const [frames, width, height] = [30, 320, 240];
-    await using client = await NetGear.open({
-      receiveMode: true,
-      multiserverMode: true,
-      bidirectionalMode: true,
-      port: [port],
-      pattern: 1,
-    });
-    const states = recordStates(client);
-    await using python = new PythonServer([
-      ...pythonArgs(port, 1, frames, width, height, "from python"),
-      "--expect-replies",
-    ]);
+// Version 1 sends every frame in one part, version 2 in two (PROTOCOL.md
+// §3.1); python_server.py also checks that every reply repeats its version.
+for (const version of [1, 2]) {
+  Deno.test({
+    name:
+      `NetGear client receives a Python REQ server's frames intact and returns each frame's data to it, in its protocol version ${version}`,
+    ignore: !hasPython,
+    async fn() {
+      const [port] = freePorts(1);
+      const [frames, width, height] = [30, 320, 240];
+      await using client = await NetGear.open({
+        receiveMode: true,
+        multiserverMode: true,
+        bidirectionalMode: true,
+        port: [port],
+        pattern: 1,
+      });
+      const states = recordStates(client);
+      await using python = new PythonServer([
+        ...pythonArgs(port, 1, frames, width, height, "from python"),
+        "--expect-replies",
+        "--protocol-version",
+        String(version),
+      ]);
 
-    const signal = AbortSignal.timeout(20_000);
-    const returnedFor = new Map<number, number>(); // frame seq → k of the recv that took it
-    const seqs: number[] = [];
-    for (let k = 0;; k++) {
-      const got = await client.recv({ returnData: returnDataFor(k), signal });
-      if (got === null) break;
-      assert.equal(got.port, port, "attributed to the port it came in on");
-      assert.ok(got.frame, "every python frame carries a frame");
+      const signal = AbortSignal.timeout(20_000);
+      const returnedFor = new Map<number, number>(); // frame seq → k of the recv that took it
+      const seqs: number[] = [];
+      for (let k = 0;; k++) {
+        const got = await client.recv({ returnData: returnDataFor(k), signal });
+        if (got === null) break;
+        assert.equal(got.port, port, "attributed to the port it came in on");
+        assert.ok(got.frame, "every python frame carries a frame");
+        assert.deepEqual(
+          [got.frame.width, got.frame.height, got.frame.channels, got.frame.format],
+          [width, height, 3, "bgr24"],
+        );
+        assert.equal(
+          await sha256(got.frame.data),
+          await sha256(pythonFrame(width * height * 3, got.seq)),
+          `frame ${got.seq} arrives intact`,
+        );
+        assert.deepStrictEqual(got.message, pythonMessage("from python", port, got.seq));
+        assert.ok(Math.abs(got.sentAt - Date.now()) < 60_000, "ts is ms since the epoch");
+        seqs.push(got.seq);
+        returnedFor.set(got.seq, k);
+      }
+
+      const run = await python.done;
+      assert.equal(run.code, 0, `python failed: ${run.stderr}`);
       assert.deepEqual(
-        [got.frame.width, got.frame.height, got.frame.channels, got.frame.format],
-        [width, height, 3, "bgr24"],
+        seqs,
+        Array.from({ length: frames }, (_, seq) => seq),
+        "all, once, in order",
       );
-      assert.equal(
-        await sha256(got.frame.data),
-        await sha256(pythonFrame(width * height * 3, got.seq)),
-        `frame ${got.seq} arrives intact`,
+      const expected = await Promise.all(
+        seqs.map(async (seq) => ({
+          seq,
+          reply: await returnDataAsPythonJson(returnedFor.get(seq)!),
+        })),
       );
-      assert.deepStrictEqual(got.message, pythonMessage("from python", port, got.seq));
-      assert.ok(Math.abs(got.sentAt - Date.now()) < 60_000, "ts is ms since the epoch");
-      seqs.push(got.seq);
-      returnedFor.set(got.seq, k);
-    }
-
-    const run = await python.done;
-    assert.equal(run.code, 0, `python failed: ${run.stderr}`);
-    assert.deepEqual(seqs, Array.from({ length: frames }, (_, seq) => seq), "all, once, in order");
-    const expected = await Promise.all(
-      seqs.map(async (seq) => ({
-        seq,
-        reply: await returnDataAsPythonJson(returnedFor.get(seq)!),
-      })),
-    );
-    assert.deepStrictEqual(
-      jsonLines(run.stdout),
-      expected,
-      "python got back exactly the data returned with each of its frames",
-    );
-    // Python's terminate, not a timeout, ended the client.
-    assert.equal(client.shutdownReason, "all-gone");
-    assert.deepEqual(statesOf(states, port), ["live:joined", "gone:terminated"]);
-    assert.equal(await client.recv(), null, "recv stays at the end");
-  },
-});
-
-Deno.test({
-  name:
-    "NetGear client receives every frame a Python XPUB server publishes after subscribing, then its terminate",
-  ignore: !hasPython,
-  async fn() {
-    const [port] = freePorts(1);
-    const [frames, width, height] = [40, 160, 120];
-    await using client = await NetGear.open({
-      receiveMode: true,
-      multiserverMode: true,
-      port: [port],
-      pattern: 2,
-      // Python publishes as fast as it can: keep every frame for recv.
-      queueSize: frames + 8,
-    });
-    const states = recordStates(client);
-    await using python = new PythonServer([
-      ...pythonArgs(port, 2, frames, width, height, "pub python"),
-      "--heartbeats",
-      "2",
-    ]);
-
-    const signal = AbortSignal.timeout(20_000);
-    const seqs: number[] = [];
-    for await (const got of client) {
-      signal.throwIfAborted();
-      assert.equal(got.port, port);
-      assert.ok(got.frame);
-      assert.equal(
-        await sha256(got.frame.data),
-        await sha256(pythonFrame(width * height * 3, got.seq)),
-        `frame ${got.seq} arrives intact`,
+      assert.deepStrictEqual(
+        jsonLines(run.stdout),
+        expected,
+        "python got back exactly the data returned with each of its frames",
       );
-      assert.deepStrictEqual(got.message, pythonMessage("pub python", port, got.seq));
-      seqs.push(got.seq);
-    }
+      // Python's terminate, not a timeout, ended the client.
+      assert.equal(client.shutdownReason, "all-gone");
+      assert.deepEqual(statesOf(states, port), ["live:joined", "gone:terminated"]);
+      assert.equal(await client.recv(), null, "recv stays at the end");
+    },
+  });
 
-    const run = await python.done;
-    assert.equal(run.code, 0, `python failed: ${run.stderr}`);
-    // python_server.py uses XPUB and waits for the subscription before its
-    // first frame (PROTOCOL.md §5.2), so nothing may be lost.
-    assert.deepEqual(seqs, Array.from({ length: frames }, (_, seq) => seq), "all, once, in order");
-    assert.equal(client.shutdownReason, "all-gone");
-    assert.deepEqual(statesOf(states, port), ["live:joined", "gone:terminated"]);
-  },
-});
+  Deno.test({
+    name:
+      `NetGear client receives every frame a Python XPUB server publishes after subscribing, then its terminate (protocol version ${version})`,
+    ignore: !hasPython,
+    async fn() {
+      const [port] = freePorts(1);
+      const [frames, width, height] = [40, 160, 120];
+      await using client = await NetGear.open({
+        receiveMode: true,
+        multiserverMode: true,
+        port: [port],
+        pattern: 2,
+        // Python publishes as fast as it can: keep every frame for recv.
+        queueSize: frames + 8,
+      });
+      const states = recordStates(client);
+      await using python = new PythonServer([
+        ...pythonArgs(port, 2, frames, width, height, "pub python"),
+        "--heartbeats",
+        "2",
+        "--protocol-version",
+        String(version),
+      ]);
+
+      const signal = AbortSignal.timeout(20_000);
+      const seqs: number[] = [];
+      for await (const got of client) {
+        signal.throwIfAborted();
+        assert.equal(got.port, port);
+        assert.ok(got.frame);
+        assert.equal(
+          await sha256(got.frame.data),
+          await sha256(pythonFrame(width * height * 3, got.seq)),
+          `frame ${got.seq} arrives intact`,
+        );
+        assert.deepStrictEqual(got.message, pythonMessage("pub python", port, got.seq));
+        seqs.push(got.seq);
+      }
+
+      const run = await python.done;
+      assert.equal(run.code, 0, `python failed: ${run.stderr}`);
+      // python_server.py uses XPUB and waits for the subscription before its
+      // first frame (PROTOCOL.md §5.2), so nothing may be lost.
+      assert.deepEqual(
+        seqs,
+        Array.from({ length: frames }, (_, seq) => seq),
+        "all, once, in order",
+      );
+      assert.equal(client.shutdownReason, "all-gone");
+      assert.deepEqual(statesOf(states, port), ["live:joined", "gone:terminated"]);
+    },
+  });
+}
 
 Deno.test({
   name:

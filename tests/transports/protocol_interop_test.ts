@@ -165,15 +165,42 @@ Deno.test({
       },
       { version: 1, kind: "heartbeat", port: 1, seq: 2 ** 40, sentAt: TS },
       { version: 1, kind: "terminate", port: 65535, seq: 3, sentAt: TS },
+      // Version 2: the frame's pixels as a second part; other kinds as before.
+      {
+        version: 2,
+        kind: "frame",
+        port: 5566,
+        seq: 1,
+        sentAt: TS,
+        message: "two parts",
+        frame: {
+          width: 4,
+          height: 2,
+          channels: 3,
+          format: "bgr24",
+          encoding: "raw",
+          data: pattern(24, 2),
+        },
+      },
+      { version: 2, kind: "heartbeat", port: 5566, seq: 2, sentAt: TS },
     ];
     const raw = new Encoder({ useRecords: false, tagUint8Array: false, variableMapSize: true });
     const good = { v: 1, kind: "heartbeat", port: 5566, seq: 0, ts: TS };
     const frame = { w: 2, h: 1, c: 3, fmt: "bgr24", enc: "raw", data: new Uint8Array(6) };
-    const invalid: Uint8Array[] = [
+    const head = { ...good, v: 2, kind: "frame", frame: { ...frame, data: undefined } };
+    const pixels = new Uint8Array(6);
+    const invalid: Uint8Array[][] = [
+      [raw.encode(head), pixels, new Uint8Array(1)],
+      [raw.encode({ ...head, v: 1 }), pixels],
+      [raw.encode({ ...head, frame: undefined, message: "x" }), pixels],
+      [raw.encode({ ...head, frame }), pixels],
+      [raw.encode(head), pixels.subarray(1)],
+      [raw.encode({ ...head, frame: { ...frame, data: undefined, enc: "jpeg" } }), pixels],
+    ].concat([
       new Uint8Array([0xff]),
       Uint8Array.of(...raw.encode(good), 0),
       raw.encode([1]),
-      raw.encode({ ...good, v: 2 }),
+      raw.encode({ ...good, v: 3 }),
       raw.encode({ ...good, kind: "ping" }),
       raw.encode({ ...good, port: 0 }),
       raw.encode({ ...good, seq: -1 }),
@@ -186,8 +213,11 @@ Deno.test({
       raw.encode({ ...good, kind: "frame", frame: { ...frame, data: new Uint8Array(5) } }),
       raw.encode({ ...good, kind: "frame", frame: { ...frame, enc: "jpeg" } }),
       raw.encode({ ...good, kind: "reply", error: { message: "no code" } }),
-    ];
-    const lines = [...valid.map((e) => codec.encode(e)), ...invalid].map(toHex);
+    ].map((bytes) => [bytes]));
+    const messages = [...valid.map((e) => codec.encodeParts(e)), ...invalid];
+    assert.equal(messages[valid.length - 2].length, 2, "the version 2 frame is two parts");
+    // One message per line, its parts as hex separated by a space.
+    const lines = messages.map((parts) => parts.map(toHex).join(" "));
     const run = await python(["--decode"], lines.join("\n") + "\n");
     assert.equal(run.code, 4, `some inputs are invalid, so exit 4: ${run.stderr}`);
     const results = jsonLines(run.stdout);
@@ -219,21 +249,31 @@ Deno.test({
     assert.deepStrictEqual(first.message.when, { $datetime: "1970-01-01T00:00:00+00:00" });
     assert.deepStrictEqual(first.message.tags, { $set: ["a"] });
 
-    for (const [j, bytes] of invalid.entries()) {
+    const twoPart = results[valid.length - 2].ok as {
+      v: number;
+      frame: { data: { $bytes: number; sha256: string } };
+    };
+    assert.equal(twoPart.v, 2);
+    assert.equal(twoPart.frame.data.$bytes, 24);
+    assert.equal(twoPart.frame.data.sha256, await sha256Hex(pattern(24, 2)));
+
+    for (const [j, parts] of invalid.entries()) {
       const result = results[valid.length + j];
+      const what = parts.map(toHex).join(" | ");
       let jsCode: string | undefined;
       let jsField: string | undefined;
       try {
-        codec.decode(bytes);
+        codec.decodeParts(parts);
       } catch (error) {
         assert.ok(error instanceof ProtocolError);
         jsCode = error.code;
         jsField = error.field;
       }
       const rejected = result.rejected as { code: string; field: string | null };
-      assert.ok(rejected, `Python accepted invalid input ${toHex(bytes)}`);
-      assert.equal(rejected.code, jsCode, `codes differ for ${toHex(bytes)}`);
-      assert.equal(rejected.field ?? undefined, jsField, `fields differ for ${toHex(bytes)}`);
+      assert.ok(rejected, `Python accepted invalid input ${what}`);
+      assert.ok(jsCode !== undefined, `ProtocolCodec accepted invalid input ${what}`);
+      assert.equal(rejected.code, jsCode, `codes differ for ${what}`);
+      assert.equal(rejected.field ?? undefined, jsField, `fields differ for ${what}`);
     }
   },
 });

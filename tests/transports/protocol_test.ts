@@ -6,6 +6,7 @@ import {
   type Envelope,
   frameToWire,
   PROTOCOL_VERSION,
+  PROTOCOL_VERSIONS,
   ProtocolCodec,
   ProtocolError,
   type ProtocolErrorCode,
@@ -445,7 +446,7 @@ Deno.test("ProtocolCodec.decode() rejects each invalid message with its code and
     ["self-described tag before a map", fromHex("d9 d9 f7 a1 61 76 01"), "not-a-map"],
     ["tag 259 map", raw(new Map([["v", 1]])), "not-a-map"],
     ["no v", raw({ kind: "heartbeat" }), "missing-field", "v"],
-    ["v 2", raw(validWire({ v: 2 })), "unknown-version", "v"],
+    ["v 3", raw(validWire({ v: 3 })), "unknown-version", "v"],
     ["v 0", raw({ v: 0 }), "unknown-version", "v"],
     ["v as text", raw(validWire({ v: "1" })), "bad-field", "v"],
     ["no kind", raw(validWire({ kind: undefined })), "missing-field", "kind"],
@@ -627,7 +628,7 @@ Deno.test("ProtocolCodec.encode() rejects invalid envelopes as argument errors",
     [string, Envelope, typeof TypeError, ProtocolErrorCode?, string?]
   > = [
     ["port 0", { ...base, port: 0 }, TypeError, "bad-field", "port"],
-    ["version 2", { ...base, version: 2 }, TypeError, "unknown-version", "v"],
+    ["version 3", { ...base, version: 3 }, TypeError, "unknown-version", "v"],
     [
       "unknown kind",
       { ...base, kind: "ping" as Envelope["kind"] },
@@ -731,7 +732,8 @@ Deno.test("ProtocolCodec.encode() rejects invalid envelopes as argument errors",
 Deno.test("ProtocolCodec validates maxMessageBytes", () => {
   assert.equal(new ProtocolCodec().maxMessageBytes, DEFAULT_MAX_MESSAGE_BYTES);
   assert.equal(DEFAULT_MAX_MESSAGE_BYTES, 64 * 1024 * 1024);
-  assert.equal(PROTOCOL_VERSION, 1);
+  assert.equal(PROTOCOL_VERSION, 2);
+  assert.deepStrictEqual(PROTOCOL_VERSIONS, [1, 2]);
   for (const bad of [0, -1, 1.5, 2 ** 32, NaN]) {
     assert.throws(
       () => new ProtocolCodec({ maxMessageBytes: bad }),

@@ -49,8 +49,9 @@ const fps = Number(values.fps);
 const maxFrames = Number(values.frames) || Infinity;
 const warmupMs = Number(values.warmup) * 1000;
 
-// Two frames taken in turn: NetGear copies a frame into its message before
-// send() resolves, so each buffer is free again by the next send.
+// Two frames taken in turn. NetGear is done with a frame's bytes once send()
+// has settled (REQ/REP sends them without a copy, PUB/SUB copies them), so
+// each buffer is free again by the next send.
 const frames: Frame[] = Array.from({ length: 2 }, (_, i) => ({
   width,
   height,
