@@ -58,13 +58,15 @@ export class Window {
    * @param {number} options.warmupMs Discarded time once every port delivered.
    * @param {number} options.windowMs Length of the measured window.
    * @param {(result: WindowResult) => void} options.onDone Called once, at the window's end.
+   * @param {() => void} [options.onStart] Called once, as the measured window begins.
    * @param {number} [options.capacity] Most latency samples kept.
    */
-  constructor({ ports, warmupMs, windowMs, onDone, capacity = 1 << 18 }) {
+  constructor({ ports, warmupMs, windowMs, onDone, onStart, capacity = 1 << 18 }) {
     this.ports = ports;
     this.warmupMs = warmupMs;
     this.windowMs = windowMs;
     this.onDone = onDone;
+    this.onStart = onStart;
     /** @type {"waiting" | "warmup" | "measuring" | "done"} */
     this.phase = "waiting";
     this.lastSeq = new Float64Array(ports).fill(-1);
@@ -125,6 +127,7 @@ export class Window {
     this.cpu0 = process.cpuUsage();
     this.startedAt = now();
     this.timer = setTimeout(() => this.#finish(), this.windowMs);
+    this.onStart?.();
   }
 
   #finish() {

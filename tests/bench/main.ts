@@ -79,8 +79,11 @@ Options:
 
 Every server and client is its own process; latency is now (at the
 consumer) minus the sender's sentAt, both performance.timeOrigin +
-performance.now(). The machine's load average is reported: on a 2-core
-machine shared with other work the figures are noisy; compare medians.
+performance.now(). "vs Node" pairs each run with the Node run of the same
+round; "µs/frame" is the whole machine's CPU time per frame (Linux,
+/proc/stat), steadier than fps on a busy machine. The load average and the
+hypervisor's steal time are reported: on a 2-core machine shared with other
+work the figures are noisy; compare medians.
 `;
 
 const SECTIONS = [
@@ -308,6 +311,8 @@ interface RowRuns {
   /** ActorGear rows with JPEG-compressed frames: the quality. */
   jpeg?: number;
   runs: ThroughputRun[];
+  /** The round each run of `runs` belongs to (failed runs leave gaps). */
+  rounds: number[];
   failures: string[];
 }
 
@@ -317,7 +322,7 @@ function buildRows(forPatterns: readonly (1 | 2)[], counts: readonly number[]): 
   for (const pattern of forPatterns) {
     for (const servers of counts) {
       const row = (impl: RowRuns["impl"], jpeg?: number): void =>
-        void rows.push({ pattern, servers, impl, jpeg, runs: [], failures: [] });
+        void rows.push({ pattern, servers, impl, jpeg, runs: [], rounds: [], failures: [] });
       row("netgear");
       if (jpegQuality) row("netgear", jpegQuality);
       if (values["raw-deno"]) row("deno");
@@ -344,6 +349,7 @@ async function measureRows(
         }, run ${round}/${rounds} (load ${loadavg()[0] ?? "?"})`,
       );
       try {
+        row.rounds.push(round);
         row.runs.push(
           await runThroughput({
             impl: row.impl,
@@ -360,15 +366,33 @@ async function measureRows(
           }),
         );
       } catch (error) {
+        row.rounds.pop();
         row.failures.push(error instanceof Error ? error.message : String(error));
       }
     }
   }
 }
 
+/**
+ * Each run's fps over the Node run of the same round, same pattern and
+ * server count: measured minutes apart at most, so a slow spell of the
+ * machine (steal, other work) weighs on both sides of each ratio.
+ */
+function pairedRatios(row: RowRuns, rows: readonly RowRuns[]): number[] {
+  const node = rows.find((r) =>
+    r.impl === "node" && r.pattern === row.pattern && r.servers === row.servers
+  );
+  if (row.impl === "node" || node === undefined) return [];
+  return row.runs.flatMap((run, i) => {
+    const at = node.rounds.indexOf(row.rounds[i]);
+    return at < 0 ? [] : [run.client.fps / node.runs[at].client.fps];
+  });
+}
+
 function summarise(rows: readonly RowRuns[]) {
   return rows.map((row) => {
     const of = (pick: (run: ThroughputRun) => number): Spread => spread(row.runs.map(pick));
+    const ratios = pairedRatios(row, rows);
     return {
       pattern: row.pattern,
       servers: row.servers,
@@ -381,6 +405,10 @@ function summarise(rows: readonly RowRuns[]) {
       lostPct: of((r) => r.client.lostPct),
       cpuPct: of((r) => r.client.cpuPct),
       rssMB: of((r) => r.client.rssMB),
+      machineUsPerFrame: of((r) => r.machine?.usPerFrame ?? NaN),
+      stealPct: of((r) => r.machine?.stealPct ?? NaN),
+      vsNode: spread(ratios),
+      vsNodeRuns: ratios,
       runs: row.runs,
       failures: row.failures,
     };
@@ -388,10 +416,23 @@ function summarise(rows: readonly RowRuns[]) {
 }
 type Summary = ReturnType<typeof summarise>[number];
 
+/** What the throughput table's columns mean, and how much the hypervisor took meanwhile. */
+function throughputLegend(summaries: readonly Summary[]): string {
+  const steal = spread(summaries.flatMap((s) => s.runs.map((r) => r.machine?.stealPct ?? NaN)));
+  return "Latency = now at recv minus sentAt; lost = seq gaps; CPU/RSS = client process; " +
+    "µs/frame = CPU time of the whole machine (every process and the kernel) per frame " +
+    "delivered; vs Node = median (min–max) of each run's fps over the Node run of the same " +
+    "round." +
+    (steal.n
+      ? ` Steal (CPU time the hypervisor gave other guests): median ${
+        steal.median.toFixed(1)
+      }%, max ${steal.max.toFixed(1)}% of the runs' windows.`
+      : "");
+}
+
 /** The throughput table; JPEG rows compare with the raw Node ceiling (Node has no JPEG). */
 function throughputTable(summaries: readonly Summary[]): string {
-  const ceilingOf = (pattern: number, servers: number) =>
-    summaries.find((s) => s.impl === "node" && s.pattern === pattern && s.servers === servers);
+  const percent = (v: number): string => (100 * v).toFixed(0);
   return formatTable(
     [
       "pattern",
@@ -405,11 +446,11 @@ function throughputTable(summaries: readonly Summary[]): string {
       "lost %",
       "CPU %",
       "RSS MB",
-      "vs Node",
+      "µs/frame",
+      "vs Node %",
     ],
     summaries.map((s) => {
-      const node = ceilingOf(s.pattern, s.servers);
-      const ratio = s.impl !== "node" && node ? s.fps.median / node.fps.median : NaN;
+      const ratio = s.vsNode;
       return [
         PATTERN_NAME[s.pattern],
         String(s.servers),
@@ -422,7 +463,12 @@ function throughputTable(summaries: readonly Summary[]): string {
         s.lostPct.n ? s.lostPct.median.toFixed(1) : "-",
         s.cpuPct.n ? s.cpuPct.median.toFixed(0) : "-",
         s.rssMB.n ? s.rssMB.median.toFixed(0) : "-",
-        Number.isNaN(ratio) ? "" : `${(100 * ratio).toFixed(0)}%`,
+        s.machineUsPerFrame.n ? s.machineUsPerFrame.median.toFixed(0) : "-",
+        ratio.n === 0
+          ? ""
+          : ratio.n === 1
+          ? percent(ratio.median)
+          : `${percent(ratio.median)} (${percent(ratio.min)}–${percent(ratio.max)})`,
       ];
     }),
   );
@@ -521,7 +567,7 @@ await section("netgear", async () => {
       ceiling === "credit"
         ? "flow-controlled (credit of 8 frames, high-water marks 16)"
         : "dropping at the high-water mark (8), as NetGear's do"
-    }. Latency = now at recv minus sentAt; lost = seq gaps; CPU/RSS = client process.${
+    }. ${throughputLegend(summaries)}${
       values["raw-deno"]
         ? "\nZmqSocket = ActorGear's raw socket layer under Deno, receiving from the Node senders."
         : ""
@@ -754,7 +800,8 @@ await section("scale", async () => {
     ),
     `\n## Scale: throughput against servers, ${WIDTH}x${HEIGHT}x3 raw frames, ` +
       `median (min–max) of ${scaleRepeat} x ${scaleSeconds} s windows`,
-    "fps = all servers together at the one client; fps/srv = fps / servers.",
+    "fps = all servers together at the one client; fps/srv = fps / servers. " +
+      throughputLegend(summaries),
     throughputTable(summaries),
   );
   const failures = failureLines(summaries);

@@ -8,6 +8,7 @@
  */
 
 import { type BenchLine, BenchProcess } from "../_process.ts";
+import { type CpuSample, type MachineWindow, machineWindow, readCpu } from "../_machine.ts";
 import type { WindowResult } from "../_window.mjs";
 import { CLIENT_V8_FLAGS } from "../../../transports/v8_flags.ts";
 
@@ -58,6 +59,11 @@ export interface ThroughputRun {
   readonly servers: readonly BenchLine[];
   /** The ports used. */
   readonly ports: readonly number[];
+  /** Every process and the kernel over the client's window (Linux only). */
+  readonly machine?: MachineWindow & {
+    /** Machine-wide CPU time per frame delivered, µs. */
+    readonly usPerFrame: number;
+  };
 }
 
 /** How a throughput run is set up. */
@@ -183,11 +189,17 @@ async function throughputOnce(o: ThroughputOptions): Promise<ThroughputRun> {
   try {
     const first = await client.waitFor((l) => l.event === "ready" || l.event === "error", 20_000);
     if (first.event === "error") throw new BindError(String(first.message));
-    const result = await client.waitFor(
-      (l) => l.event === "result",
-      // Dozens of servers starting on two cores take a while to all deliver.
-      (o.warmup + o.seconds) * 1000 + 30_000 + 1000 * o.servers,
-    );
+    // Dozens of servers starting on two cores take a while to all deliver.
+    const timeoutMs = (o.warmup + o.seconds) * 1000 + 30_000 + 1000 * o.servers;
+    // The client says when its window starts and ends: read the machine's
+    // counters at both (a read lags by a few ms of a window of seconds).
+    let cpuAtStart: Promise<CpuSample | undefined> | undefined;
+    const result = await client.waitFor((l) => {
+      if (l.event === "window") cpuAtStart ??= readCpu();
+      return l.event === "result";
+    }, timeoutMs);
+    const [start, end] = await Promise.all([cpuAtStart, readCpu()]);
+    const window = start && end ? machineWindow(start, end) : undefined;
     // NetGear servers close politely (REQ/REP: the client answers their
     // last request while it drains); Node servers print and exit at once.
     for (const server of servers) server.kill("SIGTERM");
@@ -195,8 +207,12 @@ async function throughputOnce(o: ThroughputOptions): Promise<ThroughputRun> {
       await server.stop(8000);
       return server.lines.find((l) => l.event === "server") ?? { event: "server" };
     }));
-    const { event: _, ...window } = result;
-    return { client: window as unknown as WindowResult, servers: serverLines, ports };
+    const { event: _, ...measured } = result;
+    const fps = Number(result.fps);
+    const machine = window && fps > 0
+      ? { ...window, usPerFrame: (window.busyMs * 1000) / ((fps * window.ms) / 1000) }
+      : undefined;
+    return { client: measured as unknown as WindowResult, servers: serverLines, ports, machine };
   } finally {
     for (const server of servers) server.kill("SIGKILL");
     await Promise.all(servers.map((server) => server.stop()));

@@ -71,6 +71,8 @@ const window = values["no-window"] ? undefined : new Window({
   ports: ports.length,
   warmupMs: Number(values.warmup) * 1000,
   windowMs: Number(values.seconds) * 1000,
+  // The bench reads the machine's CPU counters when this line arrives.
+  onStart: () => emit({ event: "window" }),
   onDone: (result: WindowResult) => {
     emit({ event: "result", ...result });
     // Closing ends recv() with null: no abort signal on the per-frame path.
