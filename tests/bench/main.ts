@@ -69,6 +69,9 @@ Options:
   --v8-flags=FLAGS    V8 flags of every ActorGear (Deno) process; "" for V8's
                       defaults (default: as the tasks run, ${CLIENT_V8_FLAGS})
   --capture-args A    arguments for capture_bench.ts   (default "--frames 300 --runs 2")
+  --threads           add a table of CPU time per frame by thread (main, ZeroMQ
+                      I/O, tokio, V8 workers) of the client and one server,
+                      for every netgear and scale row (Linux)
   --cpu-prof DIR      write NetGear clients' and servers' V8 CPU profiles into
                       DIR/client and DIR/server (summarise them with
                       tests/bench/netgear/profile_summary.ts)
@@ -116,6 +119,7 @@ const { values } = parseArgs({
     "v8-flags": { type: "string", default: CLIENT_V8_FLAGS },
     "capture-args": { type: "string", default: "--frames 300 --runs 2" },
     "cpu-prof": { type: "string" },
+    threads: { type: "boolean", default: false },
     json: { type: "string" },
     svg: { type: "string" },
     help: { type: "boolean", default: false },
@@ -362,6 +366,7 @@ async function measureRows(
             ceiling,
             jpegQuality: row.jpeg,
             cpuProfDir: values["cpu-prof"],
+            threads: values.threads,
             pool,
           }),
         );
@@ -474,6 +479,55 @@ function throughputTable(summaries: readonly Summary[]): string {
   );
 }
 
+/**
+ * With `--threads`: µs of CPU per frame by thread of the client and of one
+ * server, median over a row's runs; the threads that spend the most first.
+ */
+function threadsTable(summaries: readonly Summary[]): string {
+  const lines: string[][] = [];
+  for (const s of summaries) {
+    for (const role of ["client", "server"] as const) {
+      const runs = s.runs.flatMap((r) => r.threads ? [r.threads[role]] : []);
+      if (runs.length === 0) continue;
+      const names = [...new Set(runs.flatMap((t) => Object.keys(t)))];
+      const medians = names.map((name) => {
+        const user = spread(runs.map((t) => t[name]?.user ?? 0)).median;
+        const system = spread(runs.map((t) => t[name]?.system ?? 0)).median;
+        return { name, user, system };
+      }).filter((t) => t.user + t.system >= 1).sort((a, b) =>
+        b.user + b.system - (a.user + a.system)
+      );
+      const total = medians.reduce((sum, t) => sum + t.user + t.system, 0);
+      for (const t of medians) {
+        lines.push([
+          PATTERN_NAME[s.pattern],
+          String(s.servers),
+          implName(s.impl, s.jpeg),
+          role === "client" ? "client" : "one server",
+          t.name,
+          t.user.toFixed(0),
+          t.system.toFixed(0),
+          (t.user + t.system).toFixed(0),
+        ]);
+      }
+      lines.push([
+        PATTERN_NAME[s.pattern],
+        String(s.servers),
+        implName(s.impl, s.jpeg),
+        role === "client" ? "client" : "one server",
+        "(all threads)",
+        medians.reduce((sum, t) => sum + t.user, 0).toFixed(0),
+        medians.reduce((sum, t) => sum + t.system, 0).toFixed(0),
+        total.toFixed(0),
+      ]);
+    }
+  }
+  return formatTable(
+    ["pattern", "srv", "impl", "process", "thread", "user µs/f", "system µs/f", "total µs/f"],
+    lines,
+  );
+}
+
 /** Lines for `--svg`, one per section, pattern and implementation. */
 const chartSeries: ChartSeries[] = [];
 function addChartSeries(name: string, summaries: readonly Summary[]): void {
@@ -579,6 +633,15 @@ await section("netgear", async () => {
         : ""
     }`,
     throughputTable(summaries),
+    ...(values.threads
+      ? [
+        "\n## Where the time goes: CPU µs per frame by thread (median of the runs; " +
+        "the client per frame received, one server per frame it sent; main = the JS " +
+        "thread, ZMQbg/IO = ZeroMQ's I/O thread, tokio-runtime-w = Deno's blocking pool " +
+        "(ActorGear's socket waits), V8 DefaultWorke / node = V8's helper threads (GC))",
+        threadsTable(summaries),
+      ]
+      : []),
     `\n## REQ/REP round trips of 1 KB (median (min–max) of ${repeat})`,
     formatTable(["what", "p50 ms", "p99 ms", "round trips/s"], [
       [

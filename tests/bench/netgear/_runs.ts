@@ -9,6 +9,7 @@
 
 import { type BenchLine, BenchProcess } from "../_process.ts";
 import { type CpuSample, type MachineWindow, machineWindow, readCpu } from "../_machine.ts";
+import { perFrame, readThreads, type ThreadTimes } from "../_threads.ts";
 import type { WindowResult } from "../_window.mjs";
 import { CLIENT_V8_FLAGS } from "../../../transports/v8_flags.ts";
 
@@ -64,6 +65,14 @@ export interface ThroughputRun {
     /** Machine-wide CPU time per frame delivered, µs. */
     readonly usPerFrame: number;
   };
+  /**
+   * With `threads`: µs of CPU per frame by thread, of the client (per frame
+   * it received) and of the first server (per frame it sent).
+   */
+  readonly threads?: {
+    readonly client: Record<string, ThreadTimes>;
+    readonly server: Record<string, ThreadTimes>;
+  };
 }
 
 /** How a throughput run is set up. */
@@ -93,6 +102,8 @@ export interface ThroughputOptions {
   readonly jpegQuality?: number;
   /** NetGear only: write V8 CPU profiles into `client/` and `server/` under this directory. */
   readonly cpuProfDir?: string;
+  /** Also measure the client's and the first server's CPU time per thread (Linux). */
+  readonly threads?: boolean;
   /** Where ports come from. */
   readonly pool: PortPool;
 }
@@ -193,12 +204,22 @@ async function throughputOnce(o: ThroughputOptions): Promise<ThroughputRun> {
     const timeoutMs = (o.warmup + o.seconds) * 1000 + 30_000 + 1000 * o.servers;
     // The client says when its window starts and ends: read the machine's
     // counters at both (a read lags by a few ms of a window of seconds).
+    const readBoth = () => Promise.all([readThreads(client.pid), readThreads(servers[0].pid)]);
     let cpuAtStart: Promise<CpuSample | undefined> | undefined;
+    let threadsAtStart: ReturnType<typeof readBoth> | undefined;
     const result = await client.waitFor((l) => {
-      if (l.event === "window") cpuAtStart ??= readCpu();
+      if (l.event === "window") {
+        cpuAtStart ??= readCpu();
+        if (o.threads) threadsAtStart ??= readBoth();
+      }
       return l.event === "result";
     }, timeoutMs);
-    const [start, end] = await Promise.all([cpuAtStart, readCpu()]);
+    const [start, end, threadsBefore, threadsAfter] = await Promise.all([
+      cpuAtStart,
+      readCpu(),
+      threadsAtStart,
+      o.threads ? readBoth() : undefined,
+    ]);
     const window = start && end ? machineWindow(start, end) : undefined;
     // NetGear servers close politely (REQ/REP: the client answers their
     // last request while it drains); Node servers print and exit at once.
@@ -212,7 +233,23 @@ async function throughputOnce(o: ThroughputOptions): Promise<ThroughputRun> {
     const machine = window && fps > 0
       ? { ...window, usPerFrame: (window.busyMs * 1000) / ((fps * window.ms) / 1000) }
       : undefined;
-    return { client: measured as unknown as WindowResult, servers: serverLines, ports, machine };
+    const seconds = Number(result.seconds);
+    const firstServerFps = Number((result.perPortFps as number[] | undefined)?.[0]);
+    const [clientBefore, serverBefore] = threadsBefore ?? [];
+    const [clientAfter, serverAfter] = threadsAfter ?? [];
+    const threads = clientBefore && clientAfter && serverBefore && serverAfter && fps > 0
+      ? {
+        client: perFrame(clientBefore, clientAfter, fps * seconds),
+        server: perFrame(serverBefore, serverAfter, firstServerFps * seconds),
+      }
+      : undefined;
+    return {
+      client: measured as unknown as WindowResult,
+      servers: serverLines,
+      ports,
+      machine,
+      threads,
+    };
   } finally {
     for (const server of servers) server.kill("SIGKILL");
     await Promise.all(servers.map((server) => server.stop()));
