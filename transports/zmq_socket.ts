@@ -162,6 +162,8 @@ interface RawSocket {
 // libzmq option numbers (zmq.h).
 const ZMQ_FD = 14;
 const ZMQ_SUBSCRIBE = 6;
+const ZMQ_RCVTIMEO = 27;
+const ZMQ_SNDTIMEO = 28;
 const ZMQ_LINGER = 17;
 const ZMQ_MAXMSGSIZE = 22;
 const ZMQ_SNDHWM = 23;
@@ -280,6 +282,13 @@ export class ZmqSocket implements AsyncDisposable {
     this.#io = this.#raw as unknown as RawSocket;
     try {
       applyOptions(this.#io, options);
+      // zeromq's send()/receive() first look at the socket's state (a
+      // zmq_getsockopt(ZMQ_EVENTS), which may cost a syscall) unless their
+      // timeout is 0. This class calls them only once it has seen the socket
+      // ready, so with 0 they skip that second look, never wait on zeromq's
+      // own poller, and never defer a ready operation by an event-loop turn.
+      this.#io.setInt32Option(ZMQ_SNDTIMEO, 0);
+      this.#io.setInt32Option(ZMQ_RCVTIMEO, 0);
     } catch (error) {
       this.#raw.close();
       throw error;
@@ -453,9 +462,10 @@ export class ZmqSocket implements AsyncDisposable {
     if (signal?.aborted) return Promise.reject(signal.reason);
     const notReceiving = this.#cannotReceive();
     if (notReceiving) return Promise.reject(notReceiving);
-    let ready: boolean;
+    const looks = this.#receivers.length === 0 && !this.#receiving && !this.#turnPending;
+    let ready = false;
     try {
-      ready = this.#messageWaitsForNewCaller();
+      ready = looks && this.#io.readable;
     } catch (error) {
       return Promise.reject(this.#ioError("receive", error));
     }
@@ -468,7 +478,9 @@ export class ZmqSocket implements AsyncDisposable {
       signal,
       onAbort: undefined,
     });
-    this.#service();
+    // No second look at a state just found not ready (nothing touched the
+    // socket since): register with the reactor straight away.
+    this.#service(looks && !ready ? "receive" : undefined);
     return promise;
   }
 
@@ -605,8 +617,9 @@ export class ZmqSocket implements AsyncDisposable {
     }
     const invalid = invalidPart(message);
     if (invalid !== undefined) return Promise.reject(new TypeError(invalid));
-    if (this.#senders.length === 0 && !this.#sending && !this.#turnPending) {
-      let writable: boolean;
+    const looks = this.#senders.length === 0 && !this.#sending && !this.#turnPending;
+    let writable = false;
+    if (looks) {
       try {
         writable = this.#io.writable;
       } catch (error) {
@@ -622,7 +635,7 @@ export class ZmqSocket implements AsyncDisposable {
       onAbort: undefined,
       message,
     });
-    this.#service();
+    this.#service(looks && !writable ? "send" : undefined);
     return promise;
   }
 
@@ -718,7 +731,7 @@ export class ZmqSocket implements AsyncDisposable {
    * touches the socket consumes the edge, and only a fresh check of
    * `readable`/`writable` tells the state.
    */
-  #service(): void {
+  #service(notReady?: "receive" | "send"): void {
     if (this.closed || this.#turnPending) return;
     if (!mayContinue()) {
       // Busy for a while on settled promises alone: let timers and other
@@ -732,13 +745,16 @@ export class ZmqSocket implements AsyncDisposable {
     }
     try {
       if (
-        this.#receivers.length > 0 && !this.#receiving && this.#io.readable
+        notReady !== "receive" && this.#receivers.length > 0 && !this.#receiving &&
+        this.#io.readable
       ) {
         const waiter = this.#receivers.shift()!;
         detach(waiter);
         waiter.resolve(this.#rawReceive());
       }
-      if (this.#senders.length > 0 && !this.#sending && this.#io.writable) {
+      if (
+        notReady !== "send" && this.#senders.length > 0 && !this.#sending && this.#io.writable
+      ) {
         const waiter = this.#senders.shift()!;
         detach(waiter);
         waiter.resolve(this.#rawSend(waiter.message));
@@ -777,8 +793,8 @@ export class ZmqSocket implements AsyncDisposable {
     } catch (error) {
       return Promise.reject(this.#ioError("receive", error));
     }
-    // zeromq defers every 513th immediate receive by one event-loop turn;
-    // a second receive meanwhile would fail with EBUSY.
+    // zeromq allows one receive at a time (a second would fail with EBUSY)
+    // and settles it a microtask later.
     this.#receiving = true;
     return pending.then((parts) => {
       this.#receiving = false;
