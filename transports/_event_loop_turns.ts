@@ -4,7 +4,8 @@
  * zeromq hands over a waiting message or takes one to send with an already
  * settled promise, so a loop that always finds its socket ready runs on
  * microtasks alone: timers, the reactor's poll results and every other
- * socket wait until zeromq defers one operation in 513. With slow work per
+ * socket wait (zeromq never defers a ready operation: ZmqSocket sets its
+ * timeouts to 0, and before that it deferred one in 513). With slow work per
  * message (a 1080p JPEG decode takes ~20 ms) that is seconds: measured,
  * four JPEG servers into one client left a fourth server never subscribed
  * and a live one declared gone. A socket's fast path therefore asks
