@@ -293,13 +293,7 @@ export class ProtocolCodec {
    * ```
    */
   encode(envelope: Envelope, options: { into?: Uint8Array } = {}): Uint8Array {
-    let wire: WireMap;
-    try {
-      wire = toWire(envelope, false);
-    } catch (error) {
-      throw asArgumentError(error);
-    }
-    const head = this.#encodeMap(wire);
+    const { wire, head } = this.#encodeHead(envelope, false);
     const data = wire.frame === undefined ? undefined : envelope.frame!.data;
     if (data === undefined) {
       this.#checkEncodedSize(head.length);
@@ -381,13 +375,7 @@ export class ProtocolCodec {
    */
   encodeParts(envelope: Envelope): Uint8Array[] {
     if (envelope?.version !== 2 || envelope.frame === undefined) return [this.encode(envelope)];
-    let wire: WireMap;
-    try {
-      wire = toWire(envelope, true);
-    } catch (error) {
-      throw asArgumentError(error);
-    }
-    const head = this.#encodeMap(wire);
+    const { head } = this.#encodeHead(envelope, true);
     const data = envelope.frame.data;
     this.#checkEncodedSize(head.length + data.byteLength);
     // cbor-x's result is a view into a buffer it shares and may rewrite: copy out.
@@ -478,9 +466,16 @@ export class ProtocolCodec {
     }
   }
 
-  #encodeMap(wire: WireMap): Uint8Array {
+  /** Checks an envelope and encodes it (with `split`, its frame map without `data`). */
+  #encodeHead(envelope: Envelope, split: boolean): { wire: WireMap; head: Uint8Array } {
+    let wire: WireMap;
     try {
-      return this.#encoder.encode(wire);
+      wire = toWire(envelope, split);
+    } catch (error) {
+      throw asArgumentError(error);
+    }
+    try {
+      return { wire, head: this.#encoder.encode(wire) };
     } catch (cause) {
       throw new TypeError(
         `Cannot encode envelope: key "message" holds a value CBOR cannot carry (${
