@@ -35,9 +35,11 @@ import { type ChartSeries, scaleChartSvg } from "./_svg.ts";
 import {
   type IdleRun,
   PortPool,
+  type RawIdleRun,
   type RawRoundTrip,
   runIdle,
   runLiveness,
+  runRawIdle,
   runRawRoundTrip,
   runThroughput,
   setV8Flags,
@@ -827,6 +829,13 @@ await section("scale", async () => {
       `${perServer < 2 ? "yes" : "NO"}`,
     ]);
   }
+  // The same idle load on bare REP sockets: what the socket layer alone costs
+  // under Deno, and the transport's ceiling under Node.
+  const rawIdle: Record<"deno" | "node", RawIdleRun> = {} as Record<"deno" | "node", RawIdleRun>;
+  for (const runtime of ["deno", "node"] as const) {
+    progress.update(`scale idle: ${SCALE_SERVERS} raw ${runtime} REP sockets, ${idleSeconds} s`);
+    rawIdle[runtime] = await runRawIdle(runtime, SCALE_SERVERS, idleSeconds, pool);
+  }
 
   const rows = buildRows(scalePatterns, scaleCounts);
   await measureRows("scale", rows, scaleRepeat, scaleSeconds);
@@ -836,6 +845,7 @@ await section("scale", async () => {
     idleSeconds,
     idleServers: SCALE_SERVERS,
     idle,
+    rawIdle,
     rows: summaries,
     loadavgAfter: loadavg(),
   };
@@ -860,6 +870,25 @@ await section("scale", async () => {
         "< 2 MB",
       ],
       idleRows,
+    ),
+    `\n## Scale: the same idle load on ${SCALE_SERVERS} bare REP sockets ` +
+      "(zmq_ceiling/idle_rep.*: Node REQ peers send 44 bytes every 1000-1500 ms each, as " +
+      "silent servers heartbeat)",
+    formatTable(
+      ["REP side", "CPU %", "requests", "µs/request", "RSS MB"],
+      [
+        ["raw ZmqSocket under Deno (ActorGear's socket layer alone)", rawIdle.deno],
+        ["raw npm:zeromq under Node (the ceiling)", rawIdle.node],
+      ].map(([name, run]) => {
+        const r = run as RawIdleRun;
+        return [
+          name as string,
+          r.cpuPct.toFixed(2),
+          String(r.messages),
+          r.usPerMessage.toFixed(0),
+          r.rssMB.toFixed(1),
+        ];
+      }),
     ),
     `\n## Scale: throughput against servers, ${WIDTH}x${HEIGHT}x3 raw frames, ` +
       `median (min–max) of ${scaleRepeat} x ${scaleSeconds} s windows`,

@@ -481,3 +481,59 @@ export async function runRawRoundTrip(
     await Promise.all([req.stop(1000), rep.stop(1000)]);
   }
 }
+
+/** What a raw REP process measured while its peers only sent heartbeat-sized requests. */
+export interface RawIdleRun {
+  /** Its CPU time over the window, % of one core. */
+  readonly cpuPct: number;
+  /** Requests answered in the window. */
+  readonly messages: number;
+  /** CPU time per request answered, µs. */
+  readonly usPerMessage: number;
+  /** Its resident set size at the end, MB. */
+  readonly rssMB: number;
+}
+
+/**
+ * The idle ceiling: `count` raw REP sockets (ActorGear's ZmqSocket under Deno,
+ * or npm:zeromq under Node) answering `count` Node REQ peers that each send a
+ * 44-byte request every 1000-1500 ms, as silent NetGear servers heartbeat.
+ *
+ * @param runtime Which REP side.
+ * @param count Sockets and peers.
+ * @param seconds The measured window.
+ * @param pool Where ports come from.
+ * @returns What the REP side measured.
+ * @throws {BenchProcessError} When a process fails or times out.
+ */
+export async function runRawIdle(
+  runtime: "node" | "deno",
+  count: number,
+  seconds: number,
+  pool: PortPool,
+): Promise<RawIdleRun> {
+  const [base] = pool.take(count);
+  const args = [`--base=${base}`, `--count=${count}`];
+  const rep = runtime === "node"
+    ? BenchProcess.spawn("node", [`${CEILING}idle_rep.mjs`, ...args, `--seconds=${seconds}`], "rep")
+    : BenchProcess.spawn(
+      Deno.execPath(),
+      [...denoRun(), `${CEILING}idle_rep.ts`, ...args, `--seconds=${seconds}`],
+      "rep",
+    );
+  let peers: BenchProcess | undefined;
+  try {
+    await rep.waitFor((l) => l.event === "ready", 20_000);
+    peers = BenchProcess.spawn("node", [`${CEILING}idle_peers.mjs`, ...args], "idle peers");
+    const line = await rep.waitFor((l) => l.event === "idle", (seconds + 30) * 1000);
+    return {
+      cpuPct: line.cpuPct as number,
+      messages: line.messages as number,
+      usPerMessage: line.usPerMessage as number,
+      rssMB: line.rssMB as number,
+    };
+  } finally {
+    peers?.kill("SIGTERM");
+    await Promise.all([rep.stop(1000), peers?.stop(1000)]);
+  }
+}

@@ -1,0 +1,51 @@
+// Raw npm:zeromq under Node: --count REP sockets bound on ports from --base,
+// each answering every request with its own bytes. After --settle seconds it
+// measures its own CPU time over --seconds and prints one JSON line:
+// {"event": "idle", "cpuPct", "messages", "usPerMessage", "rssMB"}.
+// The ceiling of the scale section's idle row (see idle_peers.mjs).
+import { parseArgs } from "node:util";
+import { createRequire } from "node:module";
+
+const require = createRequire(import.meta.url);
+const zmq = require("../../../node_modules/zeromq");
+
+const { values } = parseArgs({
+  options: {
+    base: { type: "string", default: "5701" },
+    count: { type: "string", default: "32" },
+    settle: { type: "string", default: "3" },
+    seconds: { type: "string", default: "5" },
+  },
+});
+let messages = 0;
+const sockets = [];
+for (let i = 0; i < Number(values.count); i++) {
+  const socket = new zmq.Reply({ linger: 0 });
+  sockets.push(socket);
+  await socket.bind(`tcp://127.0.0.1:${Number(values.base) + i}`);
+  (async () => {
+    for (;;) {
+      const [request] = await socket.receive();
+      messages++;
+      await socket.send(request);
+    }
+  })().catch(() => {});
+}
+console.log(JSON.stringify({ event: "ready" }));
+await new Promise((resolve) => setTimeout(resolve, Number(values.settle) * 1000));
+const cpu0 = process.cpuUsage();
+const messages0 = messages;
+const t0 = performance.now();
+await new Promise((resolve) => setTimeout(resolve, Number(values.seconds) * 1000));
+const cpu = process.cpuUsage(cpu0);
+const ms = performance.now() - t0;
+const count = messages - messages0;
+console.log(JSON.stringify({
+  event: "idle",
+  cpuPct: ((cpu.user + cpu.system) / 1000 / ms) * 100,
+  messages: count,
+  usPerMessage: count > 0 ? (cpu.user + cpu.system) / count : NaN,
+  rssMB: process.memoryUsage().rss / 1e6,
+}));
+for (const socket of sockets) socket.close();
+process.exit(0);
