@@ -37,8 +37,10 @@ export async function readThreads(pid: number): Promise<Map<string, ThreadTimes>
       stdout: "piped",
       stderr: "null",
     }).output();
-    if (!out.success) return undefined;
-    return parseThreadStats(new TextDecoder().decode(out.stdout), pid);
+    // A thread that ends between the glob and its read makes cat fail: the
+    // others were still read, and they are what counts.
+    const text = new TextDecoder().decode(out.stdout);
+    return text === "" ? undefined : parseThreadStats(text, pid);
   } catch {
     return undefined;
   }

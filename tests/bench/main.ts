@@ -66,8 +66,9 @@ Options:
   --ceiling MODE      Node PUB/SUB senders: credit (flow-controlled, the
                       ceiling) or drop (as vidgear: drop at the high-water
                       mark, spinning a core)                      (default credit)
-  --raw-deno          add a row per netgear case: ActorGear's raw ZmqSocket under
-                      Deno receiving from the Node senders (no NetGear layers)
+  --raw-deno          add two rows per netgear case: ActorGear's raw ZmqSocket
+                      under Deno receiving from the Node senders, and sending
+                      to the Node receiver (no NetGear layers)
   --v8-flags=FLAGS    V8 flags of every ActorGear (Deno) process; "" for V8's
                       defaults (default: as the tasks run, ${CLIENT_V8_FLAGS})
   --capture-args A    arguments for capture_bench.ts   (default "--frames 300 --runs 2")
@@ -196,7 +197,12 @@ const ceiling = values.ceiling as "credit" | "drop";
 const WIDTH = Number(sizeMatch![1]);
 const HEIGHT = Number(sizeMatch![2]);
 const PATTERN_NAME = { 1: "REQ/REP", 2: "PUB/SUB" } as const;
-const IMPL_NAME = { netgear: "ActorGear", deno: "ZmqSocket", node: "Node" } as const;
+const IMPL_NAME = {
+  netgear: "ActorGear",
+  deno: "ZmqSocket client",
+  "deno-servers": "ZmqSocket servers",
+  node: "Node",
+} as const;
 /** A row's implementation name, with its JPEG quality if any. */
 const implName = (impl: keyof typeof IMPL_NAME, jpeg?: number): string =>
   jpeg ? `${IMPL_NAME[impl]} JPEG q${jpeg}` : IMPL_NAME[impl];
@@ -313,7 +319,7 @@ await section("actors", async () => {
 interface RowRuns {
   pattern: 1 | 2;
   servers: number;
-  impl: "netgear" | "node" | "deno";
+  impl: "netgear" | "node" | "deno" | "deno-servers";
   /** ActorGear rows with JPEG-compressed frames: the quality. */
   jpeg?: number;
   runs: ThroughputRun[];
@@ -331,7 +337,10 @@ function buildRows(forPatterns: readonly (1 | 2)[], counts: readonly number[]): 
         void rows.push({ pattern, servers, impl, jpeg, runs: [], rounds: [], failures: [] });
       row("netgear");
       if (jpegQuality) row("netgear", jpegQuality);
-      if (values["raw-deno"]) row("deno");
+      if (values["raw-deno"]) {
+        row("deno");
+        row("deno-servers");
+      }
       row("node");
     }
   }
@@ -625,7 +634,8 @@ await section("netgear", async () => {
         : "dropping at the high-water mark (8), as NetGear's do"
     }. ${throughputLegend(summaries)}${
       values["raw-deno"]
-        ? "\nZmqSocket = ActorGear's raw socket layer under Deno, receiving from the Node senders."
+        ? "\nZmqSocket client / servers = ActorGear's raw socket layer under Deno, receiving " +
+          "from the Node senders / sending to the Node receiver (no NetGear layers)."
         : ""
     }${
       jpegQuality

@@ -79,10 +79,12 @@ export interface ThroughputRun {
 export interface ThroughputOptions {
   /**
    * `netgear` (ActorGear under Deno), `node` (raw npm:zeromq, no envelope:
-   * the ceiling) or `deno` (ActorGear's raw ZmqSocket receiving from the
-   * same Node senders: Deno's and the socket layer's share of the gap).
+   * the ceiling), `deno` (ActorGear's raw ZmqSocket receiving from the
+   * same Node senders) or `deno-servers` (raw ZmqSocket senders into the
+   * Node receiver): Deno's and the socket layer's share of the gap, on each
+   * side.
    */
-  readonly impl: "netgear" | "node" | "deno";
+  readonly impl: "netgear" | "node" | "deno" | "deno-servers";
   /** 1 = REQ/REP, 2 = PUB/SUB. */
   readonly pattern: 1 | 2;
   /** Sending processes. */
@@ -157,10 +159,10 @@ async function throughputOnce(o: ThroughputOptions): Promise<ThroughputRun> {
       "netgear client",
     )
     : BenchProcess.spawn(
-      o.impl === "node" ? "node" : Deno.execPath(),
+      o.impl === "deno" ? Deno.execPath() : "node",
       [
-        ...(o.impl === "node" ? [] : [...denoRun(), ...profile(o.cpuProfDir, "client")]),
-        `${CEILING}${o.impl === "node" ? "node_multi_client.mjs" : "deno_multi_client.ts"}`,
+        ...(o.impl === "deno" ? [...denoRun(), ...profile(o.cpuProfDir, "client")] : []),
+        `${CEILING}${o.impl === "deno" ? "deno_multi_client.ts" : "node_multi_client.mjs"}`,
         "--ports",
         ports.join(","),
         ...(credit ? ["--ack-ports", ackPorts.join(",")] : []),
@@ -187,15 +189,16 @@ async function throughputOnce(o: ThroughputOptions): Promise<ThroughputRun> {
         "--warmup",
         String(o.warmup),
       ], `netgear server ${port}`)
-      : BenchProcess.spawn("node", [
-        `${CEILING}node_multi_server.mjs`,
+      : BenchProcess.spawn(o.impl === "deno-servers" ? Deno.execPath() : "node", [
+        ...(o.impl === "deno-servers" ? [...denoRun(), ...profile(o.cpuProfDir, "server")] : []),
+        `${CEILING}${o.impl === "deno-servers" ? "deno_multi_server.ts" : "node_multi_server.mjs"}`,
         "--port",
         String(port),
         ...(credit ? ["--ack-port", String(ackPorts[i]), "--window", "8"] : []),
         ...hwm,
         ...common,
         ...size,
-      ], `node server ${port}`)
+      ], `${o.impl} server ${port}`)
   );
   try {
     const first = await client.waitFor((l) => l.event === "ready" || l.event === "error", 20_000);
