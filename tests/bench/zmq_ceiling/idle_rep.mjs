@@ -5,6 +5,7 @@
 // The ceiling of the scale section's idle row (see idle_peers.mjs).
 import { parseArgs } from "node:util";
 import { createRequire } from "node:module";
+import { measureIdle } from "./_idle_window.mjs";
 
 const require = createRequire(import.meta.url);
 const zmq = require("../../../node_modules/zeromq");
@@ -32,20 +33,10 @@ for (let i = 0; i < Number(values.count); i++) {
   })().catch(() => {});
 }
 console.log(JSON.stringify({ event: "ready" }));
-await new Promise((resolve) => setTimeout(resolve, Number(values.settle) * 1000));
-const cpu0 = process.cpuUsage();
-const messages0 = messages;
-const t0 = performance.now();
-await new Promise((resolve) => setTimeout(resolve, Number(values.seconds) * 1000));
-const cpu = process.cpuUsage(cpu0);
-const ms = performance.now() - t0;
-const count = messages - messages0;
-console.log(JSON.stringify({
-  event: "idle",
-  cpuPct: ((cpu.user + cpu.system) / 1000 / ms) * 100,
-  messages: count,
-  usPerMessage: count > 0 ? (cpu.user + cpu.system) / count : NaN,
-  rssMB: process.memoryUsage().rss / 1e6,
-}));
+await measureIdle({
+  settleS: Number(values.settle),
+  seconds: Number(values.seconds),
+  answered: () => messages,
+});
 for (const socket of sockets) socket.close();
 process.exit(0);

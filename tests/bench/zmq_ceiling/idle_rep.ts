@@ -2,8 +2,8 @@
 // REP sockets answering idle_peers.mjs; own CPU over --seconds after
 // --settle), with no NetGear layer: what the socket waits alone cost.
 import { parseArgs } from "node:util";
-import process from "node:process";
 import { ZmqSocket } from "../../../transports/zmq_socket.ts";
+import { measureIdle } from "./_idle_window.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -28,20 +28,10 @@ for (let i = 0; i < Number(values.count); i++) {
   })().catch(() => {});
 }
 console.log(JSON.stringify({ event: "ready" }));
-await new Promise((resolve) => setTimeout(resolve, Number(values.settle) * 1000));
-const cpu0 = process.cpuUsage();
-const messages0 = messages;
-const t0 = performance.now();
-await new Promise((resolve) => setTimeout(resolve, Number(values.seconds) * 1000));
-const cpu = process.cpuUsage(cpu0);
-const ms = performance.now() - t0;
-const count = messages - messages0;
-console.log(JSON.stringify({
-  event: "idle",
-  cpuPct: ((cpu.user + cpu.system) / 1000 / ms) * 100,
-  messages: count,
-  usPerMessage: count > 0 ? (cpu.user + cpu.system) / count : NaN,
-  rssMB: process.memoryUsage().rss / 1e6,
-}));
+await measureIdle({
+  settleS: Number(values.settle),
+  seconds: Number(values.seconds),
+  answered: () => messages,
+});
 await Promise.all(sockets.map((socket) => socket.close()));
 Deno.exit(0);
