@@ -1,3 +1,4 @@
+// deno-lint-ignore-file explicit-module-boundary-types -- plain JavaScript for Node too; types are in JSDoc
 // The measurement shared by idle_rep.ts (Deno) and idle_rep.mjs (Node): after
 // `settleS` seconds, the process's own CPU time over `seconds`, as one JSON
 // line {"event": "idle", "cpuPct", "messages", "usPerMessage", "rssMB"}.
