@@ -8,6 +8,8 @@
  */
 
 import { Decoder, Encoder } from "cbor-x";
+import { CborScanError, CborScanner, type ScanLimits } from "./_cbor_scan.ts";
+import { decodeMessage, NotAMapError, type RawHead, readHead } from "./_envelope_reader.ts";
 import { CHANNELS_OF, type Frame, PIXEL_FORMATS, type PixelFormat } from "./frame.ts";
 import { ProtocolError } from "./protocol_errors.ts";
 
@@ -33,6 +35,24 @@ export const DEFAULT_MAX_MESSAGE_BYTES: number = 64 * 1024 * 1024;
 
 /** The largest `maxMessageBytes` allowed: a CBOR byte string header with a 32-bit length. */
 export const MAX_MESSAGE_BYTES_LIMIT: number = 0xffff_ffff;
+
+/** The default most CBOR data items in one received message (PROTOCOL.md §9). */
+export const DEFAULT_MAX_ITEMS: number = 16_384;
+
+/** The default deepest nesting of arrays, maps and tags in a received message (PROTOCOL.md §9). */
+export const DEFAULT_MAX_DEPTH: number = 32;
+
+/**
+ * The default most bytes decoding a received message may copy (text strings,
+ * typed arrays): 16 MiB (PROTOCOL.md §9).
+ */
+export const DEFAULT_MAX_COPY_BYTES: number = 16 * 1024 * 1024;
+
+/**
+ * What a received message may decode to beyond twice its own size, in bytes
+ * (PROTOCOL.md §9): room for the envelope and a small message.
+ */
+export const DECODED_SIZE_ALLOWANCE: number = 64 * 1024;
 
 /**
  * What an envelope is: servers send `"frame"`, `"heartbeat"` and
@@ -137,6 +157,42 @@ export interface ProtocolCodecOptions {
    * @default {67108864}
    */
   maxMessageBytes?: number;
+  /**
+   * The most CBOR data items (numbers, strings, array and map headers, tags…)
+   * a received message may hold, an integer 1..2^24. Decoding costs up to
+   * about a microsecond an item: the default keeps any message under 20 ms.
+   * Send bulk numbers as a typed array, which is one item.
+   *
+   * @default {16384}
+   */
+  maxItems?: number;
+  /**
+   * The deepest nesting of arrays, maps and tags in a received message, an
+   * integer 2..256 (the envelope itself uses 2).
+   *
+   * @default {32}
+   */
+  maxDepth?: number;
+  /**
+   * The most bytes decoding one received message may copy, an integer
+   * 0..{@linkcode MAX_MESSAGE_BYTES_LIMIT}: text strings (decoded at about
+   * 1 ms per MiB) and typed arrays of 2-to-8-byte elements (copied when not
+   * aligned). Byte strings and `Uint8Array`s are never copied.
+   *
+   * @default {16777216}
+   */
+  maxCopyBytes?: number;
+}
+
+/** Options of {@linkcode ProtocolCodec.decode} and {@linkcode ProtocolCodec.decodeParts}. */
+export interface DecodeOptions {
+  /**
+   * The port the message arrived on: a message naming another port is
+   * refused (`bad-field`, field `port`) before its `message` is decoded.
+   *
+   * @default {undefined} any port
+   */
+  port?: number;
 }
 
 type Action = "encode envelope" | "decode envelope" | "convert frame";
@@ -166,7 +222,6 @@ interface WireMap {
 // encode as the one-byte empty byte string 0x40, the last byte of the output.
 const EMPTY_BYTES = new Uint8Array(0);
 const EMPTY_BYTE_STRING = 0x40;
-const CBOR_MAJOR_MAP = 5;
 const MAX_DIMENSION = 65535;
 const MAX_PORT = 65535;
 const UINT32_LIMIT = 0x1_0000_0000;
@@ -218,8 +273,12 @@ const ALIASES: Readonly<Record<string, string>> = {
  */
 export class ProtocolCodec {
   #maxMessageBytes: number;
+  #maxItems: number;
+  #maxDepth: number;
+  #maxCopyBytes: number;
   #encoder: Encoder;
   #decoder: Decoder;
+  #scanner = new CborScanner();
 
   /**
    * Creates a codec.
@@ -238,6 +297,14 @@ export class ProtocolCodec {
       );
     }
     this.#maxMessageBytes = max;
+    this.#maxItems = checkLimit("maxItems", options.maxItems ?? DEFAULT_MAX_ITEMS, 1, 2 ** 24);
+    this.#maxDepth = checkLimit("maxDepth", options.maxDepth ?? DEFAULT_MAX_DEPTH, 2, 256);
+    this.#maxCopyBytes = checkLimit(
+      "maxCopyBytes",
+      options.maxCopyBytes ?? DEFAULT_MAX_COPY_BYTES,
+      0,
+      MAX_MESSAGE_BYTES_LIMIT,
+    );
     // tagUint8Array: false keeps Uint8Array a plain byte string (cbor-x tags
     // it 64 whenever a global Buffer exists, which Deno defines);
     // variableMapSize writes the shortest map headers.
@@ -405,10 +472,10 @@ export class ProtocolCodec {
    * }
    * ```
    */
-  decode(bytes: Uint8Array): Envelope {
+  decode(bytes: Uint8Array, options: DecodeOptions = {}): Envelope {
     checkBytes(bytes);
     this.#checkReceivedSize(bytes.byteLength);
-    return fromWire(this.#decodeMap(bytes), undefined);
+    return this.#read(bytes, undefined, options.port);
   }
 
   /**
@@ -437,13 +504,13 @@ export class ProtocolCodec {
    * }
    * ```
    */
-  decodeParts(parts: readonly Uint8Array[]): Envelope {
+  decodeParts(parts: readonly Uint8Array[], options: DecodeOptions = {}): Envelope {
     if (!Array.isArray(parts)) {
       throw new TypeError(
         `Cannot decode envelope: expected an array of message parts, got ${describe(parts)}`,
       );
     }
-    if (parts.length === 1) return this.decode(parts[0]);
+    if (parts.length === 1) return this.decode(parts[0], options);
     if (parts.length !== 2) {
       throw new ProtocolError(
         "malformed-cbor",
@@ -454,7 +521,7 @@ export class ProtocolCodec {
     checkBytes(head);
     checkBytes(data);
     this.#checkReceivedSize(head.byteLength + data.byteLength);
-    return fromWire(this.#decodeMap(head), data);
+    return this.#read(head, data, options.port);
   }
 
   #checkReceivedSize(size: number): void {
@@ -486,38 +553,53 @@ export class ProtocolCodec {
     }
   }
 
-  /** Decodes `bytes` as one untagged CBOR map. */
-  #decodeMap(bytes: Uint8Array): Record<string, unknown> {
+  /**
+   * Reads and checks the envelope head, then decodes `message`: a message
+   * refused for its head costs no decoding, and every item is scanned
+   * against the limits before cbor-x sees it.
+   */
+  #read(bytes: Uint8Array, second: Uint8Array | undefined, port: number | undefined): Envelope {
     if (bytes.byteLength === 0) {
       throw new ProtocolError(
         "malformed-cbor",
         "Cannot decode envelope: the message is empty",
       );
     }
-    // A plain Uint8Array view makes cbor-x return plain Uint8Array byte
-    // strings (it returns subarrays of its input; Buffer.subarray is a Buffer).
+    // A plain Uint8Array view makes byte strings plain Uint8Array views too
+    // (Buffer.subarray would give Buffers).
     const view = bytes.constructor === Uint8Array
       ? bytes
       : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    let item: unknown;
+    const size = view.byteLength + (second?.byteLength ?? 0);
+    this.#scanner.reset(view, this.#limits(size));
+    let head: RawHead;
     try {
-      item = this.#decoder.decode(view);
-    } catch (cause) {
-      throw new ProtocolError(
-        "malformed-cbor",
-        `Cannot decode envelope: the message is not one well-formed CBOR item (${
-          errorText(cause)
-        })`,
-        { cause },
-      );
+      head = readHead(view, this.#scanner, this.#decoder);
+    } catch (error) {
+      throw decodeError(error);
     }
-    if (view[0] >> 5 !== CBOR_MAJOR_MAP || !isPlainObject(item)) {
-      throw new ProtocolError(
-        "not-a-map",
-        `Cannot decode envelope: the message must be an untagged CBOR map, got ${describe(item)}`,
-      );
+    const envelope = fromWire(head, second, port);
+    if (head.messageStart >= 0) {
+      try {
+        envelope.message = decodeMessage(view, head, this.#decoder);
+      } catch (cause) {
+        throw new ProtocolError(
+          "malformed-cbor",
+          `Cannot decode envelope: key "message" is not well-formed CBOR (${errorText(cause)})`,
+          { field: "message", cause },
+        );
+      }
     }
-    return item;
+    return envelope;
+  }
+
+  #limits(size: number): ScanLimits {
+    return {
+      maxDepth: this.#maxDepth,
+      maxItems: this.#maxItems,
+      maxCopyBytes: this.#maxCopyBytes,
+      maxDecodedBytes: 2 * size + DECODED_SIZE_ALLOWANCE,
+    };
   }
 
   #checkEncodedSize(size: number): void {
@@ -673,9 +755,17 @@ function toWire(envelope: Envelope, split: boolean): WireMap {
   return wire;
 }
 
-/** Validates a decoded map; `second` is a two-part message's second part. */
-function fromWire(map: Record<string, unknown>, second: Uint8Array | undefined): Envelope {
+/**
+ * Validates a received head; `second` is a two-part message's second part,
+ * `expectedPort` the port it arrived on. `message` is not decoded yet.
+ */
+function fromWire(
+  map: RawHead,
+  second: Uint8Array | undefined,
+  expectedPort: number | undefined,
+): Envelope {
   const action = "decode envelope";
+  const hasMessage = map.messageStart >= 0;
   const version = checkVersion(action, map.v);
   if (second !== undefined && version !== 2) {
     throw new ProtocolError(
@@ -688,10 +778,17 @@ function fromWire(map: Record<string, unknown>, second: Uint8Array | undefined):
   }
   const kind = checkKind(action, map.kind);
   const port = checkPort(action, map.port);
+  if (expectedPort !== undefined && port !== expectedPort) {
+    throw new ProtocolError(
+      "bad-field",
+      `Cannot accept message: it names port ${port} but arrived on port ${expectedPort}; give each server its own port`,
+      { field: "port" },
+    );
+  }
   const seq = checkSequence(action, map.seq);
   const sentAt = checkTimestamp(action, map.ts);
   const error = map.error === undefined ? undefined : checkError(action, map.error);
-  checkKindRules(action, kind, map.frame !== undefined, map.message !== undefined, error);
+  checkKindRules(action, kind, map.frame !== undefined, hasMessage, error);
   const envelope: Envelope = {
     version,
     kind,
@@ -699,7 +796,6 @@ function fromWire(map: Record<string, unknown>, second: Uint8Array | undefined):
     seq,
     sentAt,
   };
-  if (map.message !== undefined) envelope.message = map.message;
   if (second !== undefined && map.frame === undefined) {
     throw new ProtocolError(
       "missing-field",
@@ -747,6 +843,39 @@ function checkVersion(action: Action, value: unknown): number {
     );
   }
   return version;
+}
+
+/** A failure to read a message's CBOR, as the ProtocolError it is. */
+function decodeError(error: unknown): ProtocolError {
+  if (error instanceof ProtocolError) return error;
+  if (error instanceof CborScanError) {
+    return new ProtocolError(error.failure, `Cannot decode envelope: ${error.message}`, {
+      field: error.field,
+      cause: error,
+    });
+  }
+  if (error instanceof NotAMapError) {
+    return new ProtocolError(
+      "not-a-map",
+      `Cannot decode envelope: the message must be an untagged CBOR map, got ${error.message}`,
+    );
+  }
+  return new ProtocolError(
+    "malformed-cbor",
+    `Cannot decode envelope: the message is not one well-formed CBOR item (${errorText(error)})`,
+    { cause: error },
+  );
+}
+
+function checkLimit(name: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(
+      `Cannot create ProtocolCodec: option "${name}" must be an integer ${min}..${max}, got ${
+        describe(value)
+      }`,
+    );
+  }
+  return value;
 }
 
 function checkBytes(bytes: unknown): asserts bytes is Uint8Array {
