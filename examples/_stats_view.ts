@@ -6,8 +6,12 @@
  */
 
 import type { ServerStats } from "../transports/netgear.ts";
+import { previewValue } from "../transports/preview.ts";
 
 const encoder = new TextEncoder();
+
+/** Longest last message shown in a row, in characters. */
+const MESSAGE_COLUMN = 40;
 
 /** Formats the table: one row per server. */
 export function formatStats(stats: readonly ServerStats[]): string {
@@ -20,14 +24,14 @@ export function formatStats(stats: readonly ServerStats[]): string {
       s.fps.toFixed(1).padStart(8),
       (s.bytes / 1e6).toFixed(1).padStart(12),
       String(s.dropped).padStart(8),
-      " " + truncate(s.lastMessage === undefined ? "" : JSON.stringify(s.lastMessage), 40),
+      // Any CBOR a server sent: previewValue copes with bigints and cycles
+      // and escapes what would move the terminal's cursor.
+      " " + (s.lastMessage === undefined
+        ? ""
+        : previewValue(s.lastMessage, { maxLength: MESSAGE_COLUMN, maxDepth: 3 })),
     ].join(" ")
   );
   return [header, ...rows].join("\n");
-}
-
-function truncate(text: string, max: number): string {
-  return text.length <= max ? text : text.slice(0, max - 1) + "…";
 }
 
 /** Redraws a block of lines in place (TTY) or appends it (pipes). */
