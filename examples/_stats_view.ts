@@ -12,6 +12,24 @@ const encoder = new TextEncoder();
 
 /** Longest last message shown in a row, in characters. */
 const MESSAGE_COLUMN = 40;
+/**
+ * Rows of object messages already previewed: the table is redrawn every
+ * 500 ms, and an object with a million keys costs about as much to preview
+ * as to decode. Weak, so a message is forgotten with the client's last
+ * reference to it.
+ */
+const previews = new WeakMap<object, string>();
+
+function messageText(message: unknown): string {
+  if (message === undefined) return "";
+  const cacheable = typeof message === "object" && message !== null;
+  let text = cacheable ? previews.get(message) : undefined;
+  if (text === undefined) {
+    text = previewValue(message, { maxLength: MESSAGE_COLUMN, maxDepth: 3 });
+    if (cacheable) previews.set(message, text);
+  }
+  return text;
+}
 
 /** Formats the table: one row per server. */
 export function formatStats(stats: readonly ServerStats[]): string {
@@ -26,9 +44,7 @@ export function formatStats(stats: readonly ServerStats[]): string {
       String(s.dropped).padStart(8),
       // Any CBOR a server sent: previewValue copes with bigints and cycles
       // and escapes what would move the terminal's cursor.
-      " " + (s.lastMessage === undefined
-        ? ""
-        : previewValue(s.lastMessage, { maxLength: MESSAGE_COLUMN, maxDepth: 3 })),
+      " " + messageText(s.lastMessage),
     ].join(" ")
   );
   return [header, ...rows].join("\n");

@@ -204,7 +204,9 @@ interface Limits {
  * and `maxDepth` levels are visited, and rendering stops as soon as
  * `maxLength` is reached (a 10 MB byte array or a million-element array
  * costs as little as a short one). Only an object's own key list is read
- * whole.
+ * whole: an object with a million keys costs about as much as decoding it
+ * did (a second or so), so a caller that shows the same message again and
+ * again should keep its preview.
  *
  * @param value Anything, typically a message decoded from the network.
  * @param options Limits of length, depth and items, and `bareString`.

@@ -238,6 +238,8 @@ class Tile {
   /** Why frames of this tile cannot be shown, if they cannot. */
   error: string | undefined;
   readonly seats = new Set<Seat>();
+  /** The last message previewed and its text: stats come every 500 ms, messages less often. */
+  #previewed: { message: unknown; text: string | null } | undefined;
   #current: Shown | undefined;
   #newest: { seq: number; jpeg?: Uint8Array; frame?: Frame } | undefined;
   #lastShownAt = -Infinity;
@@ -260,6 +262,18 @@ class Tile {
       return;
     }
     if (this.seats.size > 0) this.#schedule();
+  }
+
+  /**
+   * The page's text for `message`, made once per message: a message with a
+   * million keys costs about as much to preview as to decode, and it would
+   * otherwise be paid again at every stats push.
+   */
+  preview(message: unknown): string | null {
+    if (this.#previewed === undefined || !Object.is(this.#previewed.message, message)) {
+      this.#previewed = { message, text: messagePreview(message) };
+    }
+    return this.#previewed.text;
   }
 
   join(deliver: (shown: Shown) => void): Seat {
@@ -688,7 +702,7 @@ export class Viewer implements AsyncDisposable {
           bytes: s.bytes,
           dropped: s.dropped,
           lost: s.lost,
-          message: messagePreview(s.lastMessage),
+          message: tile.preview(s.lastMessage),
           shown: tile.shown,
           viewDropped: tile.dropped,
           source: tile.source ?? null,

@@ -50,6 +50,25 @@ Deno.test("formatStats shows any last message in its 40 columns: bigint, cycle, 
   assert.ok(rows.every((row) => !row.includes("\x1b")), "no escape reaches the terminal");
 });
 
+Deno.test("formatStats previews an object message once however often the table is drawn", () => {
+  // Listing an object's keys is the one cost that grows with the message: count it.
+  let listed = 0;
+  const counted = (value: object) =>
+    new Proxy(value, {
+      ownKeys(target) {
+        listed++;
+        return Reflect.ownKeys(target);
+      },
+    });
+  const message = counted({ a: 1 });
+  const first = formatStats([stats(5566, message)]);
+  assert.equal(formatStats([stats(5566, message)]), first);
+  assert.match(first, /\{"a":1\}$/);
+  assert.equal(listed, 1, "two tables, one preview");
+  assert.match(formatStats([stats(5566, counted({ b: 2 }))]), /\{"b":2\}$/);
+  assert.equal(listed, 2, "a new message is previewed");
+});
+
 Deno.test("CLI client --print shows bigint messages and keeps running until the server leaves", async () => {
   const [port] = freePorts(1);
   const child = new Deno.Command(Deno.execPath(), {

@@ -536,6 +536,35 @@ Deno.test("Viewer shows any last message safely: a cycle with a toString key, bi
   }
 });
 
+Deno.test("Viewer previews each last message once, not at every stats push", async () => {
+  const client = new FakeClient();
+  // Listing an object's keys is the one cost that grows with the message:
+  // count it.
+  let listed = 0;
+  const counted = (value: object) =>
+    new Proxy(value, {
+      ownKeys(target) {
+        listed++;
+        return Reflect.ownKeys(target);
+      },
+    });
+  client.statsList = [statsWith(5620, counted({ a: 1 }))];
+  await using viewer = await Viewer.start(client);
+  const page = new Inbox(viewer.url.replace(/^http/, "ws") + "ws");
+  try {
+    for (let push = 0; push < 3; push++) {
+      assert.equal(await shownMessage(page, 5620, () => true), '{"a":1}');
+    }
+    assert.equal(listed, 1, "three pushes, one preview");
+    client.statsList = [statsWith(5620, counted({ b: 2 }))];
+    assert.equal(await shownMessage(page, 5620, (m) => m === '{"b":2}'), '{"b":2}');
+    assert.equal(listed, 2, "a new message is previewed");
+  } finally {
+    page.socket.close();
+    await page.closed;
+  }
+});
+
 Deno.test("NetGear client with the viewer keeps running when a server sends a cyclic or a bigint message", async () => {
   const [port] = freePorts(1);
   const client = await NetGear.open({
