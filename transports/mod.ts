@@ -26,4 +26,5 @@ export * from "./protocol.ts";
 export * from "./errors.ts";
 export * from "./zmq_socket.ts";
 export * from "./viewer.ts";
+export * from "./preview.ts";
 export * from "./v8_flags.ts";
