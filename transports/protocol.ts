@@ -248,6 +248,7 @@ const ALIASES: Readonly<Record<string, string>> = {
  *
  * @example Round-trip a frame
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ProtocolCodec } from "./protocol.ts";
  *
  * const codec = new ProtocolCodec();
@@ -268,7 +269,7 @@ const ALIASES: Readonly<Record<string, string>> = {
  *   },
  * });
  * const envelope = codec.decode(bytes);
- * console.assert(envelope.frame?.data.buffer === bytes.buffer);
+ * assert.ok(envelope.frame?.data.buffer === bytes.buffer);
  * ```
  */
 export class ProtocolCodec {
@@ -347,6 +348,7 @@ export class ProtocolCodec {
    *   raw frame's byte count is not `width * height * channels`.
    * @example Encode a heartbeat
    * ```ts
+   * import assert from "node:assert/strict";
    * import { ProtocolCodec } from "./protocol.ts";
    *
    * const bytes = new ProtocolCodec().encode({
@@ -356,7 +358,7 @@ export class ProtocolCodec {
    *   seq: 3,
    *   sentAt: Date.now(),
    * });
-   * console.assert(bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.length);
+   * assert.ok(bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.length);
    * ```
    */
   encode(envelope: Envelope, options: { into?: Uint8Array } = {}): Uint8Array {
@@ -424,6 +426,7 @@ export class ProtocolCodec {
    *   `maxMessageBytes`, or as {@linkcode ProtocolCodec.encode}.
    * @example Send a frame without copying its pixels
    * ```ts
+   * import assert from "node:assert/strict";
    * import { ProtocolCodec } from "./protocol.ts";
    *
    * const codec = new ProtocolCodec();
@@ -436,8 +439,8 @@ export class ProtocolCodec {
    *   sentAt: Date.now(),
    *   frame: { width: 640, height: 480, channels: 3, format: "bgr24", encoding: "raw", data },
    * });
-   * console.assert(parts.length === 2 && parts[1] === data);
-   * console.assert(codec.decodeParts(parts).frame?.data.buffer === data.buffer);
+   * assert.ok(parts.length === 2 && parts[1] === data);
+   * assert.ok(codec.decodeParts(parts).frame?.data.buffer === data.buffer);
    * ```
    */
   encodeParts(envelope: Envelope): Uint8Array[] {
@@ -463,12 +466,13 @@ export class ProtocolCodec {
    * @throws {TypeError} If `bytes` is not a `Uint8Array`.
    * @example Reject garbage
    * ```ts
+   * import assert from "node:assert/strict";
    * import { ProtocolCodec, ProtocolError } from "./protocol.ts";
    *
    * try {
    *   new ProtocolCodec().decode(new Uint8Array([0xff]));
    * } catch (error) {
-   *   console.assert(error instanceof ProtocolError && error.code === "malformed-cbor");
+   *   assert.ok(error instanceof ProtocolError && error.code === "malformed-cbor");
    * }
    * ```
    */
@@ -492,15 +496,16 @@ export class ProtocolCodec {
    * @throws {TypeError} If `parts` is not an array of `Uint8Array`s.
    * @example Decode whatever a socket received
    * ```ts
+   * import assert from "node:assert/strict";
    * import { ProtocolCodec, ProtocolError } from "./protocol.ts";
    *
    * const codec = new ProtocolCodec();
    * const heartbeat = codec.encode({ version: 1, kind: "heartbeat", port: 5566, seq: 0, sentAt: 0 });
-   * console.assert(codec.decodeParts([heartbeat]).kind === "heartbeat");
+   * assert.ok(codec.decodeParts([heartbeat]).kind === "heartbeat");
    * try {
    *   codec.decodeParts([heartbeat, new Uint8Array(3)]);
    * } catch (error) {
-   *   console.assert(error instanceof ProtocolError && error.field === "v");
+   *   assert.ok(error instanceof ProtocolError && error.field === "v");
    * }
    * ```
    */
@@ -629,10 +634,11 @@ export class ProtocolCodec {
  *   `data` does not hold `width * height * channels` bytes.
  * @example Wrap a captured frame
  * ```ts
+ * import assert from "node:assert/strict";
  * import { frameToWire } from "./protocol.ts";
  *
  * const wire = frameToWire({ width: 2, height: 2, channels: 1, format: "gray", data: new Uint8Array(4) });
- * console.assert(wire.encoding === "raw" && wire.format === "gray");
+ * assert.ok(wire.encoding === "raw" && wire.format === "gray");
  * ```
  */
 export function frameToWire(frame: Frame, encoding: "raw" = "raw"): WireFrame {
@@ -662,11 +668,12 @@ export function frameToWire(frame: Frame, encoding: "raw" = "raw"): WireFrame {
  * @throws {RangeError} If `data` does not hold `width * height * channels` bytes.
  * @example Unwrap a wire frame
  * ```ts
+ * import assert from "node:assert/strict";
  * import { wireToFrame } from "./protocol.ts";
  *
  * const data = new Uint8Array(6);
  * const frame = wireToFrame({ width: 2, height: 1, channels: 3, format: "rgb24", encoding: "raw", data });
- * console.assert(frame.data === data);
+ * assert.ok(frame.data === data);
  * ```
  */
 export function wireToFrame(wire: WireFrame): Frame {

@@ -75,6 +75,7 @@ export interface ProtocolErrorOptions {
  *
  * @example Report a rejected message
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ProtocolError } from "./protocol_errors.ts";
  *
  * const error = new ProtocolError(
@@ -82,7 +83,7 @@ export interface ProtocolErrorOptions {
  *   'Cannot decode envelope: key "port" must be an integer 1..65535, got 0',
  *   { field: "port" },
  * );
- * console.assert(error.code === "bad-field" && error.field === "port");
+ * assert.ok(error.code === "bad-field" && error.field === "port");
  * ```
  */
 export class ProtocolError extends Error {
