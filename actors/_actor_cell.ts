@@ -7,7 +7,7 @@
 // as async procedures that also park the loop.
 import type { Actor, Props } from "./actor.ts";
 import { ActorRef, type AskOptions, type MessageTarget } from "./actor_ref.ts";
-import type { ActorState, ActorStats } from "./actor_system.ts";
+import type { ActorState, ActorStats } from "./actor_stats.ts";
 import { ActorStoppedError } from "./errors.ts";
 import type { Logger } from "./logger.ts";
 import { oneForOne } from "./strategy_one_for_one.ts";

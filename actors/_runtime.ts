@@ -1,7 +1,8 @@
 // State shared by every actor of one system: the path registry, dead letters,
 // event listeners, logging and asks; plus the guardian above top-level actors.
 import type { ActorRef } from "./actor_ref.ts";
-import type { ActorSystem, SystemEvent } from "./actor_system.ts";
+import type { ActorSystem } from "./actor_system.ts";
+import type { SystemEvent } from "./events.ts";
 import type { Logger } from "./logger.ts";
 import type { SupervisorStrategy } from "./supervision.ts";
 import type { ActorCell } from "./_actor_cell.ts";

@@ -7,10 +7,12 @@
 
 import type { Props, StopOptions } from "./actor.ts";
 import type { ActorRef } from "./actor_ref.ts";
+import type { ActorStats } from "./actor_stats.ts";
 import { ActorStoppedError } from "./errors.ts";
+import type { SystemEvent } from "./events.ts";
 import { consoleLogger, type Logger, type LogLevel } from "./logger.ts";
 import { oneForOne } from "./strategy_one_for_one.ts";
-import type { SupervisionEvent, SupervisorStrategy } from "./supervision.ts";
+import type { SupervisorStrategy } from "./supervision.ts";
 import { abortable } from "./_abortable.ts";
 import { levelRank } from "./_prefixed_logger.ts";
 import { Runtime } from "./_runtime.ts";
@@ -42,48 +44,6 @@ export interface ActorSystemOptions {
    * @default {oneForOne({ maxRestarts: 10, withinMs: 10_000 })}
    */
   supervisor?: SupervisorStrategy;
-}
-
-/** A message told to a stopped actor (or a second reply to an ask). */
-export interface DeadLetterEvent {
-  /** Event kind. */
-  readonly type: "DeadLetter";
-  /** Address it was sent to. */
-  readonly path: string;
-  /** The message itself. */
-  readonly message: unknown;
-}
-
-/** Everything {@linkcode ActorSystem.subscribe} listeners receive. */
-export type SystemEvent = SupervisionEvent | DeadLetterEvent;
-
-/** Lifecycle state of an actor. */
-export type ActorState =
-  | "starting"
-  | "running"
-  | "restarting"
-  | "stopping"
-  | "stopped";
-
-/**
- * Counters of one actor. At any time
- * `received = processed + dropped + queued + (dead-lettered at its stop)`.
- */
-export interface ActorStats {
-  /** The actor's path. */
-  readonly path: string;
-  /** User messages accepted by tell() while it was alive. */
-  readonly received: number;
-  /** User messages handed to receive() (including ones that threw). */
-  readonly processed: number;
-  /** User messages discarded by a drop policy, or whose backpressure wait was aborted. */
-  readonly dropped: number;
-  /** User messages queued now, including ones parked by backpressure. */
-  readonly queued: number;
-  /** Restarts so far. */
-  readonly restarts: number;
-  /** Lifecycle state. */
-  readonly state: ActorState;
 }
 
 /**
@@ -279,7 +239,8 @@ export class ActorSystem implements AsyncDisposable {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { ActorSystem, type SystemEvent } from "./actor_system.ts";
+   * import { ActorSystem } from "./actor_system.ts";
+   * import type { SystemEvent } from "./events.ts";
    * await using system = new ActorSystem({ logLevel: "silent" });
    * const events: SystemEvent[] = [];
    * const unsubscribe = system.subscribe((event) => events.push(event));

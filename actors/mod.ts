@@ -66,8 +66,10 @@
 
 export * from "./actor.ts";
 export * from "./actor_ref.ts";
+export * from "./actor_stats.ts";
 export * from "./actor_system.ts";
 export * from "./errors.ts";
+export * from "./events.ts";
 export * from "./logger.ts";
 export * from "./mailbox.ts";
 export * from "./strategy_all_for_one.ts";

@@ -7,7 +7,9 @@
  */
 
 import type { ActorRef } from "../actor_ref.ts";
-import { type ActorState, ActorSystem, type SystemEvent } from "../actor_system.ts";
+import type { ActorState } from "../actor_stats.ts";
+import { ActorSystem } from "../actor_system.ts";
+import type { SystemEvent } from "../events.ts";
 import type { LogLevel } from "../logger.ts";
 import { type MailboxOptions, OVERFLOW_POLICIES, type OverflowPolicy } from "../mailbox.ts";
 import { oneForOne } from "../strategy_one_for_one.ts";

@@ -1,6 +1,7 @@
 // Shared test helpers: a logger that records lines, event waiting, gates.
 import type { Logger } from "../../actors/logger.ts";
-import type { ActorSystem, SystemEvent } from "../../actors/actor_system.ts";
+import type { ActorSystem } from "../../actors/actor_system.ts";
+import type { SystemEvent } from "../../actors/events.ts";
 
 export interface LogLine {
   level: "debug" | "info" | "warn" | "error";
