@@ -1,8 +1,7 @@
 // The ActorContext handed to an actor's hooks: a thin view over its cell, made
 // once per actor.
-import type { ActorContext, Props, StopOptions } from "./actor.ts";
+import type { ActorContext, Props, StopOptions, SystemView } from "./actor.ts";
 import type { ActorRef } from "./actor_ref.ts";
-import type { ActorSystem } from "./actor_system.ts";
 import type { Logger } from "./logger.ts";
 import type { ActorCell } from "./_actor_cell.ts";
 import { abortable } from "./_abortable.ts";
@@ -23,7 +22,7 @@ export class CellContext<M> implements ActorContext<M> {
     return this.#cell.parent.ref;
   }
 
-  get system(): ActorSystem {
+  get system(): SystemView {
     return this.#cell.runtime.system;
   }
 

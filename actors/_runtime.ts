@@ -1,7 +1,7 @@
 // State shared by every actor of one system: the path registry, dead letters,
 // event listeners, logging and asks; plus the guardian above top-level actors.
+import type { SystemView } from "./actor.ts";
 import type { ActorRef } from "./actor_ref.ts";
-import type { ActorSystem } from "./actor_system.ts";
 import type { SystemEvent } from "./events.ts";
 import type { Logger } from "./logger.ts";
 import type { SupervisorStrategy } from "./supervision.ts";
@@ -21,7 +21,7 @@ export class Runtime {
   readonly asks: AskRegistry;
   readonly guardian: Guardian;
   readonly registry: Map<string, ActorCell<unknown>> = new Map();
-  system!: ActorSystem;
+  system!: SystemView;
   deadLetterCount = 0;
   #cells = new WeakMap<ActorRef<unknown>, ActorCell<unknown>>();
   #sink: Logger;

@@ -6,7 +6,8 @@
  */
 
 import type { ActorRef } from "./actor_ref.ts";
-import type { ActorSystem } from "./actor_system.ts";
+import type { ActorStats } from "./actor_stats.ts";
+import type { SystemEvent } from "./events.ts";
 import type { Logger } from "./logger.ts";
 import type { MailboxOptions } from "./mailbox.ts";
 import type { SupervisorStrategy } from "./supervision.ts";
@@ -113,6 +114,89 @@ export interface StopOptions {
 }
 
 /**
+ * What an actor sees of the system it belongs to ({@linkcode ActorContext.system}):
+ * every {@linkcode ActorSystem} member but the disposal aliases (`close()`,
+ * `[Symbol.asyncDispose]()`), which belong to whoever created the system.
+ * `ActorSystem` implements it; each member behaves as documented there.
+ *
+ * @example An actor finding another top-level actor by path
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { ActorRef } from "./actor_ref.ts";
+ * import { ActorSystem } from "./actor_system.ts";
+ *
+ * await using system = new ActorSystem();
+ * system.spawn("store", { create: () => ({ receive() {} }) });
+ * const finder = system.spawn<{ replyTo: ActorRef<string | undefined> }>("finder", {
+ *   create: () => ({
+ *     receive(message, context) {
+ *       message.replyTo.tell(context.system.lookup("/store")?.path);
+ *     },
+ *   }),
+ * });
+ * assert.equal(await finder.ask((replyTo) => ({ replyTo })), "/store");
+ * ```
+ */
+export interface SystemView {
+  /** The system's name. */
+  readonly name: string;
+  /** Messages sent to stopped actors so far. */
+  readonly deadLetters: { readonly count: number };
+  /**
+   * Spawns a top-level actor at path `"/" + name`.
+   *
+   * @param name Unique among live top-level actors; no `/`, not starting with `$`.
+   * @param props How to create it.
+   * @returns Its ref.
+   */
+  spawn<M>(name: string, props: Props<M>): ActorRef<M>;
+  /**
+   * Stops any actor of the system, its children first.
+   *
+   * @param ref The actor.
+   * @param options See {@linkcode StopOptions}.
+   * @returns Resolves after the `stopped` hooks ran.
+   */
+  stop(ref: ActorRef<unknown>, options?: StopOptions): Promise<void>;
+  /**
+   * Stops every actor, this one included: await it only from `receive` or
+   * `childTerminated`, never from a lifecycle hook (see
+   * {@linkcode ActorContext.stop}).
+   *
+   * @param options See {@linkcode StopOptions}.
+   * @returns Resolves when everything stopped.
+   */
+  shutdown(options?: StopOptions): Promise<void>;
+  /**
+   * Listens to supervision decisions and dead letters.
+   *
+   * @param listener Called with each event.
+   * @returns A function that unsubscribes.
+   */
+  subscribe(listener: (event: SystemEvent) => void): () => void;
+  /**
+   * Counters of an actor, including a stopped one.
+   *
+   * @param ref The actor.
+   * @returns A snapshot, or `undefined` if `ref` is not an actor of this system.
+   */
+  stats(ref: ActorRef<unknown>): ActorStats | undefined;
+  /**
+   * Finds a live actor by path.
+   *
+   * @param path E.g. `"/client/conn-5566"`.
+   * @returns Its ref, or `undefined`.
+   */
+  lookup<M>(path: string): ActorRef<M> | undefined;
+  /**
+   * Paths of the actors not yet stopped, in spawn order.
+   *
+   * @returns The paths.
+   */
+  alive(): string[];
+}
+
+/**
  * An actor's view of the runtime while it runs, passed to every hook.
  */
 export interface ActorContext<M> {
@@ -121,7 +205,7 @@ export interface ActorContext<M> {
   /** The parent's ref, `undefined` for a top-level actor. */
   readonly parent: ActorRef<unknown> | undefined;
   /** The system this actor belongs to. */
-  readonly system: ActorSystem;
+  readonly system: SystemView;
   /**
    * Aborted when this incarnation ends (stop requested or restart): pass it to
    * the I/O a handler awaits so a stop is not held up by it.

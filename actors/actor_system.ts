@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Props, StopOptions } from "./actor.ts";
+import type { Props, StopOptions, SystemView } from "./actor.ts";
 import type { ActorRef } from "./actor_ref.ts";
 import type { ActorStats } from "./actor_stats.ts";
 import { ActorStoppedError } from "./errors.ts";
@@ -81,7 +81,7 @@ export interface ActorSystemOptions {
  * assert.equal(system.deadLetters.count, 1);
  * ```
  */
-export class ActorSystem implements AsyncDisposable {
+export class ActorSystem implements SystemView, AsyncDisposable {
   /** The system's name. */
   readonly name: string;
   #runtime: Runtime;
