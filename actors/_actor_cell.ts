@@ -14,10 +14,10 @@ import { oneForOne } from "./strategy_one_for_one.ts";
 import type { SupervisorStrategy } from "./supervision.ts";
 import { CellContext } from "./_actor_context.ts";
 import { runAsk } from "./_ask.ts";
-import { Children, type ParentNode } from "./_children.ts";
+import type { Cell, ParentNode, RuntimeHost, SystemMessage } from "./_cell_types.ts";
+import { Children } from "./_children.ts";
 import { Mailbox, resolveMailboxOptions } from "./_mailbox.ts";
 import { RESOLVED } from "./_resolved.ts";
-import type { Runtime } from "./_runtime.ts";
 import { FailureHistory } from "./_strategy.ts";
 
 const IDLE = 0;
@@ -31,23 +31,13 @@ const THROUGHPUT = 256;
 
 const DEFAULT_SUPERVISOR: SupervisorStrategy = oneForOne();
 
-type SystemMessage =
-  | { readonly type: "start" }
-  | { readonly type: "restart"; readonly reason: unknown }
-  | { readonly type: "resume"; readonly reason: unknown }
-  | {
-    readonly type: "terminated";
-    readonly child: ActorCell<unknown>;
-    readonly reason: unknown;
-  };
-
 const START: SystemMessage = Object.freeze({ type: "start" });
 
-export class ActorCell<M> implements MessageTarget<M>, ParentNode {
+export class ActorCell<M> implements MessageTarget<M>, Cell<M> {
   readonly path: string;
   readonly name: string;
   readonly ref: ActorRef<M>;
-  readonly runtime: Runtime;
+  readonly runtime: RuntimeHost;
   readonly parent: ParentNode;
   /** Incarnation of the parent that spawned this cell (old children's deaths are not news to a restarted parent). */
   readonly parentIncarnation: number;
@@ -74,7 +64,7 @@ export class ActorCell<M> implements MessageTarget<M>, ParentNode {
   #deferred: SystemMessage[] = [];
 
   constructor(
-    runtime: Runtime,
+    runtime: RuntimeHost,
     parent: ParentNode,
     name: string,
     props: Props<M>,
@@ -103,6 +93,7 @@ export class ActorCell<M> implements MessageTarget<M>, ParentNode {
       runtime,
       this as ParentNode,
       supervisor,
+      createCell,
       (_child, reason) => this.#fail(reason),
     );
     this.ref = new ActorRef(this.path, this);
@@ -201,14 +192,14 @@ export class ActorCell<M> implements MessageTarget<M>, ParentNode {
     return this.children.spawn(name, props, this.#incarnation);
   }
 
-  childFailed(child: ActorCell<unknown>, reason: unknown): void {
+  childFailed(child: Cell, reason: unknown): void {
     // Decided at once rather than queued: a decision only touches the
     // children, so it need not wait behind this actor's in-flight handler.
     if (this.#stopRequested) return;
     this.children.handleFailure(child, reason);
   }
 
-  childStopped(child: ActorCell<unknown>, reason: unknown): void {
+  childStopped(child: Cell, reason: unknown): void {
     this.children.remove(child);
     this.sendSystem({ type: "terminated", child, reason });
   }
@@ -365,7 +356,7 @@ export class ActorCell<M> implements MessageTarget<M>, ParentNode {
       return;
     }
     this.#suspended = true;
-    this.parent.childFailed(this as ActorCell<unknown>, reason);
+    this.parent.childFailed(this as Cell, reason);
   }
 
   #incarnate = async (): Promise<void> => {
@@ -482,8 +473,8 @@ export class ActorCell<M> implements MessageTarget<M>, ParentNode {
       await this.#hook("stopped", () => instance.stopped!(this.#context));
     }
     this.#state = "stopped";
-    runtime.unregister(this as ActorCell<unknown>);
-    this.parent.childStopped(this as ActorCell<unknown>, this.#stopReason);
+    runtime.unregister(this as Cell);
+    this.parent.childStopped(this as Cell, this.#stopReason);
     this.#stopped!.resolve();
   };
 
@@ -508,4 +499,15 @@ export class ActorCell<M> implements MessageTarget<M>, ParentNode {
       this.log.error(`${name}() threw; carrying on`, error);
     }
   }
+}
+
+// The CellFactory every Children spawns with: a cell per actor.
+export function createCell<C>(
+  runtime: RuntimeHost,
+  parent: ParentNode,
+  name: string,
+  props: Props<C>,
+  parentIncarnation: number,
+): Cell<C> {
+  return new ActorCell(runtime, parent, name, props, parentIncarnation);
 }

@@ -3,14 +3,14 @@
 import type { ActorContext, Props, StopOptions, SystemView } from "./actor.ts";
 import type { ActorRef } from "./actor_ref.ts";
 import type { Logger } from "./logger.ts";
-import type { ActorCell } from "./_actor_cell.ts";
 import { abortable } from "./_abortable.ts";
+import type { Cell } from "./_cell_types.ts";
 
 export class CellContext<M> implements ActorContext<M> {
-  #cell: ActorCell<M>;
+  #cell: Cell<M>;
   #log: Logger | undefined;
 
-  constructor(cell: ActorCell<M>) {
+  constructor(cell: Cell<M>) {
     this.#cell = cell;
   }
 
@@ -44,7 +44,7 @@ export class CellContext<M> implements ActorContext<M> {
     const target = cell.runtime.cellOf(child);
     if (
       target === undefined ||
-      (target !== (cell as ActorCell<unknown>) && target.parent !== cell)
+      (target !== (cell as Cell) && target.parent !== cell)
     ) {
       return Promise.reject(
         new TypeError(

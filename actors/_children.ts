@@ -4,18 +4,8 @@
 import type { Props } from "./actor.ts";
 import type { ActorRef } from "./actor_ref.ts";
 import type { SupervisionEventType, Supervisor, SupervisorStrategy } from "./supervision.ts";
-import { ActorCell } from "./_actor_cell.ts";
+import type { Cell, CellChildren, CellFactory, ParentNode, RuntimeHost } from "./_cell_types.ts";
 import { RESOLVED } from "./_resolved.ts";
-import type { Runtime } from "./_runtime.ts";
-
-/** What a cell needs from whatever spawned it. */
-export interface ParentNode {
-  /** `""` for the guardian, so children's paths are `parent.path + "/" + name`. */
-  readonly path: string;
-  readonly ref: ActorRef<unknown> | undefined;
-  childFailed(child: ActorCell<unknown>, reason: unknown): void;
-  childStopped(child: ActorCell<unknown>, reason: unknown): void;
-}
 
 export function validateName(parentPath: string, name: unknown): void {
   if (
@@ -32,22 +22,25 @@ export function validateName(parentPath: string, name: unknown): void {
 
 function ignore(): void {}
 
-export class Children implements Supervisor {
-  #runtime: Runtime;
+export class Children implements Supervisor, CellChildren {
+  #runtime: RuntimeHost;
   #owner: ParentNode;
   #strategy: SupervisorStrategy;
-  #escalate: (child: ActorCell<unknown>, reason: unknown) => void;
-  #byName = new Map<string, ActorCell<unknown>>();
+  #create: CellFactory;
+  #escalate: (child: Cell, reason: unknown) => void;
+  #byName = new Map<string, Cell>();
 
   constructor(
-    runtime: Runtime,
+    runtime: RuntimeHost,
     owner: ParentNode,
     strategy: SupervisorStrategy,
-    escalate: (child: ActorCell<unknown>, reason: unknown) => void,
+    create: CellFactory,
+    escalate: (child: Cell, reason: unknown) => void,
   ) {
     this.#runtime = runtime;
     this.#owner = owner;
     this.#strategy = strategy;
+    this.#create = create;
     this.#escalate = escalate;
   }
 
@@ -63,30 +56,24 @@ export class Children implements Supervisor {
           `(pick another name, or await its stop() first)`,
       );
     }
-    const cell = new ActorCell<C>(
-      this.#runtime,
-      this.#owner,
-      name,
-      props,
-      incarnation,
-    );
-    this.#byName.set(name, cell as ActorCell<unknown>);
-    this.#runtime.register(cell as ActorCell<unknown>);
+    const cell = this.#create(this.#runtime, this.#owner, name, props, incarnation);
+    this.#byName.set(name, cell as Cell);
+    this.#runtime.register(cell as Cell);
     return cell.ref;
   }
 
   /** A live (not stopping) child by name. */
-  byName(name: string): ActorCell<unknown> | undefined {
+  byName(name: string): Cell | undefined {
     const cell = this.#byName.get(name);
     return cell === undefined || cell.isStopping ? undefined : cell;
   }
 
-  remove(cell: ActorCell<unknown>): void {
+  remove(cell: Cell): void {
     if (this.#byName.get(cell.name) === cell) this.#byName.delete(cell.name);
   }
 
-  live(): ActorCell<unknown>[] {
-    const cells: ActorCell<unknown>[] = [];
+  live(): Cell[] {
+    const cells: Cell[] = [];
     for (const cell of this.#byName.values()) {
       if (!cell.isStopping) cells.push(cell);
     }
@@ -101,7 +88,7 @@ export class Children implements Supervisor {
     ).then(ignore);
   }
 
-  handleFailure(child: ActorCell<unknown>, reason: unknown): void {
+  handleFailure(child: Cell, reason: unknown): void {
     if (child.isStopping || this.#byName.get(child.name) !== child) return;
     try {
       this.#strategy.handleFailure(this, child.ref, child.history, reason);
@@ -156,8 +143,8 @@ export class Children implements Supervisor {
     this.#escalate(cell, reason);
   }
 
-  #cells(refs: readonly ActorRef<unknown>[]): ActorCell<unknown>[] {
-    const cells: ActorCell<unknown>[] = [];
+  #cells(refs: readonly ActorRef<unknown>[]): Cell[] {
+    const cells: Cell[] = [];
     for (const ref of refs) {
       const cell = this.#runtime.cellOf(ref);
       if (
@@ -172,7 +159,7 @@ export class Children implements Supervisor {
 
   #decided(
     type: SupervisionEventType,
-    cell: ActorCell<unknown>,
+    cell: Cell,
     reason: unknown,
     what: string,
   ): void {

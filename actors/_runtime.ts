@@ -5,9 +5,10 @@ import type { ActorRef } from "./actor_ref.ts";
 import type { SystemEvent } from "./events.ts";
 import type { Logger } from "./logger.ts";
 import type { SupervisorStrategy } from "./supervision.ts";
-import type { ActorCell } from "./_actor_cell.ts";
+import { createCell } from "./_actor_cell.ts";
 import { AskRegistry } from "./_ask.ts";
-import { Children, type ParentNode } from "./_children.ts";
+import type { Cell, ParentNode, RuntimeHost } from "./_cell_types.ts";
+import { Children } from "./_children.ts";
 import { PrefixedLogger } from "./_prefixed_logger.ts";
 
 // Past this many distinct addresses the "logged once" memory starts over, so
@@ -15,15 +16,15 @@ import { PrefixedLogger } from "./_prefixed_logger.ts";
 const MAX_REMEMBERED_DEAD_ADDRESSES = 100_000;
 const TEMP_PREFIX = "/$temp/";
 
-export class Runtime {
+export class Runtime implements RuntimeHost {
   readonly name: string;
   readonly log: Logger;
   readonly asks: AskRegistry;
   readonly guardian: Guardian;
-  readonly registry: Map<string, ActorCell<unknown>> = new Map();
+  readonly registry: Map<string, Cell> = new Map();
   system!: SystemView;
   deadLetterCount = 0;
-  #cells = new WeakMap<ActorRef<unknown>, ActorCell<unknown>>();
+  #cells = new WeakMap<ActorRef<unknown>, Cell>();
   #sink: Logger;
   #rank: number;
   #listeners = new Set<(event: SystemEvent) => void>();
@@ -47,16 +48,16 @@ export class Runtime {
     return new PrefixedLogger(this.#sink, this.#rank, `[${path}]`);
   }
 
-  register(cell: ActorCell<unknown>): void {
+  register(cell: Cell): void {
     this.registry.set(cell.path, cell);
     this.#cells.set(cell.ref, cell);
   }
 
-  unregister(cell: ActorCell<unknown>): void {
+  unregister(cell: Cell): void {
     if (this.registry.get(cell.path) === cell) this.registry.delete(cell.path);
   }
 
-  cellOf(ref: ActorRef<unknown> | undefined): ActorCell<unknown> | undefined {
+  cellOf(ref: ActorRef<unknown> | undefined): Cell | undefined {
     return ref === undefined || ref === null ? undefined : this.#cells.get(ref);
   }
 
@@ -124,18 +125,18 @@ export class Guardian implements ParentNode {
   closed = false;
 
   constructor(runtime: Runtime, strategy: SupervisorStrategy) {
-    this.children = new Children(runtime, this, strategy, (child, reason) => {
+    this.children = new Children(runtime, this, strategy, createCell, (child, reason) => {
       runtime.publish({ type: "ActorStopped", path: child.path, reason });
       child.log.error("stopping: its failure reached the root", reason);
       void child.requestStop(reason);
     });
   }
 
-  childFailed(child: ActorCell<unknown>, reason: unknown): void {
+  childFailed(child: Cell, reason: unknown): void {
     this.children.handleFailure(child, reason);
   }
 
-  childStopped(child: ActorCell<unknown>): void {
+  childStopped(child: Cell): void {
     this.children.remove(child);
   }
 }
