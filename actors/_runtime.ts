@@ -1,14 +1,11 @@
 // State shared by every actor of one system: the path registry, dead letters,
-// event listeners, logging and asks; plus the guardian above top-level actors.
+// event listeners, logging and asks.
 import type { SystemView } from "./actor.ts";
 import type { ActorRef } from "./actor_ref.ts";
 import type { SystemEvent } from "./events.ts";
 import type { Logger } from "./logger.ts";
-import type { SupervisorStrategy } from "./supervision.ts";
-import { createCell } from "./_actor_cell.ts";
 import { AskRegistry } from "./_ask.ts";
-import type { Cell, ParentNode, RuntimeHost } from "./_cell_types.ts";
-import { Children } from "./_children.ts";
+import type { Cell, RuntimeHost } from "./_cell_types.ts";
 import { PrefixedLogger } from "./_prefixed_logger.ts";
 
 // Past this many distinct addresses the "logged once" memory starts over, so
@@ -20,7 +17,6 @@ export class Runtime implements RuntimeHost {
   readonly name: string;
   readonly log: Logger;
   readonly asks: AskRegistry;
-  readonly guardian: Guardian;
   readonly registry: Map<string, Cell> = new Map();
   system!: SystemView;
   deadLetterCount = 0;
@@ -30,18 +26,12 @@ export class Runtime implements RuntimeHost {
   #listeners = new Set<(event: SystemEvent) => void>();
   #deadAddressesLogged = new Set<string>();
 
-  constructor(
-    name: string,
-    sink: Logger,
-    rank: number,
-    strategy: SupervisorStrategy,
-  ) {
+  constructor(name: string, sink: Logger, rank: number) {
     this.name = name;
     this.#sink = sink;
     this.#rank = rank;
     this.log = new PrefixedLogger(sink, rank, `[${name}]`);
     this.asks = new AskRegistry((path, message) => this.deadLetter(path, message));
-    this.guardian = new Guardian(this, strategy);
   }
 
   loggerFor(path: string): Logger {
@@ -114,30 +104,6 @@ export class Runtime implements RuntimeHost {
         this.log.error(`an event listener threw on ${event.type}`, error);
       }
     }
-  }
-}
-
-/** Parent of the top-level actors. Past the budget, escalation stops the actor. */
-export class Guardian implements ParentNode {
-  readonly path = "";
-  readonly ref: undefined = undefined;
-  readonly children: Children;
-  closed = false;
-
-  constructor(runtime: Runtime, strategy: SupervisorStrategy) {
-    this.children = new Children(runtime, this, strategy, createCell, (child, reason) => {
-      runtime.publish({ type: "ActorStopped", path: child.path, reason });
-      child.log.error("stopping: its failure reached the root", reason);
-      void child.requestStop(reason);
-    });
-  }
-
-  childFailed(child: Cell, reason: unknown): void {
-    this.children.handleFailure(child, reason);
-  }
-
-  childStopped(child: Cell): void {
-    this.children.remove(child);
   }
 }
 

@@ -14,6 +14,7 @@ import { consoleLogger, type Logger, type LogLevel } from "./logger.ts";
 import { oneForOne } from "./strategy_one_for_one.ts";
 import type { SupervisorStrategy } from "./supervision.ts";
 import { abortable } from "./_abortable.ts";
+import { Guardian } from "./_guardian.ts";
 import { levelRank } from "./_prefixed_logger.ts";
 import { Runtime } from "./_runtime.ts";
 
@@ -85,6 +86,7 @@ export class ActorSystem implements SystemView, AsyncDisposable {
   /** The system's name. */
   readonly name: string;
   #runtime: Runtime;
+  #guardian: Guardian;
   #shutdown: Promise<void> | undefined;
   #deadLetters: { readonly count: number };
 
@@ -102,7 +104,8 @@ export class ActorSystem implements SystemView, AsyncDisposable {
       supervisor = oneForOne(),
     } = options;
     this.name = name;
-    this.#runtime = new Runtime(name, logger, levelRank(logLevel), supervisor);
+    this.#runtime = new Runtime(name, logger, levelRank(logLevel));
+    this.#guardian = new Guardian(this.#runtime, supervisor);
     this.#runtime.system = this;
     const runtime = this.#runtime;
     this.#deadLetters = Object.freeze({
@@ -140,7 +143,7 @@ export class ActorSystem implements SystemView, AsyncDisposable {
    * ```
    */
   spawn<M>(name: string, props: Props<M>): ActorRef<M> {
-    const guardian = this.#runtime.guardian;
+    const guardian = this.#guardian;
     if (guardian.closed) {
       throw new ActorStoppedError(
         "/",
@@ -197,8 +200,8 @@ export class ActorSystem implements SystemView, AsyncDisposable {
   shutdown(options: StopOptions = {}): Promise<void> {
     if (this.#shutdown === undefined) {
       const runtime = this.#runtime;
-      runtime.guardian.closed = true;
-      this.#shutdown = runtime.guardian.children.stopAll().then(() => runtime.asks.rejectAll());
+      this.#guardian.closed = true;
+      this.#shutdown = this.#guardian.children.stopAll().then(() => runtime.asks.rejectAll());
     }
     return abortable(this.#shutdown, options.signal);
   }
