@@ -49,9 +49,28 @@ export interface ZmqClientTransportOptions {
   readonly secureMode?: SecureMode;
   /** Where the keys are; needed when `secureMode` is 1 or 2. */
   readonly keysDir?: string;
+  /**
+   * How often a port whose receive loop failed is reopened: at most `max`
+   * times within any `withinMs`; past that the next reopening waits until
+   * the oldest one leaves the window, so a port keeps coming back at a
+   * bounded rate instead of spinning or staying down.
+   *
+   * @default {{ max: 5, withinMs: 10_000 }}
+   */
+  readonly portRestarts?: { readonly max: number; readonly withinMs: number };
+  /**
+   * Makes each port's socket (tests inject failures with it).
+   *
+   * @default {(kind, options) => new ZmqSocket(kind, options)}
+   */
+  readonly openSocket?: (kind: SocketKind, options: ZmqSocketOptions) => ZmqSocket;
 }
 
 const KIND_OF: Readonly<Record<Pattern, SocketKind>> = { 0: "pair", 1: "rep", 2: "sub" };
+const DEFAULT_PORT_RESTARTS = { max: 5, withinMs: 10_000 } as const;
+/** Binding again right after closing: ZeroMQ releases the port on its I/O thread. */
+const REBIND_TRIES = 20;
+const REBIND_WAIT_MS = 50;
 
 /**
  * Receives on every port; in REQ/REP holds each request until its parent
@@ -72,6 +91,9 @@ export class ZmqClientTransport implements Actor<ClientTransportCommand> {
   #jpegCodec: JpegCodec | undefined;
   #zap: ZapHandler | undefined;
   #stopping = false;
+  /** Aborted when the transport stops: ends any wait between reopenings. */
+  readonly #stop = new AbortController();
+  #security: ZmqSocketOptions = {};
 
   /** @param options Where and how to open the sockets. */
   constructor(options: ZmqClientTransportOptions) {
@@ -81,37 +103,144 @@ export class ZmqClientTransport implements Actor<ClientTransportCommand> {
 
   /** Opens one socket per port and starts receiving on each. */
   async started(context: ActorContext<ClientTransportCommand>): Promise<void> {
-    const { address, ports, pattern, role, maxMessageSize } = this.#options;
     const parent = context.parent as ActorRef<ClientTransportEvent>;
     try {
-      const security = await this.#security(context);
-      for (const port of ports) {
-        const socket = new ZmqSocket(KIND_OF[pattern], {
-          maxMessageSize,
-          // PUB/SUB: a few frames wait here while the port is paused (see
-          // `room`); past that the server holds back (or drops and counts).
-          receiveHighWaterMark: pattern === 2 ? 4 : 1000,
-          // Long enough for the last replies to leave when the client shuts down.
-          linger: 200,
-          ...security,
-        });
-        // Ironhouse fails closed: with no ZAP handler bound, no server is admitted.
-        if (security.zapDomain !== undefined) socket.raw.zapEnforceDomain = true;
-        this.#sockets.set(port, socket);
-        const endpoint = `tcp://${address}:${port}`;
-        if (role === "bind") await socket.bind(endpoint);
-        else socket.connect(endpoint);
-        if (pattern === 2) socket.subscribe();
-      }
+      this.#security = await this.#loadSecurity(context);
+      for (const port of this.#options.ports) await this.#open(port);
     } catch (error) {
       await this.#closeAll();
       this.#options.onReady(error);
       return;
     }
-    for (const [port, socket] of this.#sockets) {
-      this.#loops.push(this.#receiveLoop(port, socket, parent, context));
+    for (const port of this.#sockets.keys()) {
+      this.#loops.push(this.#servePort(port, parent, context));
     }
     this.#options.onReady();
+  }
+
+  /** Opens `port`'s socket and makes it the one its loop reads. */
+  async #open(port: number): Promise<void> {
+    const { address, pattern, role, maxMessageSize } = this.#options;
+    const options: ZmqSocketOptions = {
+      maxMessageSize,
+      // PUB/SUB: a few frames wait here while the port is paused (see
+      // `room`); past that the server holds back (or drops and counts).
+      receiveHighWaterMark: pattern === 2 ? 4 : 1000,
+      // Long enough for the last replies to leave when the client shuts down.
+      linger: 200,
+      ...this.#security,
+    };
+    const socket = this.#options.openSocket?.(KIND_OF[pattern], options) ??
+      new ZmqSocket(KIND_OF[pattern], options);
+    // Ironhouse fails closed: with no ZAP handler bound, no server is admitted.
+    if (options.zapDomain !== undefined) socket.raw.zapEnforceDomain = true;
+    const endpoint = `tcp://${address}:${port}`;
+    try {
+      if (role === "bind") await socket.bind(endpoint);
+      else socket.connect(endpoint);
+      if (pattern === 2) socket.subscribe();
+    } catch (error) {
+      await socket.close();
+      throw error;
+    }
+    this.#sockets.set(port, socket);
+  }
+
+  /**
+   * Serves `port` until the transport stops. Nothing a peer sends should
+   * make its receive loop fail; if it fails anyway (a bug, or ZeroMQ in a
+   * state we did not foresee) the port must not silently stop serving: the
+   * failure is logged and told, the port's socket is replaced by a fresh
+   * one (an old REP socket may be stuck owing a reply) and its loop starts
+   * again, at most `portRestarts.max` times within `portRestarts.withinMs`.
+   */
+  async #servePort(
+    port: number,
+    parent: ActorRef<ClientTransportEvent>,
+    context: ActorContext<ClientTransportCommand>,
+  ): Promise<void> {
+    const { max, withinMs } = this.#options.portRestarts ?? DEFAULT_PORT_RESTARTS;
+    const restartedAt: number[] = [];
+    while (!this.#stopping) {
+      const socket = this.#sockets.get(port);
+      if (socket === undefined) return;
+      try {
+        await this.#receiveLoop(port, socket, parent);
+        return;
+      } catch (error) {
+        if (this.#stopping) return;
+        const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        parent.tell({ type: "TransportFailed", port, reason });
+        const now = performance.now();
+        while (restartedAt.length > 0 && now - restartedAt[0] >= withinMs) restartedAt.shift();
+        const waitMs = restartedAt.length < max ? 0 : restartedAt[0] + withinMs - now;
+        context.log.error(
+          `receive loop on port ${port} failed: ${reason}; reopening the port${
+            waitMs > 0
+              ? ` in ${Math.ceil(waitMs)} ms (${max} restarts within ${withinMs} ms already)`
+              : ` (restart ${restartedAt.length + 1} of at most ${max} within ${withinMs} ms)`
+          }`,
+        );
+        if (waitMs > 0 && !(await this.#wait(waitMs))) return;
+        restartedAt.push(performance.now());
+        if (!(await this.#reopen(port, socket, context))) return;
+      }
+    }
+  }
+
+  /**
+   * Replaces `port`'s socket. Binding again may briefly find the port still
+   * held (ZeroMQ closes on its own thread), so it is retried a few times.
+   *
+   * @returns `false` when the transport stopped meanwhile.
+   */
+  async #reopen(
+    port: number,
+    old: ZmqSocket,
+    context: ActorContext<ClientTransportCommand>,
+  ): Promise<boolean> {
+    this.#pendingReplies.get(port)?.(undefined);
+    this.#pendingReplies.delete(port);
+    // Whatever the old socket still holds is what broke it: do not keep it.
+    if (!old.closed) old.raw.linger = 0;
+    await old.close();
+    for (let attempt = 1; !this.#stopping; attempt++) {
+      try {
+        await this.#open(port);
+        if (!this.#stopping) return true;
+      } catch (error) {
+        const inUse = (error as { code?: unknown }).code === "EADDRINUSE";
+        if (!inUse || attempt >= REBIND_TRIES) {
+          context.log.error(
+            `Cannot reopen port ${port}: ${String(error)}; trying again after the restart window`,
+          );
+          const { withinMs } = this.#options.portRestarts ?? DEFAULT_PORT_RESTARTS;
+          if (!(await this.#wait(withinMs))) return false;
+          attempt = 0;
+          continue;
+        }
+        if (!(await this.#wait(REBIND_WAIT_MS))) return false;
+      }
+    }
+    // Stopped while reopening: #closeAll may have run before the new socket
+    // was in the map.
+    await this.#sockets.get(port)?.close();
+    return false;
+  }
+
+  /** Waits `ms`, or less if the transport stops. @returns `false` if it stopped. */
+  #wait(ms: number): Promise<boolean> {
+    const signal = this.#stop.signal;
+    if (signal.aborted) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", done);
+        resolve(!signal.aborted);
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener("abort", done, { once: true });
+    });
   }
 
   /** Closes every socket and waits for the receive loops to end. */
@@ -135,11 +264,15 @@ export class ZmqClientTransport implements Actor<ClientTransportCommand> {
     }
   }
 
+  /**
+   * Reads `port` until the transport stops. Every message a peer can send
+   * is either passed on or refused (and, in REQ/REP, answered); it throws
+   * only for what no peer should be able to cause.
+   */
   async #receiveLoop(
     port: number,
     socket: ZmqSocket,
     parent: ActorRef<ClientTransportEvent>,
-    context: ActorContext<ClientTransportCommand>,
   ): Promise<void> {
     const requestReply = this.#options.pattern === 1;
     try {
@@ -157,7 +290,7 @@ export class ZmqClientTransport implements Actor<ClientTransportCommand> {
         let envelope: Envelope;
         let jpeg: Uint8Array | undefined;
         try {
-          envelope = this.#codec.decodeParts(parts);
+          envelope = this.#decode(parts);
           if (envelope.kind === "reply") {
             throw new ProtocolError(
               "bad-field",
@@ -227,14 +360,35 @@ export class ZmqClientTransport implements Actor<ClientTransportCommand> {
         ));
       }
     } catch (error) {
-      if (this.#stopping || error instanceof TransportClosedError) return;
-      context.log.error(`receive loop on port ${port} failed: ${String(error)}`);
-      parent.tell({ type: "TransportFailed", port, reason: String(error) });
+      // Closed by stop(): the loop is done. Anything else (a socket closed
+      // underneath included) is a failure: the port is reopened.
+      if (this.#stopping && error instanceof TransportClosedError) return;
+      throw error;
+    }
+  }
+
+  /**
+   * Decodes what a peer sent. Anything the decoder throws is the peer's
+   * doing and becomes a refusal: only a `ProtocolError` is expected, but a
+   * decoder bug tripped by hostile bytes must not end the port's loop.
+   */
+  #decode(parts: Uint8Array[]): Envelope {
+    try {
+      return this.#codec.decodeParts(parts);
+    } catch (error) {
+      if (error instanceof ProtocolError) throw error;
+      throw new ProtocolError(
+        "malformed-cbor",
+        `Cannot decode envelope: the decoder failed on it (${
+          error instanceof Error ? error.message : String(error)
+        })`,
+        { cause: error },
+      );
     }
   }
 
   /** Secure mode's CURVE server options; for ironhouse, starts the ZAP handler. */
-  async #security(context: ActorContext<ClientTransportCommand>): Promise<ZmqSocketOptions> {
+  async #loadSecurity(context: ActorContext<ClientTransportCommand>): Promise<ZmqSocketOptions> {
     const { secureMode = 0, keysDir } = this.#options;
     if (secureMode === 0) return {};
     const own = await loadKeyPair(keysDir!, CLIENT_KEY_NAME);
@@ -302,6 +456,7 @@ export class ZmqClientTransport implements Actor<ClientTransportCommand> {
   async #closeAll(): Promise<void> {
     this.#jpegCodec?.close();
     this.#stopping = true;
+    this.#stop.abort();
     for (const resolve of this.#pendingReplies.values()) resolve(undefined);
     this.#pendingReplies.clear();
     await Promise.all([...this.#sockets.values()].map((socket) => socket.close()));
