@@ -152,6 +152,12 @@ export interface ConnectionStats {
   readonly duplicates: number;
   /** PUB/SUB: frames lost on the way, from gaps in their numbers. */
   readonly lost: number;
+  /**
+   * Times the frame numbers started over: went back (a restarted server,
+   * or a number spoofed by another peer in plain mode) or, in PUB/SUB,
+   * jumped ahead by more than 1024. Such a frame is delivered.
+   */
+  readonly restarts: number;
   /** Messages refused, by `ProtocolError` code. */
   readonly rejected: Readonly<Record<string, number>>;
   readonly lastMessage: unknown;

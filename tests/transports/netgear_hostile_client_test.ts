@@ -14,7 +14,13 @@ import { ActorSystem } from "../../actors/actor_system.ts";
 import { CLIENT_SUPERVISION, ClientSupervisor } from "../../actors/netgear/client_supervisor.ts";
 import { DeliveryQueue } from "../../actors/netgear/delivery_queue.ts";
 import type { ClientSupervisorMessage, Delivery } from "../../actors/netgear/messages.ts";
-import { NetGear } from "../../transports/netgear.ts";
+import {
+  NetGear,
+  type NetGearClient,
+  type Received,
+  type ServerStats,
+} from "../../transports/netgear.ts";
+import { type Envelope, ProtocolCodec } from "../../transports/protocol.ts";
 import { TransportOperationError } from "../../transports/errors.ts";
 import { ZmqClientTransport } from "../../transports/zmq_client_transport.ts";
 import {
@@ -82,6 +88,50 @@ async function within<T>(promise: Promise<T>, ms: number, what: string): Promise
 function background<T>(promise: Promise<T>): Promise<T> {
   promise.catch(() => {});
   return promise;
+}
+
+function statsOf(all: ServerStats[], port: number): ServerStats {
+  const stats = all.find((s) => s.port === port);
+  assert.ok(stats, `the client has figures for port ${port}`);
+  return stats;
+}
+
+/** Every frame a client delivers, with a way to wait for the n-th. */
+class Collector {
+  readonly received: Received[] = [];
+  readonly done: Promise<void>;
+  #waiters: { count: number; resolve: () => void }[] = [];
+
+  constructor(client: NetGearClient) {
+    this.done = background((async () => {
+      for await (const item of client) {
+        this.received.push(item);
+        const due = this.#waiters.filter((w) => w.count <= this.received.length);
+        this.#waiters = this.#waiters.filter((w) => w.count > this.received.length);
+        for (const waiter of due) waiter.resolve();
+      }
+      for (const waiter of this.#waiters.splice(0)) waiter.resolve();
+    })());
+  }
+
+  /** Resolves once `count` frames have arrived (or the client ended), within 10 s. */
+  reached(count: number): Promise<void> {
+    if (this.received.length >= count) return Promise.resolve();
+    const reached = new Promise<void>((resolve) => this.#waiters.push({ count, resolve }));
+    return within(reached, 10_000, `frame ${count}`);
+  }
+}
+
+const codec = new ProtocolCodec();
+
+/** A version 1 envelope as any peer could send it. */
+function envelope(
+  port: number,
+  kind: Envelope["kind"],
+  seq: number,
+  message?: unknown,
+): Uint8Array {
+  return codec.encode({ version: 1, kind, port, seq, sentAt: Date.now(), message });
 }
 
 /** Reads from a TCP connection until `text` has appeared (within 4 KB), or fails at `signal`. */
@@ -330,4 +380,51 @@ Deno.test("a port whose receive loop fails is reopened, at a bounded rate, and k
     boundAt[3] - boundAt[1] >= withinMs - 20,
     `third reopening ${(boundAt[3] - boundAt[1]).toFixed(0)} ms after the first`,
   );
+});
+
+Deno.test("a spoofed frame number costs one restart, not every later frame of the server", async (t) => {
+  const SPOOF = 2 ** 53 - 1;
+  for (const pattern of [1, 2] as const) {
+    await t.step(pattern === 1 ? "REQ/REP" : "PUB/SUB", async () => {
+      const [port] = freePorts(1);
+      await using client = await NetGear.open({
+        receiveMode: true,
+        multiserverMode: true,
+        port: [port],
+        pattern,
+      });
+      const collector = new Collector(client);
+      await using good = await NetGear.open({ multiserverMode: true, port, pattern });
+      // The attacker: a REQ (REP port), or an XPUB that can tell when the
+      // client's subscription has reached it (SUB port).
+      await using attacker = new ZmqSocket(pattern === 1 ? "req" : "xpub");
+      attacker.connect(`tcp://127.0.0.1:${port}`);
+      if (pattern === 2) {
+        const [event] = await attacker.receive({ signal: AbortSignal.timeout(10_000) });
+        assert.equal(event[0], 1, "the client subscribed");
+      }
+      for (let n = 0; n < 5; n++) await good.send(testFrame(port, n), { message: `good-${n}` });
+      await collector.reached(5);
+      await attacker.send(envelope(port, "frame", SPOOF, "spoof"));
+      if (pattern === 1) await attacker.receive({ signal: AbortSignal.timeout(10_000) });
+      await collector.reached(6);
+      for (let n = 5; n < 10; n++) await good.send(testFrame(port, n), { message: `good-${n}` });
+      await collector.reached(11);
+
+      const stats = statsOf(await client.stats(), port);
+      assert.deepEqual(
+        collector.received.map((r) => r.message),
+        [0, 1, 2, 3, 4].map((n) => `good-${n}`).concat(
+          "spoof",
+          [5, 6, 7, 8, 9].map((n) => `good-${n}`),
+        ),
+        "plain mode delivers the spoof, and every good frame after it",
+      );
+      assert.equal(stats.duplicates, 0, "no good frame was taken for a resend");
+      assert.equal(stats.lost, 0, "the jump ahead is not counted as lost frames");
+      // REQ/REP: the way back to 5; PUB/SUB: the jump ahead too.
+      assert.equal(stats.restarts, pattern === 1 ? 1 : 2);
+      assert.equal(stats.frames, 11);
+    });
+  }
 });

@@ -220,3 +220,51 @@ Deno.test("ClientSupervisor shuts down after the grace period when an expected s
   clearTimeout(timer);
   assert.ok(performance.now() - started >= 50, "not before the grace period");
 });
+
+Deno.test("ClientSupervisor REQ/REP: only the last frame's number again is a resend; lower ones are restarts", async () => {
+  const { system, queue, link, supervisor, stats } = await startClient(true);
+  await using _ = system;
+  const delivered: number[] = [];
+  const send = async (seq: number): Promise<void> => {
+    link.push(5566, frameEnvelope(5566, seq));
+    const delivery = (await queue.take())!;
+    delivered.push(delivery.seq);
+    supervisor.tell({ type: "Consumed", port: 5566, seq: delivery.seq, returnData: undefined });
+  };
+  for (const seq of [0, 1, 2]) await send(seq);
+  // A spoofed number far ahead: delivered (plain mode cannot tell it from
+  // the server's), but it must not make the server's next frames resends.
+  await send(2 ** 53 - 1);
+  await send(3);
+  // The server resends 3 (Lazy Pirate): answered, not delivered again.
+  const answered = new Promise<Envelope>((resolve) => link.onReply((_, e) => resolve(e)));
+  link.push(5566, frameEnvelope(5566, 3));
+  assert.equal((await answered).seq, 3);
+  await send(4);
+  // Lower than the last but not the last: a restart, delivered.
+  await send(2);
+  assert.deepEqual(delivered, [0, 1, 2, 2 ** 53 - 1, 3, 4, 2]);
+  const [connection] = await stats();
+  assert.equal(connection.duplicates, 1);
+  assert.equal(connection.restarts, 2, "after the spoof, and at 2");
+  assert.equal(connection.frames, 7);
+});
+
+Deno.test("ClientSupervisor PUB/SUB: a lower or far-ahead number is a restart, a small gap is lost frames", async () => {
+  const { system, queue, link, stats } = await startClient(false);
+  await using _ = system;
+  const delivered: number[] = [];
+  const seqs = [0, 1, 2, 2 ** 53 - 1, 3, 4, 10, 2000, 2000, 3024, 3025];
+  for (const seq of seqs) {
+    link.push(5566, frameEnvelope(5566, seq));
+    delivered.push((await queue.take())!.seq);
+  }
+  assert.deepEqual(delivered, seqs, "every frame delivered: PUB/SUB never resends");
+  const [connection] = await stats();
+  assert.equal(connection.duplicates, 0);
+  // 2^53-1 (ahead by more than 1024), 3 (back), 2000 (ahead by 1989),
+  // 2000 again (not ahead).
+  assert.equal(connection.restarts, 4);
+  // 5 to 9 between 4 and 10, and 2001 to 3023 (1023, within the window).
+  assert.equal(connection.lost, 5 + 1023);
+});
