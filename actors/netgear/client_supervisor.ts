@@ -137,6 +137,9 @@ export class ClientSupervisor implements Actor<ClientSupervisorMessage> {
         this.#connections.get(message.port)?.tell({ type: "StateChanged", state: message.state });
         this.#options.onStateChange(message);
         return;
+      case "TerminateRetracted":
+        this.#connections.get(message.port)?.tell({ type: "TerminateSpoofed" });
+        return;
       case "AllServersGone":
         this.#options.onAllGone();
         return;

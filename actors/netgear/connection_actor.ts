@@ -72,6 +72,7 @@ export class ConnectionActor implements Actor<ConnectionMessage> {
   #duplicates = 0;
   #lost = 0;
   #restarts = 0;
+  #spoofedTerminates = 0;
   #rejected: Record<string, number> = {};
   #lastMessage: unknown = undefined;
   #lastSeq = -1;
@@ -105,6 +106,9 @@ export class ConnectionActor implements Actor<ConnectionMessage> {
       }
       case "Rejected":
         this.#rejected[message.code] = (this.#rejected[message.code] ?? 0) + 1;
+        break;
+      case "TerminateSpoofed":
+        this.#spoofedTerminates++;
         break;
       case "StateChanged":
         this.#state = message.state;
@@ -213,6 +217,7 @@ export class ConnectionActor implements Actor<ConnectionMessage> {
       duplicates: this.#duplicates,
       lost: this.#lost,
       restarts: this.#restarts,
+      spoofedTerminates: this.#spoofedTerminates,
       rejected: { ...this.#rejected },
       lastMessage: this.#lastMessage,
       lastSeq: this.#lastSeq,

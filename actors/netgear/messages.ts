@@ -119,6 +119,11 @@ export interface ConnectionRejected {
   readonly code: string;
 }
 
+/** This server's goodbye was taken back by a later message (see {@linkcode TerminateRetracted}). */
+export interface ConnectionTerminateSpoofed {
+  readonly type: "TerminateSpoofed";
+}
+
 /** The liveness actor moved this server to `state`. */
 export interface ConnectionStateChanged {
   readonly type: "StateChanged";
@@ -136,6 +141,7 @@ export type ConnectionMessage =
   | ConnectionEnvelope
   | Consumed
   | ConnectionRejected
+  | ConnectionTerminateSpoofed
   | ConnectionStateChanged
   | GetConnectionStats;
 
@@ -158,6 +164,12 @@ export interface ConnectionStats {
    * jumped ahead by more than 1024. Such a frame is delivered.
    */
   readonly restarts: number;
+  /**
+   * Goodbyes (terminate) taken back because the port sent again within the
+   * grace period (a heartbeat interval; plain mode only): most likely
+   * another peer's spoof, which did not end the server.
+   */
+  readonly spoofedTerminates: number;
   /** Messages refused, by `ProtocolError` code. */
   readonly rejected: Readonly<Record<string, number>>;
   readonly lastMessage: unknown;
@@ -213,8 +225,18 @@ export interface AllServersGone {
   readonly at: number;
 }
 
+/**
+ * A server that said goodbye (terminate) sent again before its goodbye
+ * took effect: the goodbye is void, and most likely was not its own.
+ */
+export interface TerminateRetracted {
+  readonly type: "TerminateRetracted";
+  readonly port: number;
+  readonly at: number;
+}
+
 /** What the liveness actor tells its parent. */
-export type LivenessEvent = ServerStateChanged | AllServersGone;
+export type LivenessEvent = ServerStateChanged | AllServersGone | TerminateRetracted;
 
 // --------------------------------------------------------------- supervisor
 

@@ -18,8 +18,10 @@ import {
   NetGear,
   type NetGearClient,
   type Received,
+  type ServerStateEvent,
   type ServerStats,
 } from "../../transports/netgear.ts";
+import { generateKeys } from "../../transports/curve_keys.ts";
 import { type Envelope, ProtocolCodec } from "../../transports/protocol.ts";
 import { TransportOperationError } from "../../transports/errors.ts";
 import { ZmqClientTransport } from "../../transports/zmq_client_transport.ts";
@@ -330,7 +332,7 @@ Deno.test("a port whose receive loop fails is reopened, at a bounded rate, and k
                 new FaultySocket(kind, options),
             }),
         },
-        liveness: { staleAfterMs: 60_000, goneAfterMs: 120_000, tickMs: 60_000 },
+        liveness: { staleAfterMs: 60_000, goneAfterMs: 120_000, tickMs: 60_000, leaveGraceMs: 0 },
         onStateChange: () => {},
         onAllGone: () => {},
         onTransportLost: () => {},
@@ -426,5 +428,121 @@ Deno.test("a spoofed frame number costs one restart, not every later frame of th
       assert.equal(stats.restarts, pattern === 1 ? 1 : 2);
       assert.equal(stats.frames, 11);
     });
+  }
+});
+
+/** Every `serverstate` event of a client. */
+function stateLog(client: NetGearClient): ServerStateEvent[] {
+  const log: ServerStateEvent[] = [];
+  client.addEventListener("serverstate", (e) => log.push((e as CustomEvent).detail));
+  return log;
+}
+
+Deno.test("a spoofed terminate does not end a server that keeps streaming (plain mode)", async (t) => {
+  const heartbeatInterval = 200;
+  /** A camera's pace: the good server sends a frame every FRAME_MS. */
+  const FRAME_MS = 20;
+  for (const pattern of [1, 2] as const) {
+    await t.step(pattern === 1 ? "REQ/REP" : "PUB/SUB", async () => {
+      const [port] = freePorts(1);
+      await using client = await NetGear.open({
+        receiveMode: true,
+        multiserverMode: true,
+        port: [port],
+        pattern,
+        heartbeatInterval,
+      });
+      const states = stateLog(client);
+      const collector = new Collector(client);
+      await using good = await NetGear.open({
+        multiserverMode: true,
+        port,
+        pattern,
+        heartbeatInterval,
+      });
+      await using attacker = new ZmqSocket(pattern === 1 ? "req" : "xpub");
+      attacker.connect(`tcp://127.0.0.1:${port}`);
+      if (pattern === 2) {
+        const [event] = await attacker.receive({ signal: AbortSignal.timeout(10_000) });
+        assert.equal(event[0], 1, "the client subscribed");
+      }
+      await good.send(testFrame(port, 0), { message: 0 });
+      await collector.reached(1);
+
+      await attacker.send(envelope(port, "terminate", 1));
+      if (pattern === 1) await attacker.receive({ signal: AbortSignal.timeout(10_000) });
+      const spoofedAt = performance.now();
+      // The server streams on for three grace periods.
+      let sent = 1;
+      for (; performance.now() - spoofedAt < 3 * heartbeatInterval && sent < 200; sent++) {
+        await good.send(testFrame(port, sent), { message: sent });
+        await delay(FRAME_MS);
+      }
+      await collector.reached(sent);
+      assert.equal(client.shutdownReason, undefined, "the client is still running");
+      assert.deepEqual(
+        states.map((s) => `${s.state}:${s.reason}`),
+        ["live:joined"],
+        "never marked gone",
+      );
+      const stats = statsOf(await client.stats(), port);
+      assert.equal(stats.spoofedTerminates, 1);
+      assert.equal(stats.state, "live");
+      assert.deepEqual(
+        collector.received.map((r) => r.message),
+        Array.from({ length: sent }, (_, n) => n),
+      );
+
+      // The real goodbye is followed by silence: the client ends.
+      await good.close();
+      const closedAt = performance.now();
+      await within(collector.done, 5000, "the client to end after the real goodbye");
+      const elapsed = performance.now() - closedAt;
+      assert.equal(client.shutdownReason, "all-gone");
+      assert.ok(elapsed >= heartbeatInterval - 5, `ended ${elapsed.toFixed(0)} ms after goodbye`);
+      assert.ok(elapsed < heartbeatInterval + 1000, `ended ${elapsed.toFixed(0)} ms after goodbye`);
+      assert.deepEqual(states.map((s) => `${s.state}:${s.reason}`), [
+        "live:joined",
+        "gone:terminated",
+      ]);
+    });
+  }
+});
+
+Deno.test("an ironhouse client believes a goodbye at once: only known servers can send one", async () => {
+  const keys = await Deno.makeTempDir({ prefix: "actorgear-keys-" });
+  try {
+    await generateKeys(keys);
+    const [port] = freePorts(1);
+    // A grace period, if one applied, would be 3 s.
+    const heartbeatInterval = 3000;
+    await using client = await NetGear.open({
+      receiveMode: true,
+      multiserverMode: true,
+      port: [port],
+      secureMode: 2,
+      keysDir: keys,
+      heartbeatInterval,
+      livenessTimeout: 10_000,
+    });
+    const collector = new Collector(client);
+    const server = await NetGear.open({
+      multiserverMode: true,
+      port,
+      secureMode: 2,
+      keysDir: keys,
+      heartbeatInterval,
+      livenessTimeout: 10_000,
+    });
+    await server.send(testFrame(port, 0));
+    await collector.reached(1);
+    await server.close();
+    const closedAt = performance.now();
+    await within(collector.done, 5000, "the client to end after the goodbye");
+    const elapsed = performance.now() - closedAt;
+    assert.equal(client.shutdownReason, "all-gone");
+    assert.ok(elapsed < 1000, `ended ${elapsed.toFixed(0)} ms after the goodbye`);
+  } finally {
+    await Deno.remove(keys, { recursive: true });
   }
 });

@@ -385,6 +385,7 @@ Deno.test("Viewer's WebSocket sends states, frames when the page is ready for th
     duplicates: 0,
     lost: 0,
     restarts: 0,
+    spoofedTerminates: 0,
     rejected: {},
     lastMessage: { bytes: new Uint8Array(4), text: "x".repeat(500) },
     lastSeq: 9,

@@ -32,7 +32,12 @@ function frameEnvelope(port: number, seq: number, message?: unknown): Envelope {
 
 async function startClient(
   requestReply: boolean,
-  liveness: LivenessActorOptions = { staleAfterMs: 60_000, goneAfterMs: 120_000, tickMs: 60_000 },
+  liveness: LivenessActorOptions = {
+    staleAfterMs: 60_000,
+    goneAfterMs: 120_000,
+    tickMs: 60_000,
+    leaveGraceMs: 0,
+  },
 ) {
   const system = new ActorSystem({ logLevel: "silent" });
   const queue = new DeliveryQueue(4);
@@ -179,6 +184,7 @@ Deno.test("ClientSupervisor waits for servers it never heard from before shuttin
     goneAfterMs,
     tickMs: 10,
     expectedPorts: [5566, 5567],
+    leaveGraceMs: 0,
   });
   await using _ = system;
   // 5566 comes and goes before 5567 has even started.
@@ -203,6 +209,7 @@ Deno.test("ClientSupervisor shuts down after the grace period when an expected s
     goneAfterMs: 100,
     tickMs: 10,
     expectedPorts: [5566, 5567],
+    leaveGraceMs: 0,
   });
   await using _ = system;
   link.push(5566, frameEnvelope(5566, 0));
@@ -267,4 +274,49 @@ Deno.test("ClientSupervisor PUB/SUB: a lower or far-ahead number is a restart, a
   assert.equal(connection.restarts, 4);
   // 5 to 9 between 4 and 10, and 2001 to 3023 (1023, within the window).
   assert.equal(connection.lost, 5 + 1023);
+});
+
+Deno.test("ClientSupervisor in plain mode believes a goodbye only once the server stays silent", async () => {
+  const leaveGraceMs = 150;
+  const { system, queue, link, states, stats, allGone, allGoneEvent } = await startClient(false, {
+    staleAfterMs: 60_000,
+    goneAfterMs: 120_000,
+    tickMs: 10,
+    leaveGraceMs,
+  });
+  await using _ = system;
+  const terminate = (seq: number): Envelope => ({
+    version: 1,
+    kind: "terminate",
+    port: 5566,
+    seq,
+    sentAt: Date.now(),
+  });
+  link.push(5566, frameEnvelope(5566, 0));
+  // A spoofed goodbye, then the server's next frame within the grace.
+  link.push(5566, terminate(1));
+  link.push(5566, frameEnvelope(5566, 1));
+  assert.deepEqual((await queue.take())?.seq, 0);
+  assert.deepEqual((await queue.take())?.seq, 1);
+  const [connection] = await stats();
+  assert.equal(connection.spoofedTerminates, 1);
+  assert.equal(connection.state, "live");
+
+  // The real goodbye: nothing follows it.
+  link.push(5566, terminate(2));
+  const saidAt = performance.now();
+  let timer!: ReturnType<typeof setTimeout>;
+  await Promise.race([
+    allGoneEvent,
+    new Promise((_, reject) =>
+      timer = setTimeout(() => reject(new Error("never announced")), 2000)
+    ),
+  ]);
+  clearTimeout(timer);
+  const waited = performance.now() - saidAt;
+  assert.ok(waited >= leaveGraceMs - 5, `gone ${waited.toFixed(0)} ms after the goodbye`);
+  assert.equal(allGone(), 1);
+  assert.deepEqual(states.map((s) => `${s.state}:${s.reason}`), ["live:joined", "gone:terminated"]);
+  const [after] = await stats();
+  assert.equal(after.spoofedTerminates, 1, "the real goodbye is not counted as a spoof");
 });
