@@ -209,7 +209,8 @@ export class ConnectionActor implements Actor<ConnectionMessage> {
     const silentFor = now() - this.#lastSeenAt;
     return {
       port: this.#port,
-      state: this.#state === "unseen" ? "live" : this.#state,
+      // Only refused messages so far: not a server (see ConnectionState).
+      state: this.#state === "unseen" ? "rejected" : this.#state,
       frames: this.#frames,
       bytes: this.#bytes,
       fps: silentFor > 2 * FPS_WINDOW_MS || this.#state === "gone" ? 0 : this.#fps,

@@ -145,10 +145,18 @@ export type ConnectionMessage =
   | ConnectionStateChanged
   | GetConnectionStats;
 
+/**
+ * A port's state in `stats()`: a server's state, or `"rejected"` for a
+ * port that has only ever sent messages the client refused. Such a port is
+ * not a server: it never joined, is not in `servers()`, and its refused
+ * messages keep nothing alive; its refusals are still counted.
+ */
+export type ConnectionState = ServerState | "rejected";
+
 /** One tracked server's figures. */
 export interface ConnectionStats {
   readonly port: number;
-  readonly state: ServerState;
+  readonly state: ConnectionState;
   readonly frames: number;
   readonly bytes: number;
   /** Frames per second over the last second or so. */

@@ -546,3 +546,81 @@ Deno.test("an ironhouse client believes a goodbye at once: only known servers ca
     await Deno.remove(keys, { recursive: true });
   }
 });
+
+Deno.test("a port that only sends refused messages is no server, and refused messages keep no server alive", async () => {
+  const [serverPort, garbagePort] = freePorts(2);
+  const heartbeatInterval = 100;
+  await using client = await NetGear.open({
+    receiveMode: true,
+    multiserverMode: true,
+    port: [serverPort, garbagePort],
+    pattern: 1,
+    heartbeatInterval,
+    livenessTimeout: 600,
+  });
+  const states = stateLog(client);
+  const stale = new Promise<void>((resolve) =>
+    client.addEventListener("serverstate", (e) => {
+      const { port, state } = (e as CustomEvent<ServerStateEvent>).detail;
+      if (port === serverPort && state === "stale") resolve();
+    })
+  );
+  const collector = new Collector(client);
+  using _logs = new CapturedLogs();
+
+  // A server says one thing, then falls silent (no heartbeats: a raw REQ).
+  await using server = new ZmqSocket("req");
+  server.connect(`tcp://127.0.0.1:${serverPort}`);
+  await server.send(envelope(serverPort, "frame", 0, "hello"));
+  await server.receive({ signal: AbortSignal.timeout(10_000) });
+  await collector.reached(1);
+
+  // Meanwhile garbage keeps arriving on both ports, each piece answered
+  // with an error reply, until the client has shut down (at most 10 s).
+  const stop = new AbortController();
+  const garbage = [serverPort, garbagePort].map((port) =>
+    background((async () => {
+      await using socket = new ZmqSocket("req");
+      socket.connect(`tcp://127.0.0.1:${port}`);
+      const until = performance.now() + 10_000;
+      let answered = 0;
+      while (!stop.signal.aborted && performance.now() < until) {
+        await socket.send(Uint8Array.of(0xff, 0x00, port & 0xff));
+        let reply: Uint8Array;
+        try {
+          [reply] = await socket.receive({
+            signal: AbortSignal.any([stop.signal, AbortSignal.timeout(5000)]),
+          });
+        } catch (error) {
+          // The client shut down with this request unanswered.
+          if (stop.signal.aborted) break;
+          throw error;
+        }
+        assert.equal(codec.decode(reply).error?.code, "malformed-cbor");
+        answered++;
+        await delay(10);
+      }
+      return answered;
+    })())
+  );
+
+  await within(stale, 5000, "the silent server to go stale despite the garbage on its port");
+  const stats = await client.stats();
+  const garbageStats = statsOf(stats, garbagePort);
+  assert.equal(garbageStats.state, "rejected", "a garbage-only port is not a live server");
+  assert.equal(garbageStats.frames, 0);
+  assert.ok((garbageStats.rejected["malformed-cbor"] ?? 0) > 0);
+  assert.equal(statsOf(stats, serverPort).state, "stale");
+  assert.deepEqual(client.servers().map((s) => s.port), [serverPort]);
+
+  await within(collector.done, 5000, "the client to end once its only server is gone");
+  stop.abort();
+  const answered = await Promise.all(garbage);
+  assert.ok(answered.every((n) => n > 0), "garbage was answered throughout");
+  assert.equal(client.shutdownReason, "all-gone");
+  assert.deepEqual(states.map((s) => `${s.port}:${s.state}:${s.reason}`), [
+    `${serverPort}:live:joined`,
+    `${serverPort}:stale:silent`,
+    `${serverPort}:gone:timeout`,
+  ]);
+});
