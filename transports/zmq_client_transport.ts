@@ -34,14 +34,16 @@ export interface ZmqClientTransportOptions {
   readonly onReady: (error?: unknown) => void;
   /**
    * PUB/SUB: resolves when the user has room for another frame from `port`
-   * (`undefined` when there is room now). While it waits the port is not
-   * read, so a slow consumer costs no decoding or memory for frames it would
-   * only drop; ZeroMQ's own bounded queues hold the rest. (ZeroMQ's conflate
-   * would keep only the newest frame, but it also discards a goodbye still
-   * queued when its server disconnects.)
+   * (`undefined` when there is room now; while there is none, the same
+   * promise each time). The port is read all the same, so the user gets
+   * the newest frame, not an old one that waited in ZeroMQ's and TCP's
+   * queues; meanwhile only the newest frame is kept, undecoded, and those
+   * it replaces are reported as `skipped`. (ZeroMQ's conflate would keep
+   * only the newest frame too, but it also discards a goodbye still queued
+   * when its server disconnects.)
    */
   readonly room?: (port: number) => Promise<void> | undefined;
-  /** Longest wait for room before the port is read anyway, in ms. */
+  /** Longest a frame is held for room before it is passed on anyway, in ms. */
   readonly roomWaitMs?: number;
   /** What to do with JPEG frames. */
   readonly jpeg?: { readonly decode: boolean; readonly fastUpsample: boolean };
@@ -72,6 +74,28 @@ const DEFAULT_PORT_RESTARTS = { max: 5, withinMs: 10_000 } as const;
 const REBIND_TRIES = 20;
 const REBIND_WAIT_MS = 50;
 
+/** PUB/SUB: one port's newest frame while the user has no room for it. */
+interface Held {
+  envelope: Envelope | undefined;
+  /** Bytes of the held frame and of those it replaced. */
+  bytes: number;
+  /** Frames replaced (dropped unseen) while waiting. */
+  skipped: number;
+  /** The room promise already reacted to (a queue hands out one per wait). */
+  hooked: Promise<void> | undefined;
+  /** Passes the frame on anyway after `roomWaitMs`. */
+  timer: ReturnType<typeof setTimeout> | undefined;
+  /** Made once per port: no closure per frame. */
+  release: () => void;
+}
+
+/** A message's size on the wire. */
+function wireBytes(parts: Uint8Array[]): number {
+  let bytes = 0;
+  for (const part of parts) bytes += part.byteLength;
+  return bytes;
+}
+
 /**
  * Receives on every port; in REQ/REP holds each request until its parent
  * sends the reply (or answers at once with an error reply when the request
@@ -94,6 +118,8 @@ export class ZmqClientTransport implements Actor<ClientTransportCommand> {
   /** Aborted when the transport stops: ends any wait between reopenings. */
   readonly #stop = new AbortController();
   #security: ZmqSocketOptions = {};
+  /** PUB/SUB: per port, the newest frame waiting for the user's room. */
+  readonly #held = new Map<number, Held>();
 
   /** @param options Where and how to open the sockets. */
   constructor(options: ZmqClientTransportOptions) {
@@ -123,8 +149,9 @@ export class ZmqClientTransport implements Actor<ClientTransportCommand> {
     const { address, pattern, role, maxMessageSize } = this.#options;
     const options: ZmqSocketOptions = {
       maxMessageSize,
-      // PUB/SUB: a few frames wait here while the port is paused (see
-      // `room`); past that the server holds back (or drops and counts).
+      // PUB/SUB: the port is always read (see `room`), so this only bounds
+      // what queues while this process is busy; past it the server holds
+      // back (or drops and counts).
       receiveHighWaterMark: pattern === 2 ? 4 : 1000,
       // Long enough for the last replies to leave when the client shuts down.
       linger: 200,
@@ -274,97 +301,213 @@ export class ZmqClientTransport implements Actor<ClientTransportCommand> {
     socket: ZmqSocket,
     parent: ActorRef<ClientTransportEvent>,
   ): Promise<void> {
-    const requestReply = this.#options.pattern === 1;
     try {
-      const room = requestReply ? undefined : this.#options.room;
-      while (!this.#stopping) {
-        const waiting = room?.(port);
-        // Not forever: reading now and then keeps the server's liveness
-        // fresh (and taps such as the viewer fed) when nobody calls recv.
-        if (waiting) await this.#atMost(waiting, this.#options.roomWaitMs ?? 500);
-        if (this.#stopping) return;
-        const parts = await socket.receive();
-        const bytes = parts.length === 2
-          ? parts[0].byteLength + parts[1].byteLength
-          : parts[0]?.byteLength ?? 0;
-        let envelope: Envelope;
-        let jpeg: Uint8Array | undefined;
-        try {
-          envelope = this.#decode(parts);
-          if (envelope.kind === "reply") {
-            throw new ProtocolError(
-              "bad-field",
-              'Cannot accept message: kind "reply" is sent by clients, not servers',
-              { field: "kind" },
-            );
-          }
-          if (envelope.frame?.encoding === "jpeg") {
-            jpeg = envelope.frame.data;
-            envelope = { ...envelope, frame: this.#decodeJpeg(envelope.frame) };
-          }
-          if (envelope.port !== port) {
-            throw new ProtocolError(
-              "bad-field",
-              `Cannot accept message: it names port ${envelope.port} but arrived on port ${port}; give each server its own port`,
-              { field: "port" },
-            );
-          }
-        } catch (error) {
-          if (!(error instanceof ProtocolError)) throw error;
-          parent.tell({ type: "EnvelopeRejected", port, code: error.code, reason: error.message });
-          if (requestReply) {
-            // Version 1: every version reads an error reply (PROTOCOL.md §7).
-            await socket.send(this.#codec.encode({
-              version: 1,
-              kind: "reply",
-              port,
-              seq: 0,
-              sentAt: performance.timeOrigin + performance.now(),
-              error: { code: error.code, message: error.message },
-            }));
-          }
-          continue;
-        }
-        if (!requestReply) {
-          parent.tell({ type: "EnvelopeReceived", port, envelope, bytes, jpeg });
-          continue;
-        }
-        if (envelope.kind !== "frame") {
-          // Heartbeats and goodbyes are answered here, at once: the goodbye
-          // may be the last message before the client shuts down, and its
-          // answer must not race that shutdown.
-          parent.tell({ type: "EnvelopeReceived", port, envelope, bytes });
-          await socket.send(this.#codec.encode({
-            version: envelope.version,
-            kind: "reply",
-            port,
-            seq: envelope.seq,
-            sentAt: performance.timeOrigin + performance.now(),
-          }));
-          continue;
-        }
-        // Settled by SendReply, or with undefined when the transport stops.
-        // (A race against a shared "stopped" promise would add a reaction
-        // to it per frame, kept until the end.)
-        const reply = new Promise<Envelope | undefined>((resolve) =>
-          this.#pendingReplies.set(port, resolve)
-        );
-        parent.tell({ type: "EnvelopeReceived", port, envelope, bytes, jpeg });
-        const answer = await reply;
-        if (answer === undefined || this.#stopping) return;
-        // In the request's version: a server that speaks only 1 refuses a 2.
-        // One part even in version 2: a reply's send resolves once queued,
-        // so a frame in it must be copied (the user may reuse its buffer).
-        await socket.send(this.#codec.encode(
-          answer.version === envelope.version ? answer : { ...answer, version: envelope.version },
-        ));
-      }
+      if (this.#options.pattern === 1) await this.#serveRequests(port, socket, parent);
+      else await this.#serveStream(port, socket, parent);
     } catch (error) {
       // Closed by stop(): the loop is done. Anything else (a socket closed
       // underneath included) is a failure: the port is reopened.
       if (this.#stopping && error instanceof TransportClosedError) return;
       throw error;
     }
+  }
+
+  /** REQ/REP: each request is held until its reply comes (or answered at once when refused). */
+  async #serveRequests(
+    port: number,
+    socket: ZmqSocket,
+    parent: ActorRef<ClientTransportEvent>,
+  ): Promise<void> {
+    while (!this.#stopping) {
+      const parts = await socket.receive();
+      const bytes = wireBytes(parts);
+      let envelope: Envelope;
+      let jpeg: Uint8Array | undefined;
+      try {
+        envelope = this.#accept(port, parts);
+        if (envelope.frame?.encoding === "jpeg") {
+          jpeg = envelope.frame.data;
+          envelope = { ...envelope, frame: this.#decodeJpeg(envelope.frame) };
+        }
+      } catch (error) {
+        if (!(error instanceof ProtocolError)) throw error;
+        parent.tell({ type: "EnvelopeRejected", port, code: error.code, reason: error.message });
+        // Version 1: every version reads an error reply (PROTOCOL.md §7).
+        await socket.send(this.#codec.encode({
+          version: 1,
+          kind: "reply",
+          port,
+          seq: 0,
+          sentAt: performance.timeOrigin + performance.now(),
+          error: { code: error.code, message: error.message },
+        }));
+        continue;
+      }
+      if (envelope.kind !== "frame") {
+        // Heartbeats and goodbyes are answered here, at once: the goodbye
+        // may be the last message before the client shuts down, and its
+        // answer must not race that shutdown.
+        parent.tell({ type: "EnvelopeReceived", port, envelope, bytes });
+        await socket.send(this.#codec.encode({
+          version: envelope.version,
+          kind: "reply",
+          port,
+          seq: envelope.seq,
+          sentAt: performance.timeOrigin + performance.now(),
+        }));
+        continue;
+      }
+      // Settled by SendReply, or with undefined when the transport stops.
+      // (A race against a shared "stopped" promise would add a reaction
+      // to it per frame, kept until the end.)
+      const reply = new Promise<Envelope | undefined>((resolve) =>
+        this.#pendingReplies.set(port, resolve)
+      );
+      parent.tell({ type: "EnvelopeReceived", port, envelope, bytes, jpeg });
+      const answer = await reply;
+      if (answer === undefined || this.#stopping) return;
+      // In the request's version: a server that speaks only 1 refuses a 2.
+      // One part even in version 2: a reply's send resolves once queued,
+      // so a frame in it must be copied (the user may reuse its buffer).
+      await socket.send(this.#codec.encode(
+        answer.version === envelope.version ? answer : { ...answer, version: envelope.version },
+      ));
+    }
+  }
+
+  /**
+   * PUB/SUB (and PAIR): reads every message as it comes, so that what the
+   * user gets next is the newest frame, not one that waited in ZeroMQ's and
+   * TCP's queues while the user was busy (those held seconds of video).
+   * While the user has no room for `port`, only the newest frame is kept
+   * here, undecoded (its JPEG is decoded only if it is passed on); each one
+   * it replaces is counted as dropped. It is passed on when room comes, or
+   * after `roomWaitMs` anyway so that a client nobody reads from still
+   * sees its servers alive (and taps such as the viewer get frames).
+   * Heartbeats and goodbyes are never held: a held frame goes before them.
+   */
+  async #serveStream(
+    port: number,
+    socket: ZmqSocket,
+    parent: ActorRef<ClientTransportEvent>,
+  ): Promise<void> {
+    const room = this.#options.room;
+    let held = this.#held.get(port);
+    if (held === undefined) {
+      held = {
+        envelope: undefined,
+        bytes: 0,
+        skipped: 0,
+        hooked: undefined,
+        timer: undefined,
+        release: () => {},
+      };
+      const state = held;
+      held.release = () => this.#release(port, state, parent);
+      this.#held.set(port, held);
+    }
+    while (!this.#stopping) {
+      const parts = await socket.receive();
+      const bytes = wireBytes(parts);
+      let envelope: Envelope;
+      try {
+        envelope = this.#accept(port, parts);
+      } catch (error) {
+        if (!(error instanceof ProtocolError)) throw error;
+        parent.tell({ type: "EnvelopeRejected", port, code: error.code, reason: error.message });
+        continue;
+      }
+      if (envelope.kind !== "frame") {
+        held.release();
+        parent.tell({ type: "EnvelopeReceived", port, envelope, bytes });
+        continue;
+      }
+      if (held.envelope !== undefined) {
+        // Still no room: the newer frame replaces the one waiting.
+        held.envelope = envelope;
+        held.bytes += bytes;
+        held.skipped++;
+        continue;
+      }
+      const waiting = room?.(port);
+      if (waiting === undefined) {
+        this.#pass(port, envelope, bytes, 0, parent);
+        continue;
+      }
+      held.envelope = envelope;
+      held.bytes = bytes;
+      held.skipped = 0;
+      // One reaction per wait for room, not per frame or per timeout.
+      if (held.hooked !== waiting) {
+        held.hooked = waiting;
+        waiting.then(held.release);
+      }
+      held.timer ??= setTimeout(held.release, this.#options.roomWaitMs ?? 500);
+    }
+  }
+
+  /** Passes on `port`'s held frame, if any (room came, time is up, or a message must follow it). */
+  #release(port: number, held: Held, parent: ActorRef<ClientTransportEvent>): void {
+    clearTimeout(held.timer);
+    held.timer = undefined;
+    const envelope = held.envelope;
+    if (envelope === undefined || this.#stopping) return;
+    held.envelope = undefined;
+    this.#pass(port, envelope, held.bytes, held.skipped, parent);
+  }
+
+  /** Tells the parent of one accepted message, decoding its JPEG first. */
+  #pass(
+    port: number,
+    envelope: Envelope,
+    bytes: number,
+    skipped: number,
+    parent: ActorRef<ClientTransportEvent>,
+  ): void {
+    let jpeg: Uint8Array | undefined;
+    if (envelope.frame?.encoding === "jpeg") {
+      jpeg = envelope.frame.data;
+      try {
+        envelope = { ...envelope, frame: this.#decodeJpeg(envelope.frame) };
+      } catch (error) {
+        // #decodeJpeg throws only ProtocolErrors; this may run from a timer,
+        // where anything thrown would end the process: refuse, whatever it is.
+        const code = error instanceof ProtocolError ? error.code : "bad-jpeg";
+        const reason = error instanceof Error ? error.message : String(error);
+        parent.tell({ type: "EnvelopeRejected", port, code, reason });
+        return;
+      }
+    }
+    parent.tell(
+      skipped > 0
+        ? { type: "EnvelopeReceived", port, envelope, bytes, jpeg, skipped }
+        : { type: "EnvelopeReceived", port, envelope, bytes, jpeg },
+    );
+  }
+
+  /**
+   * Decodes what arrived on `port` and checks it may come from a server
+   * there (no JPEG decoding yet).
+   *
+   * @throws {ProtocolError} When it must be refused.
+   */
+  #accept(port: number, parts: Uint8Array[]): Envelope {
+    const envelope = this.#decode(parts);
+    if (envelope.kind === "reply") {
+      throw new ProtocolError(
+        "bad-field",
+        'Cannot accept message: kind "reply" is sent by clients, not servers',
+        { field: "kind" },
+      );
+    }
+    if (envelope.port !== port) {
+      throw new ProtocolError(
+        "bad-field",
+        `Cannot accept message: it names port ${envelope.port} but arrived on port ${port}; give each server its own port`,
+        { field: "port" },
+      );
+    }
+    return envelope;
   }
 
   /**
@@ -402,12 +545,6 @@ export class ZmqClientTransport implements Actor<ClientTransportCommand> {
       log: (message) => context.log.warn(message),
     });
     return { ...curve, zapDomain: this.#zap.domain };
-  }
-
-  async #atMost(promise: Promise<void>, ms: number): Promise<void> {
-    let timer!: ReturnType<typeof setTimeout>;
-    await Promise.race([promise, new Promise<void>((resolve) => timer = setTimeout(resolve, ms))]);
-    clearTimeout(timer);
   }
 
   /**
@@ -457,6 +594,11 @@ export class ZmqClientTransport implements Actor<ClientTransportCommand> {
     this.#jpegCodec?.close();
     this.#stopping = true;
     this.#stop.abort();
+    for (const held of this.#held.values()) {
+      clearTimeout(held.timer);
+      held.timer = undefined;
+      held.envelope = undefined;
+    }
     for (const resolve of this.#pendingReplies.values()) resolve(undefined);
     this.#pendingReplies.clear();
     await Promise.all([...this.#sockets.values()].map((socket) => socket.close()));

@@ -93,6 +93,7 @@ export class ClientSupervisor implements Actor<ClientSupervisorMessage> {
           bytes: message.bytes,
           at,
           jpeg: message.jpeg,
+          skipped: message.skipped,
         });
         if (envelope.kind === "terminate") {
           this.#liveness.tell({ type: "Terminated", port, at });
@@ -124,7 +125,7 @@ export class ClientSupervisor implements Actor<ClientSupervisorMessage> {
         return;
       case "Deliver":
         this.#options.onDelivery?.(message.delivery);
-        this.#options.queue.push(message.delivery);
+        this.#options.queue.push(message.delivery, message.skipped);
         return;
       case "ReplyNow":
         this.#transport.tell({ type: "SendReply", port: message.port, envelope: message.envelope });

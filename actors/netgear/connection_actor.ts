@@ -131,6 +131,7 @@ export class ConnectionActor implements Actor<ConnectionMessage> {
     switch (envelope.kind) {
       case "frame": {
         const seq = envelope.seq;
+        const skipped = message.skipped ?? 0;
         if (this.#requestReply && seq === this.#lastSeq) {
           // A Lazy Pirate retry of a frame the user already has: answer it
           // as before, never deliver it twice.
@@ -145,18 +146,21 @@ export class ConnectionActor implements Actor<ConnectionMessage> {
           const gap = seq - this.#lastSeq - 1;
           if (gap < 0 || (!this.#requestReply && gap > GAP_WINDOW)) {
             this.#restarts++;
-          } else if (!this.#requestReply && gap > 0) {
+          } else if (!this.#requestReply && gap > skipped) {
             // PUB/SUB: frame numbers have no gaps at the sender, so a gap
-            // is frames ZeroMQ dropped on the way (a high-water mark).
-            this.#lost += gap;
+            // (beyond the frames the transport dropped for a slow user) is
+            // frames ZeroMQ dropped on the way (a high-water mark).
+            this.#lost += gap - skipped;
           }
         }
         this.#lastSeq = seq;
         this.#frames++;
-        this.#countFps(at);
+        // The server's rate as received, whether or not the user kept up.
+        this.#countFps(at, 1 + skipped);
         if (envelope.message !== undefined) this.#lastMessage = envelope.message;
         parent.tell({
           type: "Deliver",
+          skipped,
           delivery: {
             port: this.#port,
             seq: envelope.seq,
@@ -194,9 +198,9 @@ export class ConnectionActor implements Actor<ConnectionMessage> {
     return reply;
   }
 
-  #countFps(at: number): void {
+  #countFps(at: number, frames: number): void {
     if (this.#windowStart === 0) this.#windowStart = at;
-    this.#windowFrames++;
+    this.#windowFrames += frames;
     const elapsed = at - this.#windowStart;
     if (elapsed >= FPS_WINDOW_MS) {
       this.#fps = (this.#windowFrames * 1000) / elapsed;

@@ -39,6 +39,11 @@ export interface EnvelopeReceived {
    * does not decode).
    */
   readonly jpeg?: Uint8Array;
+  /**
+   * PUB/SUB: frames from this port dropped unseen just before this one
+   * because the user had no room for them (their bytes are in `bytes`).
+   */
+  readonly skipped?: number;
 }
 
 /** A message on `port` was refused (bad CBOR, bad fields, too large…). */
@@ -103,6 +108,8 @@ export interface ConnectionEnvelope {
   readonly bytes: number;
   readonly at: number;
   readonly jpeg?: Uint8Array;
+  /** Frames dropped unseen just before this one (see {@linkcode EnvelopeReceived}). */
+  readonly skipped?: number;
 }
 
 /** The user took the frame `seq`; reply with `returnData` (REQ/REP). */
@@ -200,7 +207,15 @@ export interface Delivery {
 
 /** What a connection actor tells its parent. */
 export type ConnectionEvent =
-  | { readonly type: "Deliver"; readonly delivery: Delivery }
+  | {
+    readonly type: "Deliver";
+    readonly delivery: Delivery;
+    /**
+     * Frames of this server dropped unseen just before this one: the user
+     * is behind, so the frames still queued for it are stale too.
+     */
+    readonly skipped?: number;
+  }
   | { readonly type: "ReplyNow"; readonly port: number; readonly envelope: Envelope };
 
 // ----------------------------------------------------------------- liveness

@@ -630,3 +630,65 @@ Deno.test("a port that only sends refused messages is no server, and refused mes
     `${serverPort}:gone:timeout`,
   ]);
 });
+
+Deno.test("a slow PUB/SUB consumer gets recent frames from a server sending flat out", async (t) => {
+  /** The consumer's pace: it takes one frame, then works this long. */
+  const CONSUMER_MS = 300;
+  const TAKES = 10;
+  for (const jpeg of [false, true]) {
+    await t.step(jpeg ? "JPEG" : "raw", async () => {
+      const [port] = freePorts(1);
+      using logs = new CapturedLogs();
+      await using client = await NetGear.open({
+        receiveMode: true,
+        multiserverMode: true,
+        port: [port],
+        pattern: 2,
+      });
+      await using server = await NetGear.open({
+        multiserverMode: true,
+        port,
+        pattern: 2,
+        jpegCompression: jpeg,
+      });
+      let stop = false;
+      let sent = 0;
+      const sending = background((async () => {
+        const until = performance.now() + 20_000;
+        while (!stop && performance.now() < until) {
+          await server.send(testFrame(port, sent, 320, 240), { message: sent });
+          sent++;
+        }
+      })());
+      try {
+        const first = await within(client.recv(), 10_000, "the first frame");
+        assert.ok(first);
+        const taken: { received: Received; age: number }[] = [];
+        for (let i = 0; i < TAKES; i++) {
+          await delay(CONSUMER_MS);
+          const received = await within(client.recv(), 5000, `frame ${i}`);
+          assert.ok(received);
+          // Same clock: the server runs in this process.
+          taken.push({ received, age: Date.now() - received.sentAt });
+        }
+        const seqs = taken.map(({ received }) => received.seq);
+        assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), "in order");
+        for (const { received } of taken) {
+          assert.ok(received.frame, "a frame to show (JPEG decoded)");
+          assert.equal(received.frame.width, 320);
+        }
+        // What the user gets was sent about one consumer period ago at
+        // most, not seconds ago from ZeroMQ's and TCP's queues.
+        const ages = taken.map(({ age }) => Math.round(age));
+        assert.ok(Math.max(...ages) < 1000, `frame ages when taken (ms): ${ages.join(", ")}`);
+        const stats = statsOf(await client.stats(), port);
+        assert.ok(stats.dropped > 0, "the frames the consumer had no time for were dropped");
+        assert.ok(sent > stats.frames, "the server sent far more than was passed on");
+      } finally {
+        stop = true;
+        await sending;
+      }
+      assert.deepEqual(logs.errors, []);
+    });
+  }
+});
