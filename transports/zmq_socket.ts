@@ -455,7 +455,9 @@ export class ZmqSocket implements AsyncDisposable {
   }
 
   /**
-   * Receives the next message, waiting until one arrives.
+   * Receives the next message, waiting until one arrives. A socket that
+   * reports a message and then has none to give (a REP discarding a request
+   * that lacks the empty delimiter) is not an error: it keeps waiting.
    *
    * @param options `signal` to stop waiting.
    * @returns The message parts, zero-copy views of ZeroMQ's memory.
