@@ -12,6 +12,7 @@
  *
  * @example Two servers, one client, over REQ/REP
  * ```ts
+ * import assert from "node:assert/strict";
  * import { NetGear, SyntheticSource } from "./mod.ts";
  *
  * const client = await NetGear.open({
@@ -27,10 +28,10 @@
  * }
  * let frames = 0;
  * for await (const { port, frame, message } of client) {
- *   console.assert(frame?.width === 64 && message === `I'm at ${port}`);
+ *   assert.ok(frame?.width === 64 && message === `I'm at ${port}`);
  *   frames++;
  * }
- * console.assert(frames === 4); // the loop ends once both servers have left
+ * assert.ok(frames === 4); // the loop ends once both servers have left
  * ```
  *
  * @module

@@ -250,10 +250,13 @@ export class ActorSystem implements AsyncDisposable {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { ActorSystem } from "./actor_system.ts";
-   * const system = new ActorSystem();
+   * const system = new ActorSystem({ logLevel: "silent" });
+   * system.spawn("worker", { create: () => ({ receive() {} }) });
    * await system.close();
-   * await system.close();
+   * await system.close(); // a second close is a no-op
+   * assert.deepEqual(system.alive(), []);
    * ```
    */
   close(): Promise<void> {

@@ -52,8 +52,10 @@ export interface Logger {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { consoleLogger } from "./logger.ts";
  * consoleLogger.debug("[/worker] started");
+ * assert.ok(Object.isFrozen(consoleLogger));
  * ```
  */
 export const consoleLogger: Logger = Object.freeze({

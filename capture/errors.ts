@@ -50,14 +50,14 @@ export interface CaptureErrorOptions {
  *
  * @example Tell a missing camera from other failures
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CaptureError, FfmpegSource } from "./mod.ts";
  * const source = new FfmpegSource({ input: "/dev/video99", width: 640, height: 480, fps: 30 });
  * try {
- *   await source.start();
- * } catch (error) {
- *   if (error instanceof CaptureError && error.code === "device-not-found") {
- *     console.error(error.message); // says how to list cameras
- *   }
+ *   await assert.rejects(source.start(), (error: unknown) => {
+ *     assert.ok(error instanceof CaptureError && error.code === "device-not-found");
+ *     return true; // error.message says how to list cameras
+ *   });
  * } finally {
  *   await source.stop();
  * }
@@ -93,15 +93,21 @@ export class CaptureError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { FfmpegSource, ToolNotFoundError } from "./mod.ts";
  * const source = new FfmpegSource({
- *   input: "clip.mkv", width: 320, height: 240, fps: 30, ffmpegPath: "/nowhere/ffmpeg",
+ *   input: "testsrc2=size=320x240:rate=30",
+ *   inputOptions: ["-f", "lavfi"],
+ *   width: 320,
+ *   height: 240,
+ *   fps: 30, // size and rate given: no ffprobe needed
+ *   ffmpegPath: "/nowhere/ffmpeg",
  * });
- * try {
- *   await source.start();
- * } catch (error) {
- *   if (error instanceof ToolNotFoundError) console.error(error.tool, error.message);
- * }
+ * await assert.rejects(source.start(), (error: unknown) => {
+ *   assert.ok(error instanceof ToolNotFoundError && error.path === "/nowhere/ffmpeg");
+ *   return true; // error.message says how to install ffmpeg
+ * });
+ * await source.stop();
  * ```
  */
 export class ToolNotFoundError extends CaptureError {
@@ -147,9 +153,10 @@ export interface ProcessExitDetails {
  * The frames read before it are delivered first; this error comes after them.
  *
  * @example
- * ```ts
+ * ```ts ignore
+ * // Not run: it needs a stream that fails part-way, such as an RTSP camera that drops.
  * import { FfmpegSource, ProcessExitedError } from "./mod.ts";
- * const source = new FfmpegSource({ input: "clip.mkv" });
+ * const source = new FfmpegSource({ input: "rtsp://camera.local/live" });
  * try {
  *   for await (const frame of source) console.log(frame.width);
  * } catch (error) {

@@ -338,6 +338,7 @@ class FfmpegDriver implements SourceDriver {
  *
  * @example Read a file
  * ```ts ignore
+ * // Not run: it needs a video file.
  * import { FfmpegSource } from "./mod.ts";
  * await using source = new FfmpegSource({ input: "clip.mkv", width: 640, height: 480 });
  * for await (const frame of source) {
@@ -348,17 +349,20 @@ class FfmpegDriver implements SourceDriver {
  *
  * @example A paced test pattern from lavfi, as a stand-in camera
  * ```ts
+ * import assert from "node:assert/strict";
  * import { FfmpegSource } from "./mod.ts";
  * await using source = new FfmpegSource({
  *   input: "testsrc2=size=320x240:rate=30",
  *   inputOptions: ["-f", "lavfi"],
  * });
  * const frame = await source.read();
- * console.log(source.info, frame?.width); // { width: 320, height: 240, fps: 30, ... } 320
+ * assert.equal(frame?.width, 320);
+ * assert.deepEqual(source.info, { width: 320, height: 240, fps: 30, pixelFormat: "bgr24" });
  * ```
  *
  * @example A USB camera at 640x480, 30 fps
  * ```ts ignore
+ * // Not run: it needs a camera.
  * import { FfmpegSource } from "./mod.ts";
  * await using camera = new FfmpegSource({ input: "/dev/video0", width: 640, height: 480, fps: 30 });
  * await camera.start(); // throws CaptureError "device-not-found" or "device-busy"

@@ -15,9 +15,15 @@
  *
  * @example Stream a test pattern
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SyntheticSource } from "./mod.ts";
  * await using source = new SyntheticSource({ name: "cam-1", width: 320, height: 240, frames: 3 });
- * for await (const frame of source) console.log(frame.width, frame.height);
+ * let frames = 0;
+ * for await (const frame of source) {
+ *   assert.equal(frame.data.length, 320 * 240 * 3);
+ *   frames++;
+ * }
+ * assert.equal(frames, 3);
  * ```
  *
  * @module

@@ -219,10 +219,13 @@ function commandOf(r: Resolved): PiCameraCommand {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { buildPiCameraCommand } from "./mod.ts";
  * const { cameraArgs } = buildPiCameraCommand({ width: 640, height: 480, fps: 30 });
- * console.log(cameraArgs.join(" "));
- * // -t 0 -n --codec yuv420 --width 640 --height 480 --framerate 30 -o -
+ * assert.equal(
+ *   cameraArgs.join(" "),
+ *   "-t 0 -n --codec yuv420 --width 640 --height 480 --framerate 30 -o -",
+ * );
  * ```
  */
 export function buildPiCameraCommand(options: PiCameraSourceOptions = {}): PiCameraCommand {
@@ -330,7 +333,8 @@ class PiCameraDriver implements SourceDriver {
  * **Frame ownership:** every frame's `data` is its own buffer.
  *
  * @example
- * ```ts
+ * ```ts ignore
+ * // Not run: it needs a Raspberry Pi with a camera.
  * import { PiCameraSource } from "./mod.ts";
  * await using camera = new PiCameraSource({ width: 640, height: 480, fps: 30 });
  * try {

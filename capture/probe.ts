@@ -82,9 +82,10 @@ function positiveNumber(text: string | undefined): number | undefined {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { probe } from "./mod.ts";
  * const info = await probe("testsrc2=size=320x240:rate=25", { inputOptions: ["-f", "lavfi"] });
- * console.log(info.width, info.height, info.fps); // 320 240 25
+ * assert.deepEqual([info.width, info.height, info.fps], [320, 240, 25]);
  * ```
  */
 export async function probe(input: string, options: ProbeOptions = {}): Promise<ProbeResult> {

@@ -86,13 +86,15 @@ export interface SignalOptions {
  *
  * @example Read three frames and stop
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SyntheticSource, type FrameSource } from "./mod.ts";
  * await using source: FrameSource = new SyntheticSource({ width: 320, height: 240, fps: 0 });
  * let n = 0;
  * for await (const frame of source) {
- *   console.log(frame.width, frame.height, frame.data.length);
+ *   assert.equal(frame.data.length, 320 * 240 * 3);
  *   if (++n === 3) break;
  * }
+ * assert.equal(await source.read(), null); // leaving the loop stopped it
  * ```
  */
 export interface FrameSource extends AsyncIterable<Frame>, AsyncDisposable {

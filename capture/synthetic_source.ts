@@ -141,11 +141,16 @@ class SyntheticDriver implements SourceDriver {
  *
  * @example Two distinguishable streams
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SyntheticSource } from "./mod.ts";
  * await using front = new SyntheticSource({ name: "front", fps: 0, frames: 2 });
  * await using back = new SyntheticSource({ name: "back", fps: 0, frames: 2 });
- * for await (const frame of front) console.log(frame.width, frame.height); // 640 480
- * console.log((await back.read())?.format); // "bgr24"
+ * for await (const frame of front) assert.deepEqual([frame.width, frame.height], [640, 480]);
+ * const other = await back.read();
+ * assert.equal(other?.format, "bgr24");
+ * // The name is drawn into the picture: the two streams differ.
+ * await using again = new SyntheticSource({ name: "front", fps: 0 });
+ * assert.notDeepEqual(other?.data, (await again.read())?.data);
  * ```
  */
 export class SyntheticSource implements FrameSource {

@@ -8,6 +8,7 @@
 import { NetGear, type NetGearClient } from "../transports/netgear.ts";
 import type { Pattern, SecureMode } from "../transports/netgear_options.ts";
 import { formatStats, LiveBlock } from "./_stats_view.ts";
+import { previewValue } from "../transports/preview.ts";
 import { intFlag, optionalValue, parseFlags, portsFlag } from "./_flags.ts";
 
 /** `--help` text. */
@@ -82,6 +83,9 @@ export async function clientMain(args: readonly string[]): Promise<void> {
   });
 }
 
+/** Longest message `--print` shows, in characters: one screenful at most. */
+const PRINT_LENGTH = 2000;
+
 /** How {@linkcode runClient} presents what it receives. */
 export interface RunClientOptions {
   /** Live table refresh in ms; 0 = off. */
@@ -129,7 +133,7 @@ export async function runClient(
       if (data === null) break;
       counts.set(data.port, (counts.get(data.port) ?? 0) + 1);
       if (options.print && data.message !== undefined) {
-        view.note(`port ${data.port}: ${JSON.stringify(data.message)}`);
+        view.note(`port ${data.port}: ${previewValue(data.message, { maxLength: PRINT_LENGTH })}`);
       }
     }
   } finally {

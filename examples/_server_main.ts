@@ -10,6 +10,7 @@ import { SyntheticSource } from "../capture/synthetic_source.ts";
 import { FfmpegSource } from "../capture/ffmpeg_source.ts";
 import type { FrameSource } from "../capture/source.ts";
 import { intFlag, parseFlags } from "./_flags.ts";
+import { previewValue } from "../transports/preview.ts";
 
 /** `--help` text. */
 export const SERVER_HELP = `actorgear server: stream frames to a NetGear client
@@ -123,7 +124,8 @@ export async function serverMain(args: readonly string[]): Promise<void> {
         throw error;
       }
       sent++;
-      if (reply !== undefined && !quiet) console.log(`client says: ${JSON.stringify(reply)}`);
+      // The reply is whatever CBOR the client sent: bigints and cycles included.
+      if (reply !== undefined && !quiet) console.log(`client says: ${previewValue(reply)}`);
     }
   } finally {
     clearTimeout(timer);

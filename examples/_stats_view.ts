@@ -6,8 +6,30 @@
  */
 
 import type { ServerStats } from "../transports/netgear.ts";
+import { previewValue } from "../transports/preview.ts";
 
 const encoder = new TextEncoder();
+
+/** Longest last message shown in a row, in characters. */
+const MESSAGE_COLUMN = 40;
+/**
+ * Rows of object messages already previewed: the table is redrawn every
+ * 500 ms, and an object with a million keys costs about as much to preview
+ * as to decode. Weak, so a message is forgotten with the client's last
+ * reference to it.
+ */
+const previews = new WeakMap<object, string>();
+
+function messageText(message: unknown): string {
+  if (message === undefined) return "";
+  const cacheable = typeof message === "object" && message !== null;
+  let text = cacheable ? previews.get(message) : undefined;
+  if (text === undefined) {
+    text = previewValue(message, { maxLength: MESSAGE_COLUMN, maxDepth: 3 });
+    if (cacheable) previews.set(message, text);
+  }
+  return text;
+}
 
 /** Formats the table: one row per server. */
 export function formatStats(stats: readonly ServerStats[]): string {
@@ -20,14 +42,12 @@ export function formatStats(stats: readonly ServerStats[]): string {
       s.fps.toFixed(1).padStart(8),
       (s.bytes / 1e6).toFixed(1).padStart(12),
       String(s.dropped).padStart(8),
-      " " + truncate(s.lastMessage === undefined ? "" : JSON.stringify(s.lastMessage), 40),
+      // Any CBOR a server sent: previewValue copes with bigints and cycles
+      // and escapes what would move the terminal's cursor.
+      " " + messageText(s.lastMessage),
     ].join(" ")
   );
   return [header, ...rows].join("\n");
-}
-
-function truncate(text: string, max: number): string {
-  return text.length <= max ? text : text.slice(0, max - 1) + "…";
 }
 
 /** Redraws a block of lines in place (TTY) or appends it (pipes). */

@@ -119,8 +119,10 @@ export class CurveKeyError extends Error {
  * @throws {Deno.errors.NotCapable} Without `--allow-env`.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { defaultKeysDir } from "./curve_keys.ts";
- * console.log(defaultKeysDir()); // for example /home/me/.actorgear/keys
+ * const home = Deno.env.get("HOME") ?? Deno.env.get("USERPROFILE");
+ * assert.equal(defaultKeysDir(), `${home}/.actorgear/keys`); // on Linux and macOS
  * ```
  */
 export function defaultKeysDir(): string {

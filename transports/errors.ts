@@ -11,12 +11,10 @@
  *
  * @example Catch any transport failure
  * ```ts
- * import { TransportError } from "./errors.ts";
- * try {
- *   throw new TransportError("Cannot send: example");
- * } catch (error) {
- *   if (!(error instanceof TransportError)) throw error;
- * }
+ * import assert from "node:assert/strict";
+ * import { TransportClosedError, TransportError } from "./errors.ts";
+ * // Every transport failure is a TransportError: one catch handles them all.
+ * assert.ok(new TransportClosedError("send") instanceof TransportError);
  * ```
  */
 export class TransportError extends Error {

@@ -31,8 +31,11 @@ export const PIXEL_FORMATS: readonly PixelFormat[] = Object.freeze(
  *
  * @example Make a black 2x2 BGR frame
  * ```ts
- * import type { Frame } from "./frame.ts";
+ * import assert from "node:assert/strict";
+ * import { CHANNELS_OF, type Frame } from "./frame.ts";
  * const frame: Frame = { width: 2, height: 2, channels: 3, data: new Uint8Array(12) };
+ * // data holds width x height x channels bytes; format defaults to "bgr24".
+ * assert.equal(frame.data.length, frame.width * frame.height * CHANNELS_OF["bgr24"]);
  * ```
  */
 export interface Frame {

@@ -8,13 +8,14 @@
  *
  * @example Compress a frame and decompress it again
  * ```ts
+ * import assert from "node:assert/strict";
  * import { JpegCodec } from "./jpeg.ts";
  *
  * using codec = new JpegCodec();
  * const frame = { width: 64, height: 48, channels: 3, data: new Uint8Array(64 * 48 * 3) };
  * const bytes = codec.encode(frame, { quality: 90 });
  * const back = codec.decode(bytes);
- * console.assert(back.width === 64 && back.format === "bgr24");
+ * assert.ok(back.width === 64 && back.format === "bgr24");
  * ```
  *
  * @module
@@ -115,10 +116,11 @@ export interface JpegCompression {
  * @throws {RangeError} If `value` is a string that is not a {@linkcode JpegColorspace}.
  * @example Read the option
  * ```ts
+ * import assert from "node:assert/strict";
  * import { resolveJpegCompression } from "./jpeg.ts";
  *
- * console.assert(resolveJpegCompression(" gray ").format === "gray");
- * console.assert(resolveJpegCompression(false).enabled === false);
+ * assert.ok(resolveJpegCompression(" gray ").format === "gray");
+ * assert.ok(resolveJpegCompression(false).enabled === false);
  * ```
  */
 export function resolveJpegCompression(value: boolean | string): JpegCompression {
@@ -275,13 +277,14 @@ export interface JpegErrorOptions {
  *
  * @example Reject bytes that are not a JPEG
  * ```ts
+ * import assert from "node:assert/strict";
  * import { JpegCodec, JpegError } from "./jpeg.ts";
  *
  * using codec = new JpegCodec();
  * try {
  *   codec.decode(new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]));
  * } catch (error) {
- *   console.assert(error instanceof JpegError && error.reason === "invalid-jpeg");
+ *   assert.ok(error instanceof JpegError && error.reason === "invalid-jpeg");
  * }
  * ```
  */
@@ -321,15 +324,17 @@ export class JpegError extends Error {
  *
  * @example Fall back to raw frames when JPEG is unavailable
  * ```ts
+ * import assert from "node:assert/strict";
  * import { JpegCodec, JpegUnavailableError } from "./jpeg.ts";
  *
  * let codec: JpegCodec | undefined;
  * try {
- *   codec = new JpegCodec();
+ *   codec = new JpegCodec({ libraryPath: "/nowhere/libturbojpeg.so.0" });
  * } catch (error) {
  *   if (!(error instanceof JpegUnavailableError)) throw error;
+ *   assert.deepEqual(error.paths, ["/nowhere/libturbojpeg.so.0"]); // send raw frames instead
  * }
- * codec?.close();
+ * assert.equal(codec, undefined);
  * ```
  */
 export class JpegUnavailableError extends Error {
@@ -408,12 +413,13 @@ const unclosed = new FinalizationRegistry<Handles>(destroy);
  *
  * @example Compress a gray frame
  * ```ts
+ * import assert from "node:assert/strict";
  * import { JpegCodec } from "./jpeg.ts";
  *
  * using codec = new JpegCodec();
  * const gray = { width: 16, height: 16, channels: 1, format: "gray" as const, data: new Uint8Array(256).fill(128) };
  * const back = codec.decode(codec.encode(gray));
- * console.assert(back.format === "gray" && Math.abs(back.data[0] - 128) <= 1);
+ * assert.ok(back.format === "gray" && Math.abs(back.data[0] - 128) <= 1);
  * ```
  */
 export class JpegCodec {
@@ -453,10 +459,11 @@ export class JpegCodec {
    * @throws {Deno.errors.NotCapable} Without `--allow-ffi`.
    * @example Enable compression only where it works
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JpegCodec } from "./jpeg.ts";
    *
    * const jpegCompression = JpegCodec.isAvailable();
-   * console.assert(typeof jpegCompression === "boolean");
+   * assert.ok(typeof jpegCompression === "boolean");
    * ```
    */
   static isAvailable(options: JpegCodecOptions = {}): boolean {
@@ -486,12 +493,13 @@ export class JpegCodec {
    * @throws {JpegError} If the codec is closed (`"closed"`) or libjpeg-turbo fails (`"library"`).
    * @example Compress at quality 75 with full colour resolution
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JpegCodec } from "./jpeg.ts";
    *
    * using codec = new JpegCodec();
    * const frame = { width: 32, height: 32, channels: 3, data: new Uint8Array(32 * 32 * 3) };
    * const bytes = codec.encode(frame, { quality: 75, subsampling: "444" });
-   * console.assert(bytes[0] === 0xff && bytes[1] === 0xd8);
+   * assert.ok(bytes[0] === 0xff && bytes[1] === 0xd8);
    * ```
    */
   encode(frame: Frame, options: JpegEncodeOptions = {}): Uint8Array {
@@ -567,12 +575,13 @@ export class JpegCodec {
    *   codec is closed (`"closed"`).
    * @example Read a JPEG's size
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JpegCodec } from "./jpeg.ts";
    *
    * using codec = new JpegCodec();
    * const frame = { width: 20, height: 10, channels: 3, data: new Uint8Array(600) };
    * const info = codec.info(codec.encode(frame));
-   * console.assert(info.width === 20 && info.subsampling === "422");
+   * assert.ok(info.width === 20 && info.subsampling === "422");
    * ```
    */
   info(bytes: Uint8Array): JpegInfo {
@@ -599,12 +608,13 @@ export class JpegCodec {
    *   (`"closed"`).
    * @example Decode to RGB with fast upsampling
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JpegCodec } from "./jpeg.ts";
    *
    * using codec = new JpegCodec();
    * const frame = { width: 8, height: 8, channels: 3, data: new Uint8Array(192) };
    * const rgb = codec.decode(codec.encode(frame), { format: "rgb24", fastUpsample: true });
-   * console.assert(rgb.format === "rgb24" && rgb.data.length === 192);
+   * assert.ok(rgb.format === "rgb24" && rgb.data.length === 192);
    * ```
    */
   decode(bytes: Uint8Array, options: JpegDecodeOptions = {}): Frame {
@@ -668,12 +678,13 @@ export class JpegCodec {
    *
    * @example Close twice
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JpegCodec } from "./jpeg.ts";
    *
    * const codec = new JpegCodec();
    * codec.close();
    * codec.close();
-   * console.assert(codec.closed);
+   * assert.ok(codec.closed);
    * ```
    */
   close(): void {

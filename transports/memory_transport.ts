@@ -18,9 +18,10 @@ import type { Envelope } from "./protocol.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MemoryLink } from "./memory_transport.ts";
  * const link = new MemoryLink();
- * console.assert(link.replies.length === 0);
+ * assert.ok(link.replies.length === 0);
  * ```
  */
 export class MemoryLink {

@@ -5,12 +5,13 @@
  *
  * @example Two servers, one client
  * ```ts
+ * import assert from "node:assert/strict";
  * import { NetGear } from "./mod.ts";
  * const client = await NetGear.open({ receiveMode: true, multiserverMode: true, port: [5866, 5867] });
  * const server = await NetGear.open({ multiserverMode: true, port: 5867 });
  * const frame = { width: 1, height: 1, channels: 3, data: new Uint8Array(3) };
  * const sending = server.send(frame, { message: "hello" });
- * console.assert((await client.recv())?.port === 5867);
+ * assert.ok((await client.recv())?.port === 5867);
  * await sending;
  * await server.close();
  * await client.close();
@@ -26,4 +27,5 @@ export * from "./protocol.ts";
 export * from "./errors.ts";
 export * from "./zmq_socket.ts";
 export * from "./viewer.ts";
+export * from "./preview.ts";
 export * from "./v8_flags.ts";

@@ -4,11 +4,12 @@
  *
  * @example Four frames in a 2x2 grid of 320x240 tiles
  * ```ts
+ * import assert from "node:assert/strict";
  * import { buildMontages } from "./montage.ts";
  *
  * const frame = { width: 640, height: 480, channels: 3, data: new Uint8Array(640 * 480 * 3) };
  * const [montage] = buildMontages([frame, frame, frame, frame], [320, 240], [2, 2]);
- * console.assert(montage.width === 640 && montage.height === 480);
+ * assert.ok(montage.width === 640 && montage.height === 480);
  * ```
  *
  * @module
@@ -83,12 +84,13 @@ const RGB_AT: Readonly<Record<PixelFormat, readonly [number, number, number]>> =
  *   does not hold `width * height * channels` bytes.
  * @example Five frames in 2x2 grids spill into a second montage
  * ```ts
+ * import assert from "node:assert/strict";
  * import { buildMontages } from "./montage.ts";
  *
  * const frame = { width: 4, height: 4, channels: 1, format: "gray" as const, data: new Uint8Array(16).fill(200) };
  * const montages = buildMontages(Array(5).fill(frame), { width: 2, height: 2 }, [2, 2]);
- * console.assert(montages.length === 2);
- * console.assert(montages[1].data[0] === 200 && montages[1].data[2] === 0);
+ * assert.ok(montages.length === 2);
+ * assert.ok(montages[1].data[0] === 200 && montages[1].data[2] === 0);
  * ```
  */
 export function buildMontages(

@@ -29,6 +29,7 @@ import {
   resolveOptions,
 } from "./netgear_options.ts";
 import { Viewer } from "./viewer.ts";
+import { previewValue } from "./preview.ts";
 import { ZmqClientTransport } from "./zmq_client_transport.ts";
 import { ZmqServerTransport } from "./zmq_server_transport.ts";
 
@@ -378,7 +379,9 @@ export class NetGearClient extends EventTarget implements AsyncDisposable, Async
       try {
         listener(received);
       } catch (error) {
-        console.error(`[netgear] a frame listener threw: ${String(error)}`);
+        console.error(
+          `[netgear] a frame listener threw: ${previewValue(error, { bareString: true })}`,
+        );
       }
     }
   }

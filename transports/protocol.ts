@@ -8,6 +8,8 @@
  */
 
 import { Decoder, Encoder } from "cbor-x";
+import { CborScanError, CborScanner, type ScanLimits } from "./_cbor_scan.ts";
+import { decodeMessage, NotAMapError, type RawHead, readHead } from "./_envelope_reader.ts";
 import { CHANNELS_OF, type Frame, PIXEL_FORMATS, type PixelFormat } from "./frame.ts";
 import { ProtocolError } from "./protocol_errors.ts";
 
@@ -33,6 +35,24 @@ export const DEFAULT_MAX_MESSAGE_BYTES: number = 64 * 1024 * 1024;
 
 /** The largest `maxMessageBytes` allowed: a CBOR byte string header with a 32-bit length. */
 export const MAX_MESSAGE_BYTES_LIMIT: number = 0xffff_ffff;
+
+/** The default most CBOR data items in one received message (PROTOCOL.md §9). */
+export const DEFAULT_MAX_ITEMS: number = 16_384;
+
+/** The default deepest nesting of arrays, maps and tags in a received message (PROTOCOL.md §9). */
+export const DEFAULT_MAX_DEPTH: number = 32;
+
+/**
+ * The default most bytes decoding a received message may copy (text strings,
+ * typed arrays): 16 MiB (PROTOCOL.md §9).
+ */
+export const DEFAULT_MAX_COPY_BYTES: number = 16 * 1024 * 1024;
+
+/**
+ * What a received message may decode to beyond twice its own size, in bytes
+ * (PROTOCOL.md §9): room for the envelope and a small message.
+ */
+export const DECODED_SIZE_ALLOWANCE: number = 64 * 1024;
 
 /**
  * What an envelope is: servers send `"frame"`, `"heartbeat"` and
@@ -137,6 +157,42 @@ export interface ProtocolCodecOptions {
    * @default {67108864}
    */
   maxMessageBytes?: number;
+  /**
+   * The most CBOR data items (numbers, strings, array and map headers, tags…)
+   * a received message may hold, an integer 1..2^24. Decoding costs up to
+   * about a microsecond an item: the default keeps any message under 20 ms.
+   * Send bulk numbers as a typed array, which is one item.
+   *
+   * @default {16384}
+   */
+  maxItems?: number;
+  /**
+   * The deepest nesting of arrays, maps and tags in a received message, an
+   * integer 2..256 (the envelope itself uses 2).
+   *
+   * @default {32}
+   */
+  maxDepth?: number;
+  /**
+   * The most bytes decoding one received message may copy, an integer
+   * 0..{@linkcode MAX_MESSAGE_BYTES_LIMIT}: text strings (decoded at about
+   * 1 ms per MiB) and typed arrays of 2-to-8-byte elements (copied when not
+   * aligned). Byte strings and `Uint8Array`s are never copied.
+   *
+   * @default {16777216}
+   */
+  maxCopyBytes?: number;
+}
+
+/** Options of {@linkcode ProtocolCodec.decode} and {@linkcode ProtocolCodec.decodeParts}. */
+export interface DecodeOptions {
+  /**
+   * The port the message arrived on: a message naming another port is
+   * refused (`bad-field`, field `port`) before its `message` is decoded.
+   *
+   * @default {undefined} any port
+   */
+  port?: number;
 }
 
 type Action = "encode envelope" | "decode envelope" | "convert frame";
@@ -166,7 +222,6 @@ interface WireMap {
 // encode as the one-byte empty byte string 0x40, the last byte of the output.
 const EMPTY_BYTES = new Uint8Array(0);
 const EMPTY_BYTE_STRING = 0x40;
-const CBOR_MAJOR_MAP = 5;
 const MAX_DIMENSION = 65535;
 const MAX_PORT = 65535;
 const UINT32_LIMIT = 0x1_0000_0000;
@@ -193,6 +248,7 @@ const ALIASES: Readonly<Record<string, string>> = {
  *
  * @example Round-trip a frame
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ProtocolCodec } from "./protocol.ts";
  *
  * const codec = new ProtocolCodec();
@@ -213,13 +269,17 @@ const ALIASES: Readonly<Record<string, string>> = {
  *   },
  * });
  * const envelope = codec.decode(bytes);
- * console.assert(envelope.frame?.data.buffer === bytes.buffer);
+ * assert.ok(envelope.frame?.data.buffer === bytes.buffer);
  * ```
  */
 export class ProtocolCodec {
   #maxMessageBytes: number;
+  #maxItems: number;
+  #maxDepth: number;
+  #maxCopyBytes: number;
   #encoder: Encoder;
   #decoder: Decoder;
+  #scanner = new CborScanner();
 
   /**
    * Creates a codec.
@@ -238,6 +298,14 @@ export class ProtocolCodec {
       );
     }
     this.#maxMessageBytes = max;
+    this.#maxItems = checkLimit("maxItems", options.maxItems ?? DEFAULT_MAX_ITEMS, 1, 2 ** 24);
+    this.#maxDepth = checkLimit("maxDepth", options.maxDepth ?? DEFAULT_MAX_DEPTH, 2, 256);
+    this.#maxCopyBytes = checkLimit(
+      "maxCopyBytes",
+      options.maxCopyBytes ?? DEFAULT_MAX_COPY_BYTES,
+      0,
+      MAX_MESSAGE_BYTES_LIMIT,
+    );
     // tagUint8Array: false keeps Uint8Array a plain byte string (cbor-x tags
     // it 64 whenever a global Buffer exists, which Deno defines);
     // variableMapSize writes the shortest map headers.
@@ -280,6 +348,7 @@ export class ProtocolCodec {
    *   raw frame's byte count is not `width * height * channels`.
    * @example Encode a heartbeat
    * ```ts
+   * import assert from "node:assert/strict";
    * import { ProtocolCodec } from "./protocol.ts";
    *
    * const bytes = new ProtocolCodec().encode({
@@ -289,7 +358,7 @@ export class ProtocolCodec {
    *   seq: 3,
    *   sentAt: Date.now(),
    * });
-   * console.assert(bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.length);
+   * assert.ok(bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.length);
    * ```
    */
   encode(envelope: Envelope, options: { into?: Uint8Array } = {}): Uint8Array {
@@ -357,6 +426,7 @@ export class ProtocolCodec {
    *   `maxMessageBytes`, or as {@linkcode ProtocolCodec.encode}.
    * @example Send a frame without copying its pixels
    * ```ts
+   * import assert from "node:assert/strict";
    * import { ProtocolCodec } from "./protocol.ts";
    *
    * const codec = new ProtocolCodec();
@@ -369,8 +439,8 @@ export class ProtocolCodec {
    *   sentAt: Date.now(),
    *   frame: { width: 640, height: 480, channels: 3, format: "bgr24", encoding: "raw", data },
    * });
-   * console.assert(parts.length === 2 && parts[1] === data);
-   * console.assert(codec.decodeParts(parts).frame?.data.buffer === data.buffer);
+   * assert.ok(parts.length === 2 && parts[1] === data);
+   * assert.ok(codec.decodeParts(parts).frame?.data.buffer === data.buffer);
    * ```
    */
   encodeParts(envelope: Envelope): Uint8Array[] {
@@ -396,19 +466,20 @@ export class ProtocolCodec {
    * @throws {TypeError} If `bytes` is not a `Uint8Array`.
    * @example Reject garbage
    * ```ts
+   * import assert from "node:assert/strict";
    * import { ProtocolCodec, ProtocolError } from "./protocol.ts";
    *
    * try {
    *   new ProtocolCodec().decode(new Uint8Array([0xff]));
    * } catch (error) {
-   *   console.assert(error instanceof ProtocolError && error.code === "malformed-cbor");
+   *   assert.ok(error instanceof ProtocolError && error.code === "malformed-cbor");
    * }
    * ```
    */
-  decode(bytes: Uint8Array): Envelope {
+  decode(bytes: Uint8Array, options: DecodeOptions = {}): Envelope {
     checkBytes(bytes);
     this.#checkReceivedSize(bytes.byteLength);
-    return fromWire(this.#decodeMap(bytes), undefined);
+    return this.#read(bytes, undefined, options.port);
   }
 
   /**
@@ -425,25 +496,26 @@ export class ProtocolCodec {
    * @throws {TypeError} If `parts` is not an array of `Uint8Array`s.
    * @example Decode whatever a socket received
    * ```ts
+   * import assert from "node:assert/strict";
    * import { ProtocolCodec, ProtocolError } from "./protocol.ts";
    *
    * const codec = new ProtocolCodec();
    * const heartbeat = codec.encode({ version: 1, kind: "heartbeat", port: 5566, seq: 0, sentAt: 0 });
-   * console.assert(codec.decodeParts([heartbeat]).kind === "heartbeat");
+   * assert.ok(codec.decodeParts([heartbeat]).kind === "heartbeat");
    * try {
    *   codec.decodeParts([heartbeat, new Uint8Array(3)]);
    * } catch (error) {
-   *   console.assert(error instanceof ProtocolError && error.field === "v");
+   *   assert.ok(error instanceof ProtocolError && error.field === "v");
    * }
    * ```
    */
-  decodeParts(parts: readonly Uint8Array[]): Envelope {
+  decodeParts(parts: readonly Uint8Array[], options: DecodeOptions = {}): Envelope {
     if (!Array.isArray(parts)) {
       throw new TypeError(
         `Cannot decode envelope: expected an array of message parts, got ${describe(parts)}`,
       );
     }
-    if (parts.length === 1) return this.decode(parts[0]);
+    if (parts.length === 1) return this.decode(parts[0], options);
     if (parts.length !== 2) {
       throw new ProtocolError(
         "malformed-cbor",
@@ -454,7 +526,7 @@ export class ProtocolCodec {
     checkBytes(head);
     checkBytes(data);
     this.#checkReceivedSize(head.byteLength + data.byteLength);
-    return fromWire(this.#decodeMap(head), data);
+    return this.#read(head, data, options.port);
   }
 
   #checkReceivedSize(size: number): void {
@@ -486,38 +558,53 @@ export class ProtocolCodec {
     }
   }
 
-  /** Decodes `bytes` as one untagged CBOR map. */
-  #decodeMap(bytes: Uint8Array): Record<string, unknown> {
+  /**
+   * Reads and checks the envelope head, then decodes `message`: a message
+   * refused for its head costs no decoding, and every item is scanned
+   * against the limits before cbor-x sees it.
+   */
+  #read(bytes: Uint8Array, second: Uint8Array | undefined, port: number | undefined): Envelope {
     if (bytes.byteLength === 0) {
       throw new ProtocolError(
         "malformed-cbor",
         "Cannot decode envelope: the message is empty",
       );
     }
-    // A plain Uint8Array view makes cbor-x return plain Uint8Array byte
-    // strings (it returns subarrays of its input; Buffer.subarray is a Buffer).
+    // A plain Uint8Array view makes byte strings plain Uint8Array views too
+    // (Buffer.subarray would give Buffers).
     const view = bytes.constructor === Uint8Array
       ? bytes
       : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    let item: unknown;
+    const size = view.byteLength + (second?.byteLength ?? 0);
+    this.#scanner.reset(view, this.#limits(size));
+    let head: RawHead;
     try {
-      item = this.#decoder.decode(view);
-    } catch (cause) {
-      throw new ProtocolError(
-        "malformed-cbor",
-        `Cannot decode envelope: the message is not one well-formed CBOR item (${
-          errorText(cause)
-        })`,
-        { cause },
-      );
+      head = readHead(view, this.#scanner, this.#decoder);
+    } catch (error) {
+      throw decodeError(error);
     }
-    if (view[0] >> 5 !== CBOR_MAJOR_MAP || !isPlainObject(item)) {
-      throw new ProtocolError(
-        "not-a-map",
-        `Cannot decode envelope: the message must be an untagged CBOR map, got ${describe(item)}`,
-      );
+    const envelope = fromWire(head, second, port);
+    if (head.messageStart >= 0) {
+      try {
+        envelope.message = decodeMessage(view, head, this.#decoder);
+      } catch (cause) {
+        throw new ProtocolError(
+          "malformed-cbor",
+          `Cannot decode envelope: key "message" is not well-formed CBOR (${errorText(cause)})`,
+          { field: "message", cause },
+        );
+      }
     }
-    return item;
+    return envelope;
+  }
+
+  #limits(size: number): ScanLimits {
+    return {
+      maxDepth: this.#maxDepth,
+      maxItems: this.#maxItems,
+      maxCopyBytes: this.#maxCopyBytes,
+      maxDecodedBytes: 2 * size + DECODED_SIZE_ALLOWANCE,
+    };
   }
 
   #checkEncodedSize(size: number): void {
@@ -547,10 +634,11 @@ export class ProtocolCodec {
  *   `data` does not hold `width * height * channels` bytes.
  * @example Wrap a captured frame
  * ```ts
+ * import assert from "node:assert/strict";
  * import { frameToWire } from "./protocol.ts";
  *
  * const wire = frameToWire({ width: 2, height: 2, channels: 1, format: "gray", data: new Uint8Array(4) });
- * console.assert(wire.encoding === "raw" && wire.format === "gray");
+ * assert.ok(wire.encoding === "raw" && wire.format === "gray");
  * ```
  */
 export function frameToWire(frame: Frame, encoding: "raw" = "raw"): WireFrame {
@@ -580,11 +668,12 @@ export function frameToWire(frame: Frame, encoding: "raw" = "raw"): WireFrame {
  * @throws {RangeError} If `data` does not hold `width * height * channels` bytes.
  * @example Unwrap a wire frame
  * ```ts
+ * import assert from "node:assert/strict";
  * import { wireToFrame } from "./protocol.ts";
  *
  * const data = new Uint8Array(6);
  * const frame = wireToFrame({ width: 2, height: 1, channels: 3, format: "rgb24", encoding: "raw", data });
- * console.assert(frame.data === data);
+ * assert.ok(frame.data === data);
  * ```
  */
 export function wireToFrame(wire: WireFrame): Frame {
@@ -673,9 +762,17 @@ function toWire(envelope: Envelope, split: boolean): WireMap {
   return wire;
 }
 
-/** Validates a decoded map; `second` is a two-part message's second part. */
-function fromWire(map: Record<string, unknown>, second: Uint8Array | undefined): Envelope {
+/**
+ * Validates a received head; `second` is a two-part message's second part,
+ * `expectedPort` the port it arrived on. `message` is not decoded yet.
+ */
+function fromWire(
+  map: RawHead,
+  second: Uint8Array | undefined,
+  expectedPort: number | undefined,
+): Envelope {
   const action = "decode envelope";
+  const hasMessage = map.messageStart >= 0;
   const version = checkVersion(action, map.v);
   if (second !== undefined && version !== 2) {
     throw new ProtocolError(
@@ -688,10 +785,17 @@ function fromWire(map: Record<string, unknown>, second: Uint8Array | undefined):
   }
   const kind = checkKind(action, map.kind);
   const port = checkPort(action, map.port);
+  if (expectedPort !== undefined && port !== expectedPort) {
+    throw new ProtocolError(
+      "bad-field",
+      `Cannot accept message: it names port ${port} but arrived on port ${expectedPort}; give each server its own port`,
+      { field: "port" },
+    );
+  }
   const seq = checkSequence(action, map.seq);
   const sentAt = checkTimestamp(action, map.ts);
   const error = map.error === undefined ? undefined : checkError(action, map.error);
-  checkKindRules(action, kind, map.frame !== undefined, map.message !== undefined, error);
+  checkKindRules(action, kind, map.frame !== undefined, hasMessage, error);
   const envelope: Envelope = {
     version,
     kind,
@@ -699,7 +803,6 @@ function fromWire(map: Record<string, unknown>, second: Uint8Array | undefined):
     seq,
     sentAt,
   };
-  if (map.message !== undefined) envelope.message = map.message;
   if (second !== undefined && map.frame === undefined) {
     throw new ProtocolError(
       "missing-field",
@@ -747,6 +850,39 @@ function checkVersion(action: Action, value: unknown): number {
     );
   }
   return version;
+}
+
+/** A failure to read a message's CBOR, as the ProtocolError it is. */
+function decodeError(error: unknown): ProtocolError {
+  if (error instanceof ProtocolError) return error;
+  if (error instanceof CborScanError) {
+    return new ProtocolError(error.failure, `Cannot decode envelope: ${error.message}`, {
+      field: error.field,
+      cause: error,
+    });
+  }
+  if (error instanceof NotAMapError) {
+    return new ProtocolError(
+      "not-a-map",
+      `Cannot decode envelope: the message must be an untagged CBOR map, got ${error.message}`,
+    );
+  }
+  return new ProtocolError(
+    "malformed-cbor",
+    `Cannot decode envelope: the message is not one well-formed CBOR item (${errorText(error)})`,
+    { cause: error },
+  );
+}
+
+function checkLimit(name: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(
+      `Cannot create ProtocolCodec: option "${name}" must be an integer ${min}..${max}, got ${
+        describe(value)
+      }`,
+    );
+  }
+  return value;
 }
 
 function checkBytes(bytes: unknown): asserts bytes is Uint8Array {

@@ -18,6 +18,10 @@
  * - `"frame-size-mismatch"`: a raw frame's byte count is not `w * h * c`.
  * - `"oversized"`: the message is longer than the receiver's limit.
  * - `"bad-jpeg"`: a JPEG frame's bytes do not start with a JPEG marker.
+ * - `"too-complex"`: the message breaks a decoding limit: nesting depth, item
+ *   count, text bytes, a bignum's length, or the memory it would decode to.
+ * - `"unsupported-tag"`: the message uses a CBOR tag PROTOCOL.md §8 does not
+ *   list (cbor-x's record, packing and cycle tags among them).
  */
 export type ProtocolErrorCode =
   | "malformed-cbor"
@@ -27,7 +31,9 @@ export type ProtocolErrorCode =
   | "bad-field"
   | "frame-size-mismatch"
   | "oversized"
-  | "bad-jpeg";
+  | "bad-jpeg"
+  | "too-complex"
+  | "unsupported-tag";
 
 /** Every {@linkcode ProtocolErrorCode}, in a stable order. */
 export const PROTOCOL_ERROR_CODES: readonly ProtocolErrorCode[] = Object
@@ -40,6 +46,8 @@ export const PROTOCOL_ERROR_CODES: readonly ProtocolErrorCode[] = Object
     "frame-size-mismatch",
     "oversized",
     "bad-jpeg",
+    "too-complex",
+    "unsupported-tag",
   ]);
 
 /** Options for {@linkcode ProtocolError}. */
@@ -67,6 +75,7 @@ export interface ProtocolErrorOptions {
  *
  * @example Report a rejected message
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ProtocolError } from "./protocol_errors.ts";
  *
  * const error = new ProtocolError(
@@ -74,7 +83,7 @@ export interface ProtocolErrorOptions {
  *   'Cannot decode envelope: key "port" must be an integer 1..65535, got 0',
  *   { field: "port" },
  * );
- * console.assert(error.code === "bad-field" && error.field === "port");
+ * assert.ok(error.code === "bad-field" && error.field === "port");
  * ```
  */
 export class ProtocolError extends Error {

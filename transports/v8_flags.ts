@@ -33,9 +33,10 @@
  *
  * @example Start a client process with them
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CLIENT_V8_FLAGS } from "./v8_flags.ts";
  * const args = ["run", `--v8-flags=${CLIENT_V8_FLAGS}`, "--allow-all", "client.ts"];
- * console.assert(args[1] === "--v8-flags=--no-incremental-marking,--expose-gc");
+ * assert.ok(args[1] === "--v8-flags=--no-incremental-marking,--expose-gc");
  * ```
  */
 export const CLIENT_V8_FLAGS = "--no-incremental-marking,--expose-gc";

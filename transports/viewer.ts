@@ -32,6 +32,7 @@ import type { ServerState } from "../actors/netgear/messages.ts";
 import type { Frame } from "./frame.ts";
 import { JpegCodec } from "./jpeg.ts";
 import type { NetGearClient, Received, ServerStateEvent } from "./netgear.ts";
+import { previewValue } from "./preview.ts";
 import { VIEWER_PAGE } from "./_viewer_page.ts";
 
 /** What the viewer needs of a client: {@linkcode NetGearClient} has it all. */
@@ -237,6 +238,8 @@ class Tile {
   /** Why frames of this tile cannot be shown, if they cannot. */
   error: string | undefined;
   readonly seats = new Set<Seat>();
+  /** The last message previewed and its text: stats come every 500 ms, messages less often. */
+  #previewed: { message: unknown; text: string | null } | undefined;
   #current: Shown | undefined;
   #newest: { seq: number; jpeg?: Uint8Array; frame?: Frame } | undefined;
   #lastShownAt = -Infinity;
@@ -259,6 +262,18 @@ class Tile {
       return;
     }
     if (this.seats.size > 0) this.#schedule();
+  }
+
+  /**
+   * The page's text for `message`, made once per message: a message with a
+   * million keys costs about as much to preview as to decode, and it would
+   * otherwise be paid again at every stats push.
+   */
+  preview(message: unknown): string | null {
+    if (this.#previewed === undefined || !Object.is(this.#previewed.message, message)) {
+      this.#previewed = { message, text: messagePreview(message) };
+    }
+    return this.#previewed.text;
   }
 
   join(deliver: (shown: Shown) => void): Seat {
@@ -687,7 +702,7 @@ export class Viewer implements AsyncDisposable {
           bytes: s.bytes,
           dropped: s.dropped,
           lost: s.lost,
-          message: preview(s.lastMessage),
+          message: tile.preview(s.lastMessage),
           shown: tile.shown,
           viewDropped: tile.dropped,
           source: tile.source ?? null,
@@ -800,20 +815,10 @@ function text(status: number, body: string): Response {
   });
 }
 
-/** A message as short JSON for the page, whatever its type. */
-function preview(message: unknown): string | null {
-  if (message === undefined) return null;
-  let json: string;
-  try {
-    json = JSON.stringify(message, (_key, value) => {
-      if (typeof value === "bigint") return `${value}n`;
-      if (ArrayBuffer.isView(value)) {
-        return `<${value.constructor.name} of ${value.byteLength} bytes>`;
-      }
-      return value;
-    }) ?? String(message);
-  } catch {
-    json = String(message);
-  }
-  return json.length > MESSAGE_PREVIEW ? `${json.slice(0, MESSAGE_PREVIEW - 1)}…` : json;
+/**
+ * A message as the page shows it: short text, whatever a server sent (a
+ * bigint, a cycle, a `toString` key that is no function…); null for none.
+ */
+function messagePreview(message: unknown): string | null {
+  return message === undefined ? null : previewValue(message, { maxLength: MESSAGE_PREVIEW });
 }

@@ -91,7 +91,7 @@ export interface FaceDetectorProcessorOptions extends Omit<FaceDetectorOptions, 
  * import { FaceDetectorProcessor, Pipeline } from "./mod.ts";
  *
  * await using pipeline = new Pipeline([
- *   new FaceDetectorProcessor({ model: "../shared/models/face_detector.tflite", draw: true }),
+ *   new FaceDetectorProcessor({ model: "./assets/models/face_detector.tflite", draw: true }),
  * ]);
  * const frame = { width: 64, height: 48, channels: 3, data: new Uint8Array(64 * 48 * 3) };
  * const out = await pipeline.process(frame, { port: 5566 });

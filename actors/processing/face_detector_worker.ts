@@ -9,7 +9,7 @@
  * import { FACE_DETECTOR_WORKER, Pipeline } from "./mod.ts";
  * await using pipeline = new Pipeline([{
  *   worker: FACE_DETECTOR_WORKER,
- *   workerOptions: { model: "../shared/models/face_detector.tflite", draw: true },
+ *   workerOptions: { model: "./assets/models/face_detector.tflite", draw: true },
  * }]);
  * ```
  *

@@ -270,9 +270,19 @@ export class MotionDetector implements Processor {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { MotionDetector } from "./mod.ts";
    * const detector = new MotionDetector();
-   * detector.reset(5566);
+   * const frame = (value: number) => ({
+   *   width: 8, height: 8, channels: 1, format: "gray" as const, data: new Uint8Array(64).fill(value),
+   * });
+   * const item = (value: number, seq: number) =>
+   *   ({ port: 5566, frame: frame(value), message: undefined, seq, data: {} });
+   * detector.process(item(0, 0));
+   * detector.reset(5566); // forget port 5566's reference frame
+   * const result = detector.process(item(255, 1)) as { data: { motion: { regions: unknown[] } } };
+   * // With no reference left, the first frame after a reset shows no motion.
+   * assert.equal(result.data.motion.regions.length, 0);
    * detector.reset();
    * ```
    */

@@ -423,9 +423,11 @@ export class Pipeline implements AsyncDisposable {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Pipeline, MotionDetector } from "./mod.ts";
    * await using pipeline = new Pipeline([new MotionDetector()]);
    * await pipeline.ready();
+   * assert.equal(pipeline.stats().stages.length, 1);
    * ```
    */
   ready(options: ReadyOptions = {}): Promise<void> {
@@ -627,10 +629,12 @@ export class Pipeline implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { Pipeline } from "./mod.ts";
+   * import assert from "node:assert/strict";
+   * import { Pipeline, PipelineClosedError } from "./mod.ts";
    * const pipeline = new Pipeline([]);
    * await pipeline.close();
-   * await pipeline.close();
+   * await pipeline.close(); // a second close is a no-op
+   * await assert.rejects(pipeline.ready(), PipelineClosedError);
    * ```
    */
   close(): Promise<void> {

@@ -4,8 +4,12 @@
  * and is read back with `readPixels`, and Deno has no WebGL: this class keeps
  * textures as byte arrays so that round trip becomes two copies.
  *
- * Only the calls measured with `@mediapipe/tasks-vision` 1.1.0 exist (see
- * `shared/PLATFORM.md`, plus `deleteFramebuffer`, which `close()` calls). A
+ * Only the calls measured with `@mediapipe/tasks-vision` 1.1.0 exist (start-up:
+ * getExtension, getSupportedExtensions, getParameter, getContextAttributes,
+ * getError; per frame: activeTexture, createTexture, bindTexture,
+ * texParameteri, texImage2D, fenceSync, createFramebuffer, bindFramebuffer,
+ * framebufferTexture2D, readPixels), plus `deleteFramebuffer`, which
+ * `close()` calls. A
  * call MediaPipe starts making in a later version fails loudly as
  * "not a function" instead of silently returning nothing.
  *

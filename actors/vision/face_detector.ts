@@ -100,7 +100,7 @@ export interface FaceDetectorResult {
  * import { FaceDetector } from "./mod.ts";
  *
  * await using detector = await FaceDetector.create({
- *   model: "../shared/models/face_detector.tflite",
+ *   model: "./assets/models/face_detector.tflite",
  *   minDetectionConfidence: 0.6,
  * });
  * // A black BGR frame; in practice one from an FfmpegSource or a NetGear client.

@@ -93,7 +93,7 @@ export interface FaceLandmarkerResult {
  * import { FaceLandmarker } from "./mod.ts";
  *
  * await using landmarker = await FaceLandmarker.create({
- *   model: "../shared/models/face_landmarker.task",
+ *   model: "./assets/models/face_landmarker.task",
  * });
  * // A black BGR frame; in practice one from an FfmpegSource or a NetGear client.
  * const frame = { width: 64, height: 48, channels: 3, data: new Uint8Array(64 * 48 * 3) };

@@ -24,7 +24,7 @@
  * import { FaceDetector } from "./mod.ts";
  *
  * await using detector = await FaceDetector.create({
- *   model: "../shared/models/face_detector.tflite",
+ *   model: "./assets/models/face_detector.tflite",
  * });
  * const frame = { width: 64, height: 48, channels: 3, data: new Uint8Array(64 * 48 * 3) };
  * const { detections } = await detector.detect(frame);

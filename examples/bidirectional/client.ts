@@ -12,7 +12,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { type Frame, NetGear } from "../../mod.ts";
+import { type Frame, NetGear, previewValue } from "../../mod.ts";
 
 const flags = parseArgs({
   args: Deno.args,
@@ -45,7 +45,9 @@ for (;;) {
   if (data === null) break;
   const { port, frame, message } = data;
   // {do something with the extracted frame and data here}
-  console.log(`port ${port}: ${String(message)}`);
+  // Text as the seed prints it; any other CBOR a server sent (a bigint, a
+  // cycle) safely, where String() could throw or run the message's toString.
+  console.log(`port ${port}: ${previewValue(message, { bareString: true })}`);
   if (frame) frameDict.set(port, frame);
 }
 console.log(`every server has gone; last frames from ports ${[...frameDict.keys()].join(", ")}`);

@@ -11,7 +11,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { NetGear } from "../../mod.ts";
+import { NetGear, previewValue } from "../../mod.ts";
 import { exampleSource } from "../_example_source.ts";
 
 const flags = parseArgs({
@@ -45,7 +45,8 @@ for (let n = 0; n < Number(flags.values.frames) && !stop.signal.aborted; n++) {
   // {do something with frame and data (to be sent) here}
   const text = `I'm Server at Port: ${port}`;
   const recvData = await server.send(frame, { message: text });
-  if (recvData !== undefined) console.log(recvData);
+  // The client's data as text, escaped so that it cannot drive the terminal.
+  if (recvData !== undefined) console.log(previewValue(recvData, { bareString: true }));
 }
 Deno.removeSignalListener("SIGINT", onInterrupt);
 await server.close();

@@ -12,7 +12,7 @@
  * Flags:
  * - `--address` (127.0.0.1), `--ports` (5566,5567): where servers connect.
  * - `--model PATH`: the face detector model; default
- *   `../shared/models/face_detector.tflite` relative to the repository root
+ *   `assets/models/face_detector.tflite` in this repository
  *   (resolved from this file, so the example runs from any directory). A
  *   relative path given here is read from the working directory.
  * - `--in-process`: detect faces on the main thread instead of in a Worker
@@ -40,7 +40,7 @@ import {
 } from "../../actors/processing/mod.ts";
 import type { FaceDetection } from "../../actors/vision/mod.ts";
 
-const DEFAULT_MODEL = new URL("../../../shared/models/face_detector.tflite", import.meta.url);
+const DEFAULT_MODEL = new URL("../../assets/models/face_detector.tflite", import.meta.url);
 
 const flags = parseArgs({
   args: Deno.args,

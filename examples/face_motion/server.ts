@@ -2,7 +2,7 @@
  * A server for the face and motion example: streams a camera, a file, an
  * image (repeated) or a synthetic moving pattern.
  *
- *     deno run --allow-read --allow-env --allow-ffi --allow-run examples/face_motion/server.ts --port 5566 --input ../shared/images/astronaut.png
+ *     deno run --allow-read --allow-env --allow-ffi --allow-run examples/face_motion/server.ts --port 5566 --input assets/images/astronaut.png
  *     deno run --allow-read --allow-env --allow-ffi --allow-run examples/face_motion/server.ts --port 5567
  *
  * Flags: `--address` (127.0.0.1), `--port` (5566), `--input` (an ffmpeg

@@ -2,7 +2,7 @@
  * JPEG encode and decode of 640x480 BGR frames at quality 90: JpegCodec
  * (libjpeg-turbo through FFI) against the alternatives that are installed,
  * all in the same run, on camera-like images (ffmpeg's testsrc2, and the
- * astronaut photo from ../shared/images when it is there).
+ * astronaut photo from assets/images).
  *
  * Alternatives are loaded by bare name and skipped when missing from the
  * import map: `sharp` (libvips + mozjpeg, a Node-API addon) and `jpeg-js`
@@ -27,7 +27,7 @@ const { values } = parseArgs({
     iterations: { type: "string", default: "100" },
     image: {
       type: "string",
-      default: new URL("../../../shared/images/astronaut.png", import.meta.url).pathname,
+      default: new URL("../../assets/images/astronaut.png", import.meta.url).pathname,
     },
   },
 });

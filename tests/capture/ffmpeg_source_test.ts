@@ -118,13 +118,13 @@ Deno.test({
   ignore: NO_FFMPEG,
   async fn() {
     const source = new FfmpegSource({
-      input: "testsrc2=size=160x120:rate=30",
+      input: "testsrc2=size=160x120:rate=5",
       inputOptions: ["-f", "lavfi"],
       realtime: false,
     });
     assert.equal(source.kind, "lavfi");
     await source.start();
-    assert.deepEqual(source.info, { width: 160, height: 120, fps: 30, pixelFormat: "bgr24" });
+    assert.deepEqual(source.info, { width: 160, height: 120, fps: 5, pixelFormat: "bgr24" });
     const hashes = new Set<string>();
     const t0 = performance.now();
     for (let i = 0; i < 20; i++) {
@@ -133,8 +133,9 @@ Deno.test({
       assert.equal(frame.data.length, 160 * 120 * 3);
       hashes.add(await sha256(frame.data));
     }
-    // 20 frames of a 30 fps source would take 633 ms if paced.
-    assert.ok(performance.now() - t0 < 600, `took ${performance.now() - t0} ms`);
+    // 20 frames of a 5 fps source would take 4 s if paced: unpaced is far
+    // quicker, whatever the machine's load.
+    assert.ok(performance.now() - t0 < 2000, `took ${performance.now() - t0} ms`);
     assert.ok(hashes.size > 1, "a test pattern moves");
     assert.equal(source.stats().queuePolicy, "backpressure");
     await source.stop();

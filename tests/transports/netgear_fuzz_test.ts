@@ -268,6 +268,7 @@ const FUZZ_CODES = [
   "missing-field",
   "not-a-map",
   "unknown-version",
+  "unsupported-tag",
 ];
 
 function tally(codes: Iterable<string>): Record<string, number> {

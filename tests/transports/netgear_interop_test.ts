@@ -8,25 +8,14 @@ import "../_helpers/preload_native.ts";
  * `--allow-run --allow-read --allow-env --allow-ffi --allow-net=127.0.0.1`.
  */
 import assert from "node:assert/strict";
+import { NO_PYTHON, PYTHON, requirePython } from "../_helpers/python.ts";
 import { NetGear, type NetGearClient, type ServerStateEvent } from "../../transports/netgear.ts";
 import { freePorts } from "../_helpers/ports.ts";
 import { sha256, testFrame } from "../_helpers/frames.ts";
 
-const PYTHON = "/usr/bin/python3";
 const SERVER = new URL("../interop/python_server.py", import.meta.url).pathname;
 /** Python's own bound on each wait (a reply, a subscriber): it exits instead of hanging. */
 const PYTHON_TIMEOUT_MS = 15_000;
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const hasPython = exists(PYTHON);
 
 interface PythonRun {
   readonly code: number;
@@ -176,8 +165,9 @@ for (const version of [1, 2]) {
   Deno.test({
     name:
       `NetGear client receives a Python REQ server's frames intact and returns each frame's data to it, in its protocol version ${version}`,
-    ignore: !hasPython,
+    ignore: NO_PYTHON,
     async fn() {
+      requirePython();
       const [port] = freePorts(1);
       const [frames, width, height] = [30, 320, 240];
       await using client = await NetGear.open({
@@ -246,8 +236,9 @@ for (const version of [1, 2]) {
   Deno.test({
     name:
       `NetGear client receives every frame a Python XPUB server publishes after subscribing, then its terminate (protocol version ${version})`,
-    ignore: !hasPython,
+    ignore: NO_PYTHON,
     async fn() {
+      requirePython();
       const [port] = freePorts(1);
       const [frames, width, height] = [40, 160, 120];
       await using client = await NetGear.open({
@@ -300,8 +291,9 @@ for (const version of [1, 2]) {
 Deno.test({
   name:
     "NetGear client serves two Python REQ servers and one Deno server at once, each on its own port",
-  ignore: !hasPython,
+  ignore: NO_PYTHON,
   async fn() {
+    requirePython();
     const [portA, portB, portDeno] = freePorts(3);
     const sizes = new Map([[portA, [40, 30]], [portB, [24, 16]]]);
     const frames = 25;

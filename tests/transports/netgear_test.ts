@@ -157,7 +157,9 @@ Deno.test("an idle NetGear client with four silent servers uses almost no CPU", 
   await new Promise((resolve) => setTimeout(resolve, 2000));
   const used = cpuUsage(before);
   const share = (used.user + used.system) / 1000 / (performance.now() - started);
-  assert.ok(share < 0.05, `idle client and servers used ${(share * 100).toFixed(2)}% of a core`);
+  // About 2% here; a busy-waiting loop would take a whole core. The margin
+  // is wide so a loaded machine cannot fail it (the bench measures the figure).
+  assert.ok(share < 0.25, `idle client and servers used ${(share * 100).toFixed(2)}% of a core`);
   await Promise.all(servers.map((server) => server.close()));
   assert.equal(await client.recv(), null);
 });

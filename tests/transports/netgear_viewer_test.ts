@@ -67,3 +67,33 @@ Deno.test("NetGear refuses a viewer on a server, bad viewer options, and a viewe
     taken.close();
   }
 });
+
+Deno.test("NetGear client logs a frame listener's odd throw safely and keeps delivering", async () => {
+  const [port] = freePorts(1);
+  await using client = await NetGear.open({
+    receiveMode: true,
+    multiserverMode: true,
+    port: [port],
+  });
+  // A listener that throws what a server sent: a cycle whose toString is no
+  // function, on which String() itself throws.
+  const thrown: Record<string, unknown> = { toString: 1 };
+  thrown.self = thrown;
+  const untap = client.onFrame(() => {
+    throw thrown;
+  });
+  const logged: string[] = [];
+  const consoleError = console.error;
+  console.error = (...args: unknown[]) => void logged.push(args.join(" "));
+  try {
+    await using server = await NetGear.open({ multiserverMode: true, port });
+    const [received] = await Promise.all([client.recv(), server.send(undefined, { message: 1 })]);
+    assert.equal(received?.message, 1, "the frame is delivered despite the listener");
+  } finally {
+    console.error = consoleError;
+    untap();
+  }
+  assert.deepEqual(logged, [
+    '[netgear] a frame listener threw: {"toString":1,"self":[Circular]}',
+  ]);
+});

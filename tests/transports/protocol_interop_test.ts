@@ -7,27 +7,12 @@ import "../_helpers/preload_native.ts";
  * `--allow-run=/usr/bin/python3 --allow-read --allow-env --allow-ffi`.
  */
 import assert from "node:assert/strict";
+import { NO_PYTHON, PYTHON, requirePython } from "../_helpers/python.ts";
 import { Encoder } from "cbor-x";
 import { type Envelope, ProtocolCodec, ProtocolError } from "../../transports/protocol.ts";
 
-const PYTHON = "/usr/bin/python3";
 const SERVER = new URL("../interop/python_server.py", import.meta.url).pathname;
-const ZMQ_SOCKET = new URL("../../transports/zmq_socket.ts", import.meta.url);
 const TS = 1764072000123.25;
-
-function exists(path: string | URL): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const hasPython = exists(PYTHON);
-// The socket test needs ActorGear's ZmqSocket (npm:zeromq's plain await
-// hangs under Deno); without it only the socket-free checks run.
-const hasZmqSocket = exists(ZMQ_SOCKET);
 
 interface Run {
   code: number;
@@ -77,8 +62,9 @@ async function sha256Hex(bytes: Uint8Array): Promise<string> {
 
 Deno.test({
   name: "python_server.py passes its own self-test",
-  ignore: !hasPython,
+  ignore: NO_PYTHON,
   async fn() {
+    requirePython();
     const run = await python(["--self-test"]);
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.stdout.trim(), "self-test ok");
@@ -87,8 +73,9 @@ Deno.test({
 
 Deno.test({
   name: "ProtocolCodec decodes a frame envelope encoded by Python's cbor2",
-  ignore: !hasPython,
+  ignore: NO_PYTHON,
   async fn() {
+    requirePython();
     const run = await python([
       "--dump-sample",
       "--port",
@@ -127,8 +114,9 @@ Deno.test({
 
 Deno.test({
   name: "Python's decoder accepts what ProtocolCodec encodes and rejects what it rejects",
-  ignore: !hasPython,
+  ignore: NO_PYTHON,
   async fn() {
+    requirePython();
     const codec = new ProtocolCodec();
     const valid: Envelope[] = [
       {
@@ -280,8 +268,9 @@ Deno.test({
 
 Deno.test({
   name: "python_server.py publishes frames a Deno SUB socket decodes (pattern 2)",
-  ignore: !hasPython || !hasZmqSocket,
+  ignore: NO_PYTHON,
   async fn() {
+    requirePython();
     const { ZmqSocket } = await import("../../transports/zmq_socket.ts");
     const codec = new ProtocolCodec();
     await using sub = new ZmqSocket("sub");
@@ -336,8 +325,9 @@ Deno.test({
 
 Deno.test({
   name: "python_server.py gets one reply per request from a Deno REP socket (pattern 1)",
-  ignore: !hasPython || !hasZmqSocket,
+  ignore: NO_PYTHON,
   async fn() {
+    requirePython();
     const { ZmqSocket } = await import("../../transports/zmq_socket.ts");
     const codec = new ProtocolCodec();
     await using rep = new ZmqSocket("rep");

@@ -285,7 +285,9 @@ Deno.test("ZmqSocket wakes an idle receive within milliseconds of a message", as
     clearTimeout(timer);
     assert.equal(text(part), "late");
     assert.ok(sentAt > 0, "received before the message was sent");
-    assert.ok(latency < 50, `woke ${latency.toFixed(2)} ms after the send`);
+    // Woken by the message, not by a timer: well under the 1 s a periodic
+    // check would take, with room for a loaded machine.
+    assert.ok(latency < 250, `woke ${latency.toFixed(2)} ms after the send`);
   } finally {
     await push.close();
     await pull.close();

@@ -9,7 +9,7 @@ import type { Frame } from "../../../transports/frame.ts";
 import { decodeImage, imagePath, modelPath, NO_FFMPEG } from "../vision/_image.ts";
 
 const MODEL = modelPath("face_detector.tflite");
-// The astronaut's face as MediaPipe reports it (shared/PLATFORM.md).
+// The astronaut's face as MediaPipe reports it (measured with MediaPipe tasks-vision 1.1.0).
 const ASTRONAUT_BOX = { x: 177, y: 82, width: 95, height: 95 };
 const QUIET = { logLevel: "silent" } as const;
 

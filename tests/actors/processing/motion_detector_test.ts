@@ -151,7 +151,7 @@ Deno.test("MotionDetector outlines regions on a copy when asked to draw", () => 
   assert.deepEqual([...drawn.data.subarray(at, at + 3)], [0, 0, 255]);
 });
 
-Deno.test("MotionDetector handles 640x480 frames in a few milliseconds", () => {
+Deno.test("MotionDetector finds both bands of a block shifting across 640x480 frames", () => {
   const detector = new MotionDetector();
   const frames = [0, 1].map((n) => {
     const data = new Uint8Array(640 * 480 * 3).fill(100);
@@ -160,14 +160,12 @@ Deno.test("MotionDetector handles 640x480 frames in a few milliseconds", () => {
     }
     return { width: 640, height: 480, channels: 3, data };
   });
-  for (let i = 0; i < 10; i++) motionOf(detector, frames[i % 2], 1, i);
-  const start = performance.now();
+  motionOf(detector, frames[0], 1, 0);
   // A 100-pixel block shifting by 50: its leading and trailing 50-pixel bands.
-  for (let i = 0; i < 20; i++) {
+  // (Its cost per frame is measured by tests/bench/processing_bench.ts.)
+  for (let i = 1; i < 20; i++) {
     assert.equal(motionOf(detector, frames[i % 2], 1, i).regions.length, 2);
   }
-  const perFrame = (performance.now() - start) / 20;
-  assert.ok(perFrame < 20, `${perFrame.toFixed(2)} ms per 640x480 frame`);
 });
 
 Deno.test("MotionDetector rejects out-of-range options and mismatched frames", () => {

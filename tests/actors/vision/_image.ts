@@ -1,21 +1,22 @@
-// Test fixtures for the vision tests: the shared models and images (read in
-// place), PNG decoding through ffmpeg, and whether ffmpeg is here at all.
+// Test fixtures for the vision tests: the repository's models and images
+// (assets/, read in place), PNG decoding through ffmpeg, and whether ffmpeg
+// is here at all.
 
 import type { Frame, PixelFormat } from "../../../transports/frame.ts";
 
-const SHARED = new URL("../../../../shared/", import.meta.url);
+const ASSETS = new URL("../../../assets/", import.meta.url);
 
-/** Path of a file in the shared models folder. */
+/** Path of a model in assets/models. */
 export function modelPath(name: "face_detector.tflite" | "face_landmarker.task"): string {
-  return decodeURIComponent(new URL(`models/${name}`, SHARED).pathname);
+  return decodeURIComponent(new URL(`models/${name}`, ASSETS).pathname);
 }
 
-/** Path of a file in the shared images folder. */
+/** Path of an image in assets/images. */
 export function imagePath(name: "astronaut.png" | "coffee.png" | "chelsea.png"): string {
-  return decodeURIComponent(new URL(`images/${name}`, SHARED).pathname);
+  return decodeURIComponent(new URL(`images/${name}`, ASSETS).pathname);
 }
 
-/** SHA-256 of the shared face detector model (shared/README.md). */
+/** SHA-256 of the face detector model (assets/README.md). */
 export const FACE_DETECTOR_SHA256 =
   "b4578f35940bf5a1a655214a1cce5cab13eba73c1297cd78e1a04c2380b0152f";
 
