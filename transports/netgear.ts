@@ -280,6 +280,9 @@ export class NetGearClient extends EventTarget implements AsyncDisposable, Async
             staleAfterMs: 2 * options.heartbeatInterval,
             goneAfterMs: options.livenessTimeout,
             expectedPorts: options.ports,
+            // Only ironhouse tells who sent a goodbye; otherwise it must
+            // be followed by silence to count (see liveness_actor.ts).
+            leaveGraceMs: options.secureMode === 2 ? 0 : options.heartbeatInterval,
             tickMs: Math.max(
               5,
               Math.min(options.heartbeatInterval / 2, options.livenessTimeout / 10),

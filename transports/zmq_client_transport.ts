@@ -34,14 +34,16 @@ export interface ZmqClientTransportOptions {
   readonly onReady: (error?: unknown) => void;
   /**
    * PUB/SUB: resolves when the user has room for another frame from `port`
-   * (`undefined` when there is room now). While it waits the port is not
-   * read, so a slow consumer costs no decoding or memory for frames it would
-   * only drop; ZeroMQ's own bounded queues hold the rest. (ZeroMQ's conflate
-   * would keep only the newest frame, but it also discards a goodbye still
-   * queued when its server disconnects.)
+   * (`undefined` when there is room now; while there is none, the same
+   * promise each time). The port is read all the same, so the user gets
+   * the newest frame, not an old one that waited in ZeroMQ's and TCP's
+   * queues; meanwhile only the newest frame is kept, undecoded, and those
+   * it replaces are reported as `skipped`. (ZeroMQ's conflate would keep
+   * only the newest frame too, but it also discards a goodbye still queued
+   * when its server disconnects.)
    */
   readonly room?: (port: number) => Promise<void> | undefined;
-  /** Longest wait for room before the port is read anyway, in ms. */
+  /** Longest a frame is held for room before it is passed on anyway, in ms. */
   readonly roomWaitMs?: number;
   /** What to do with JPEG frames. */
   readonly jpeg?: { readonly decode: boolean; readonly fastUpsample: boolean };
@@ -49,9 +51,50 @@ export interface ZmqClientTransportOptions {
   readonly secureMode?: SecureMode;
   /** Where the keys are; needed when `secureMode` is 1 or 2. */
   readonly keysDir?: string;
+  /**
+   * How often a port whose receive loop failed is reopened: at most `max`
+   * times within any `withinMs`; past that the next reopening waits until
+   * the oldest one leaves the window, so a port keeps coming back at a
+   * bounded rate instead of spinning or staying down.
+   *
+   * @default {{ max: 5, withinMs: 10_000 }}
+   */
+  readonly portRestarts?: { readonly max: number; readonly withinMs: number };
+  /**
+   * Makes each port's socket (tests inject failures with it).
+   *
+   * @default {(kind, options) => new ZmqSocket(kind, options)}
+   */
+  readonly openSocket?: (kind: SocketKind, options: ZmqSocketOptions) => ZmqSocket;
 }
 
 const KIND_OF: Readonly<Record<Pattern, SocketKind>> = { 0: "pair", 1: "rep", 2: "sub" };
+const DEFAULT_PORT_RESTARTS = { max: 5, withinMs: 10_000 } as const;
+/** Binding again right after closing: ZeroMQ releases the port on its I/O thread. */
+const REBIND_TRIES = 20;
+const REBIND_WAIT_MS = 50;
+
+/** PUB/SUB: one port's newest frame while the user has no room for it. */
+interface Held {
+  envelope: Envelope | undefined;
+  /** Bytes of the held frame and of those it replaced. */
+  bytes: number;
+  /** Frames replaced (dropped unseen) while waiting. */
+  skipped: number;
+  /** The room promise already reacted to (a queue hands out one per wait). */
+  hooked: Promise<void> | undefined;
+  /** Passes the frame on anyway after `roomWaitMs`. */
+  timer: ReturnType<typeof setTimeout> | undefined;
+  /** Made once per port: no closure per frame. */
+  release: () => void;
+}
+
+/** A message's size on the wire. */
+function wireBytes(parts: Uint8Array[]): number {
+  let bytes = 0;
+  for (const part of parts) bytes += part.byteLength;
+  return bytes;
+}
 
 /**
  * Receives on every port; in REQ/REP holds each request until its parent
@@ -72,6 +115,11 @@ export class ZmqClientTransport implements Actor<ClientTransportCommand> {
   #jpegCodec: JpegCodec | undefined;
   #zap: ZapHandler | undefined;
   #stopping = false;
+  /** Aborted when the transport stops: ends any wait between reopenings. */
+  readonly #stop = new AbortController();
+  #security: ZmqSocketOptions = {};
+  /** PUB/SUB: per port, the newest frame waiting for the user's room. */
+  readonly #held = new Map<number, Held>();
 
   /** @param options Where and how to open the sockets. */
   constructor(options: ZmqClientTransportOptions) {
@@ -81,37 +129,145 @@ export class ZmqClientTransport implements Actor<ClientTransportCommand> {
 
   /** Opens one socket per port and starts receiving on each. */
   async started(context: ActorContext<ClientTransportCommand>): Promise<void> {
-    const { address, ports, pattern, role, maxMessageSize } = this.#options;
     const parent = context.parent as ActorRef<ClientTransportEvent>;
     try {
-      const security = await this.#security(context);
-      for (const port of ports) {
-        const socket = new ZmqSocket(KIND_OF[pattern], {
-          maxMessageSize,
-          // PUB/SUB: a few frames wait here while the port is paused (see
-          // `room`); past that the server holds back (or drops and counts).
-          receiveHighWaterMark: pattern === 2 ? 4 : 1000,
-          // Long enough for the last replies to leave when the client shuts down.
-          linger: 200,
-          ...security,
-        });
-        // Ironhouse fails closed: with no ZAP handler bound, no server is admitted.
-        if (security.zapDomain !== undefined) socket.raw.zapEnforceDomain = true;
-        this.#sockets.set(port, socket);
-        const endpoint = `tcp://${address}:${port}`;
-        if (role === "bind") await socket.bind(endpoint);
-        else socket.connect(endpoint);
-        if (pattern === 2) socket.subscribe();
-      }
+      this.#security = await this.#loadSecurity(context);
+      for (const port of this.#options.ports) await this.#open(port);
     } catch (error) {
       await this.#closeAll();
       this.#options.onReady(error);
       return;
     }
-    for (const [port, socket] of this.#sockets) {
-      this.#loops.push(this.#receiveLoop(port, socket, parent, context));
+    for (const port of this.#sockets.keys()) {
+      this.#loops.push(this.#servePort(port, parent, context));
     }
     this.#options.onReady();
+  }
+
+  /** Opens `port`'s socket and makes it the one its loop reads. */
+  async #open(port: number): Promise<void> {
+    const { address, pattern, role, maxMessageSize } = this.#options;
+    const options: ZmqSocketOptions = {
+      maxMessageSize,
+      // PUB/SUB: the port is always read (see `room`), so this only bounds
+      // what queues while this process is busy; past it the server holds
+      // back (or drops and counts).
+      receiveHighWaterMark: pattern === 2 ? 4 : 1000,
+      // Long enough for the last replies to leave when the client shuts down.
+      linger: 200,
+      ...this.#security,
+    };
+    const socket = this.#options.openSocket?.(KIND_OF[pattern], options) ??
+      new ZmqSocket(KIND_OF[pattern], options);
+    // Ironhouse fails closed: with no ZAP handler bound, no server is admitted.
+    if (options.zapDomain !== undefined) socket.raw.zapEnforceDomain = true;
+    const endpoint = `tcp://${address}:${port}`;
+    try {
+      if (role === "bind") await socket.bind(endpoint);
+      else socket.connect(endpoint);
+      if (pattern === 2) socket.subscribe();
+    } catch (error) {
+      await socket.close();
+      throw error;
+    }
+    this.#sockets.set(port, socket);
+  }
+
+  /**
+   * Serves `port` until the transport stops. Nothing a peer sends should
+   * make its receive loop fail; if it fails anyway (a bug, or ZeroMQ in a
+   * state we did not foresee) the port must not silently stop serving: the
+   * failure is logged and told, the port's socket is replaced by a fresh
+   * one (an old REP socket may be stuck owing a reply) and its loop starts
+   * again, at most `portRestarts.max` times within `portRestarts.withinMs`.
+   */
+  async #servePort(
+    port: number,
+    parent: ActorRef<ClientTransportEvent>,
+    context: ActorContext<ClientTransportCommand>,
+  ): Promise<void> {
+    const { max, withinMs } = this.#options.portRestarts ?? DEFAULT_PORT_RESTARTS;
+    const restartedAt: number[] = [];
+    while (!this.#stopping) {
+      const socket = this.#sockets.get(port);
+      if (socket === undefined) return;
+      try {
+        await this.#receiveLoop(port, socket, parent);
+        return;
+      } catch (error) {
+        if (this.#stopping) return;
+        const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        parent.tell({ type: "TransportFailed", port, reason });
+        const now = performance.now();
+        while (restartedAt.length > 0 && now - restartedAt[0] >= withinMs) restartedAt.shift();
+        const waitMs = restartedAt.length < max ? 0 : restartedAt[0] + withinMs - now;
+        context.log.error(
+          `receive loop on port ${port} failed: ${reason}; reopening the port${
+            waitMs > 0
+              ? ` in ${Math.ceil(waitMs)} ms (${max} restarts within ${withinMs} ms already)`
+              : ` (restart ${restartedAt.length + 1} of at most ${max} within ${withinMs} ms)`
+          }`,
+        );
+        if (waitMs > 0 && !(await this.#wait(waitMs))) return;
+        restartedAt.push(performance.now());
+        if (!(await this.#reopen(port, socket, context))) return;
+      }
+    }
+  }
+
+  /**
+   * Replaces `port`'s socket. Binding again may briefly find the port still
+   * held (ZeroMQ closes on its own thread), so it is retried a few times.
+   *
+   * @returns `false` when the transport stopped meanwhile.
+   */
+  async #reopen(
+    port: number,
+    old: ZmqSocket,
+    context: ActorContext<ClientTransportCommand>,
+  ): Promise<boolean> {
+    this.#pendingReplies.get(port)?.(undefined);
+    this.#pendingReplies.delete(port);
+    // Whatever the old socket still holds is what broke it: do not keep it.
+    if (!old.closed) old.raw.linger = 0;
+    await old.close();
+    for (let attempt = 1; !this.#stopping; attempt++) {
+      try {
+        await this.#open(port);
+        if (!this.#stopping) return true;
+      } catch (error) {
+        const inUse = (error as { code?: unknown }).code === "EADDRINUSE";
+        if (!inUse || attempt >= REBIND_TRIES) {
+          context.log.error(
+            `Cannot reopen port ${port}: ${String(error)}; trying again after the restart window`,
+          );
+          const { withinMs } = this.#options.portRestarts ?? DEFAULT_PORT_RESTARTS;
+          if (!(await this.#wait(withinMs))) return false;
+          attempt = 0;
+          continue;
+        }
+        if (!(await this.#wait(REBIND_WAIT_MS))) return false;
+      }
+    }
+    // Stopped while reopening: #closeAll may have run before the new socket
+    // was in the map.
+    await this.#sockets.get(port)?.close();
+    return false;
+  }
+
+  /** Waits `ms`, or less if the transport stops. @returns `false` if it stopped. */
+  #wait(ms: number): Promise<boolean> {
+    const signal = this.#stop.signal;
+    if (signal.aborted) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", done);
+        resolve(!signal.aborted);
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener("abort", done, { once: true });
+    });
   }
 
   /** Closes every socket and waits for the receive loops to end. */
@@ -135,106 +291,247 @@ export class ZmqClientTransport implements Actor<ClientTransportCommand> {
     }
   }
 
+  /**
+   * Reads `port` until the transport stops. Every message a peer can send
+   * is either passed on or refused (and, in REQ/REP, answered); it throws
+   * only for what no peer should be able to cause.
+   */
   async #receiveLoop(
     port: number,
     socket: ZmqSocket,
     parent: ActorRef<ClientTransportEvent>,
-    context: ActorContext<ClientTransportCommand>,
   ): Promise<void> {
-    const requestReply = this.#options.pattern === 1;
     try {
-      const room = requestReply ? undefined : this.#options.room;
-      while (!this.#stopping) {
-        const waiting = room?.(port);
-        // Not forever: reading now and then keeps the server's liveness
-        // fresh (and taps such as the viewer fed) when nobody calls recv.
-        if (waiting) await this.#atMost(waiting, this.#options.roomWaitMs ?? 500);
-        if (this.#stopping) return;
-        const parts = await socket.receive();
-        const bytes = parts.length === 2
-          ? parts[0].byteLength + parts[1].byteLength
-          : parts[0]?.byteLength ?? 0;
-        let envelope: Envelope;
-        let jpeg: Uint8Array | undefined;
-        try {
-          envelope = this.#codec.decodeParts(parts);
-          if (envelope.kind === "reply") {
-            throw new ProtocolError(
-              "bad-field",
-              'Cannot accept message: kind "reply" is sent by clients, not servers',
-              { field: "kind" },
-            );
-          }
-          if (envelope.frame?.encoding === "jpeg") {
-            jpeg = envelope.frame.data;
-            envelope = { ...envelope, frame: this.#decodeJpeg(envelope.frame) };
-          }
-          if (envelope.port !== port) {
-            throw new ProtocolError(
-              "bad-field",
-              `Cannot accept message: it names port ${envelope.port} but arrived on port ${port}; give each server its own port`,
-              { field: "port" },
-            );
-          }
-        } catch (error) {
-          if (!(error instanceof ProtocolError)) throw error;
-          parent.tell({ type: "EnvelopeRejected", port, code: error.code, reason: error.message });
-          if (requestReply) {
-            // Version 1: every version reads an error reply (PROTOCOL.md §7).
-            await socket.send(this.#codec.encode({
-              version: 1,
-              kind: "reply",
-              port,
-              seq: 0,
-              sentAt: performance.timeOrigin + performance.now(),
-              error: { code: error.code, message: error.message },
-            }));
-          }
-          continue;
-        }
-        if (!requestReply) {
-          parent.tell({ type: "EnvelopeReceived", port, envelope, bytes, jpeg });
-          continue;
-        }
-        if (envelope.kind !== "frame") {
-          // Heartbeats and goodbyes are answered here, at once: the goodbye
-          // may be the last message before the client shuts down, and its
-          // answer must not race that shutdown.
-          parent.tell({ type: "EnvelopeReceived", port, envelope, bytes });
-          await socket.send(this.#codec.encode({
-            version: envelope.version,
-            kind: "reply",
-            port,
-            seq: envelope.seq,
-            sentAt: performance.timeOrigin + performance.now(),
-          }));
-          continue;
-        }
-        // Settled by SendReply, or with undefined when the transport stops.
-        // (A race against a shared "stopped" promise would add a reaction
-        // to it per frame, kept until the end.)
-        const reply = new Promise<Envelope | undefined>((resolve) =>
-          this.#pendingReplies.set(port, resolve)
-        );
-        parent.tell({ type: "EnvelopeReceived", port, envelope, bytes, jpeg });
-        const answer = await reply;
-        if (answer === undefined || this.#stopping) return;
-        // In the request's version: a server that speaks only 1 refuses a 2.
-        // One part even in version 2: a reply's send resolves once queued,
-        // so a frame in it must be copied (the user may reuse its buffer).
-        await socket.send(this.#codec.encode(
-          answer.version === envelope.version ? answer : { ...answer, version: envelope.version },
-        ));
-      }
+      if (this.#options.pattern === 1) await this.#serveRequests(port, socket, parent);
+      else await this.#serveStream(port, socket, parent);
     } catch (error) {
-      if (this.#stopping || error instanceof TransportClosedError) return;
-      context.log.error(`receive loop on port ${port} failed: ${String(error)}`);
-      parent.tell({ type: "TransportFailed", port, reason: String(error) });
+      // Closed by stop(): the loop is done. Anything else (a socket closed
+      // underneath included) is a failure: the port is reopened.
+      if (this.#stopping && error instanceof TransportClosedError) return;
+      throw error;
+    }
+  }
+
+  /** REQ/REP: each request is held until its reply comes (or answered at once when refused). */
+  async #serveRequests(
+    port: number,
+    socket: ZmqSocket,
+    parent: ActorRef<ClientTransportEvent>,
+  ): Promise<void> {
+    while (!this.#stopping) {
+      const parts = await socket.receive();
+      const bytes = wireBytes(parts);
+      let envelope: Envelope;
+      let jpeg: Uint8Array | undefined;
+      try {
+        envelope = this.#accept(port, parts);
+        if (envelope.frame?.encoding === "jpeg") {
+          jpeg = envelope.frame.data;
+          envelope = { ...envelope, frame: this.#decodeJpeg(envelope.frame) };
+        }
+      } catch (error) {
+        if (!(error instanceof ProtocolError)) throw error;
+        parent.tell({ type: "EnvelopeRejected", port, code: error.code, reason: error.message });
+        // Version 1: every version reads an error reply (PROTOCOL.md §7).
+        await socket.send(this.#codec.encode({
+          version: 1,
+          kind: "reply",
+          port,
+          seq: 0,
+          sentAt: performance.timeOrigin + performance.now(),
+          error: { code: error.code, message: error.message },
+        }));
+        continue;
+      }
+      if (envelope.kind !== "frame") {
+        // Heartbeats and goodbyes are answered here, at once: the goodbye
+        // may be the last message before the client shuts down, and its
+        // answer must not race that shutdown.
+        parent.tell({ type: "EnvelopeReceived", port, envelope, bytes });
+        await socket.send(this.#codec.encode({
+          version: envelope.version,
+          kind: "reply",
+          port,
+          seq: envelope.seq,
+          sentAt: performance.timeOrigin + performance.now(),
+        }));
+        continue;
+      }
+      // Settled by SendReply, or with undefined when the transport stops.
+      // (A race against a shared "stopped" promise would add a reaction
+      // to it per frame, kept until the end.)
+      const reply = new Promise<Envelope | undefined>((resolve) =>
+        this.#pendingReplies.set(port, resolve)
+      );
+      parent.tell({ type: "EnvelopeReceived", port, envelope, bytes, jpeg });
+      const answer = await reply;
+      if (answer === undefined || this.#stopping) return;
+      // In the request's version: a server that speaks only 1 refuses a 2.
+      // One part even in version 2: a reply's send resolves once queued,
+      // so a frame in it must be copied (the user may reuse its buffer).
+      await socket.send(this.#codec.encode(
+        answer.version === envelope.version ? answer : { ...answer, version: envelope.version },
+      ));
+    }
+  }
+
+  /**
+   * PUB/SUB (and PAIR): reads every message as it comes, so that what the
+   * user gets next is the newest frame, not one that waited in ZeroMQ's and
+   * TCP's queues while the user was busy (those held seconds of video).
+   * While the user has no room for `port`, only the newest frame is kept
+   * here, undecoded (its JPEG is decoded only if it is passed on); each one
+   * it replaces is counted as dropped. It is passed on when room comes, or
+   * after `roomWaitMs` anyway so that a client nobody reads from still
+   * sees its servers alive (and taps such as the viewer get frames).
+   * Heartbeats and goodbyes are never held: a held frame goes before them.
+   */
+  async #serveStream(
+    port: number,
+    socket: ZmqSocket,
+    parent: ActorRef<ClientTransportEvent>,
+  ): Promise<void> {
+    const room = this.#options.room;
+    let held = this.#held.get(port);
+    if (held === undefined) {
+      held = {
+        envelope: undefined,
+        bytes: 0,
+        skipped: 0,
+        hooked: undefined,
+        timer: undefined,
+        release: () => {},
+      };
+      const state = held;
+      held.release = () => this.#release(port, state, parent);
+      this.#held.set(port, held);
+    }
+    while (!this.#stopping) {
+      const parts = await socket.receive();
+      const bytes = wireBytes(parts);
+      let envelope: Envelope;
+      try {
+        envelope = this.#accept(port, parts);
+      } catch (error) {
+        if (!(error instanceof ProtocolError)) throw error;
+        parent.tell({ type: "EnvelopeRejected", port, code: error.code, reason: error.message });
+        continue;
+      }
+      if (envelope.kind !== "frame") {
+        held.release();
+        parent.tell({ type: "EnvelopeReceived", port, envelope, bytes });
+        continue;
+      }
+      if (held.envelope !== undefined) {
+        // Still no room: the newer frame replaces the one waiting.
+        held.envelope = envelope;
+        held.bytes += bytes;
+        held.skipped++;
+        continue;
+      }
+      const waiting = room?.(port);
+      if (waiting === undefined) {
+        this.#pass(port, envelope, bytes, 0, parent);
+        continue;
+      }
+      held.envelope = envelope;
+      held.bytes = bytes;
+      held.skipped = 0;
+      // One reaction per wait for room, not per frame or per timeout.
+      if (held.hooked !== waiting) {
+        held.hooked = waiting;
+        waiting.then(held.release);
+      }
+      held.timer ??= setTimeout(held.release, this.#options.roomWaitMs ?? 500);
+    }
+  }
+
+  /** Passes on `port`'s held frame, if any (room came, time is up, or a message must follow it). */
+  #release(port: number, held: Held, parent: ActorRef<ClientTransportEvent>): void {
+    clearTimeout(held.timer);
+    held.timer = undefined;
+    const envelope = held.envelope;
+    if (envelope === undefined || this.#stopping) return;
+    held.envelope = undefined;
+    this.#pass(port, envelope, held.bytes, held.skipped, parent);
+  }
+
+  /** Tells the parent of one accepted message, decoding its JPEG first. */
+  #pass(
+    port: number,
+    envelope: Envelope,
+    bytes: number,
+    skipped: number,
+    parent: ActorRef<ClientTransportEvent>,
+  ): void {
+    let jpeg: Uint8Array | undefined;
+    if (envelope.frame?.encoding === "jpeg") {
+      jpeg = envelope.frame.data;
+      try {
+        envelope = { ...envelope, frame: this.#decodeJpeg(envelope.frame) };
+      } catch (error) {
+        // #decodeJpeg throws only ProtocolErrors; this may run from a timer,
+        // where anything thrown would end the process: refuse, whatever it is.
+        const code = error instanceof ProtocolError ? error.code : "bad-jpeg";
+        const reason = error instanceof Error ? error.message : String(error);
+        parent.tell({ type: "EnvelopeRejected", port, code, reason });
+        return;
+      }
+    }
+    parent.tell(
+      skipped > 0
+        ? { type: "EnvelopeReceived", port, envelope, bytes, jpeg, skipped }
+        : { type: "EnvelopeReceived", port, envelope, bytes, jpeg },
+    );
+  }
+
+  /**
+   * Decodes what arrived on `port` and checks it may come from a server
+   * there (no JPEG decoding yet).
+   *
+   * @throws {ProtocolError} When it must be refused.
+   */
+  #accept(port: number, parts: Uint8Array[]): Envelope {
+    const envelope = this.#decode(parts);
+    if (envelope.kind === "reply") {
+      throw new ProtocolError(
+        "bad-field",
+        'Cannot accept message: kind "reply" is sent by clients, not servers',
+        { field: "kind" },
+      );
+    }
+    if (envelope.port !== port) {
+      throw new ProtocolError(
+        "bad-field",
+        `Cannot accept message: it names port ${envelope.port} but arrived on port ${port}; give each server its own port`,
+        { field: "port" },
+      );
+    }
+    return envelope;
+  }
+
+  /**
+   * Decodes what a peer sent. Anything the decoder throws is the peer's
+   * doing and becomes a refusal: only a `ProtocolError` is expected, but a
+   * decoder bug tripped by hostile bytes must not end the port's loop.
+   */
+  #decode(parts: Uint8Array[]): Envelope {
+    try {
+      return this.#codec.decodeParts(parts);
+    } catch (error) {
+      if (error instanceof ProtocolError) throw error;
+      throw new ProtocolError(
+        "malformed-cbor",
+        `Cannot decode envelope: the decoder failed on it (${
+          error instanceof Error ? error.message : String(error)
+        })`,
+        { cause: error },
+      );
     }
   }
 
   /** Secure mode's CURVE server options; for ironhouse, starts the ZAP handler. */
-  async #security(context: ActorContext<ClientTransportCommand>): Promise<ZmqSocketOptions> {
+  async #loadSecurity(context: ActorContext<ClientTransportCommand>): Promise<ZmqSocketOptions> {
     const { secureMode = 0, keysDir } = this.#options;
     if (secureMode === 0) return {};
     const own = await loadKeyPair(keysDir!, CLIENT_KEY_NAME);
@@ -248,12 +545,6 @@ export class ZmqClientTransport implements Actor<ClientTransportCommand> {
       log: (message) => context.log.warn(message),
     });
     return { ...curve, zapDomain: this.#zap.domain };
-  }
-
-  async #atMost(promise: Promise<void>, ms: number): Promise<void> {
-    let timer!: ReturnType<typeof setTimeout>;
-    await Promise.race([promise, new Promise<void>((resolve) => timer = setTimeout(resolve, ms))]);
-    clearTimeout(timer);
   }
 
   /**
@@ -302,6 +593,12 @@ export class ZmqClientTransport implements Actor<ClientTransportCommand> {
   async #closeAll(): Promise<void> {
     this.#jpegCodec?.close();
     this.#stopping = true;
+    this.#stop.abort();
+    for (const held of this.#held.values()) {
+      clearTimeout(held.timer);
+      held.timer = undefined;
+      held.envelope = undefined;
+    }
     for (const resolve of this.#pendingReplies.values()) resolve(undefined);
     this.#pendingReplies.clear();
     await Promise.all([...this.#sockets.values()].map((socket) => socket.close()));

@@ -176,6 +176,13 @@ const ZMQ_CURVE_SERVERKEY = 50;
 const ZMQ_ZAP_DOMAIN = 55;
 
 const DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024 * 1024;
+/**
+ * Empty reads (readable, then EAGAIN) in a row after which the socket waits
+ * for its descriptor instead of looking at its state again. Each one
+ * normally discards a malformed message, so a real burst of them is fine;
+ * the bound only keeps a misreporting socket from spinning.
+ */
+const MAX_EMPTY_READS = 10_000;
 
 const CONSTRUCTORS: Readonly<Record<SocketKind, new () => zmq.Socket>> = {
   pair: zmq.Pair,
@@ -245,6 +252,8 @@ export class ZmqSocket implements AsyncDisposable {
   #senders: SendWaiter[] = [];
   /** A zeromq receive is in progress: zeromq allows one at a time. */
   #receiving = false;
+  /** Receives in a row that found the socket readable yet got nothing (EAGAIN). */
+  #emptyReads = 0;
   /** A zeromq send is in progress: zeromq allows one at a time. */
   #sending = false;
   /** Callers of `nextSignal()`, resolved when the descriptor next fires. */
@@ -446,7 +455,9 @@ export class ZmqSocket implements AsyncDisposable {
   }
 
   /**
-   * Receives the next message, waiting until one arrives.
+   * Receives the next message, waiting until one arrives. A socket that
+   * reports a message and then has none to give (a REP discarding a request
+   * that lacks the empty delimiter) is not an error: it keeps waiting.
    *
    * @param options `signal` to stop waiting.
    * @returns The message parts, zero-copy views of ZeroMQ's memory.
@@ -470,7 +481,7 @@ export class ZmqSocket implements AsyncDisposable {
       return Promise.reject(this.#ioError("receive", error));
     }
     // The hot path: a message is waiting, zeromq hands it over at once.
-    if (ready && mayContinue()) return this.#rawReceive();
+    if (ready && mayContinue()) return this.#rawReceive(signal);
     const { promise, resolve, reject } = Promise.withResolvers<Uint8Array[]>();
     this.#enqueue(this.#receivers, {
       resolve,
@@ -512,7 +523,8 @@ export class ZmqSocket implements AsyncDisposable {
     } catch (error) {
       throw this.#ioError("receive", error);
     }
-    return ready ? this.#rawReceive() : undefined;
+    // No second wait here: the caller asked for a message waiting now.
+    return ready ? this.#rawReceive(undefined, false) : undefined;
   }
 
   /** The error for receiving on a kind that only sends. */
@@ -708,7 +720,7 @@ export class ZmqSocket implements AsyncDisposable {
     }
   }
 
-  #enqueue<W extends Waiter<never>>(queue: W[], waiter: W): void {
+  #enqueue<W extends Waiter<never>>(queue: W[], waiter: W, first = false): void {
     const signal = waiter.signal;
     if (signal !== undefined) {
       waiter.onAbort = () => {
@@ -721,7 +733,8 @@ export class ZmqSocket implements AsyncDisposable {
       };
       signal.addEventListener("abort", waiter.onAbort, { once: true });
     }
-    queue.push(waiter);
+    if (first) queue.unshift(waiter);
+    else queue.push(waiter);
   }
 
   /**
@@ -750,7 +763,7 @@ export class ZmqSocket implements AsyncDisposable {
       ) {
         const waiter = this.#receivers.shift()!;
         detach(waiter);
-        waiter.resolve(this.#rawReceive());
+        waiter.resolve(this.#rawReceive(waiter.signal));
       }
       if (
         notReady !== "send" && this.#senders.length > 0 && !this.#sending && this.#io.writable
@@ -786,11 +799,17 @@ export class ZmqSocket implements AsyncDisposable {
     return this.#reactor.remove(this.#entry);
   }
 
-  #rawReceive(): Promise<Uint8Array[]> {
+  /**
+   * Takes the waiting message from zeromq. `signal` is the caller's: when
+   * zeromq finds nothing after all (EAGAIN), the caller waits again with it
+   * (`retry`), at the head of the queue since it was served first.
+   */
+  #rawReceive(signal: AbortSignal | undefined, retry = true): Promise<Uint8Array[]> {
     let pending: Promise<Uint8Array[]>;
     try {
       pending = this.#io.receive();
     } catch (error) {
+      if (retry && errorCode(error) === "EAGAIN") return this.#receiveAgain(signal);
       return Promise.reject(this.#ioError("receive", error));
     }
     // zeromq allows one receive at a time (a second would fail with EBUSY)
@@ -798,6 +817,7 @@ export class ZmqSocket implements AsyncDisposable {
     this.#receiving = true;
     return pending.then((parts) => {
       this.#receiving = false;
+      this.#emptyReads = 0;
       // Every part is zeromq memory V8 counts as external: see the module.
       for (const part of parts) noteReceived(part.byteLength);
       if (this.#receivers.length > 0 || this.#senders.length > 0) {
@@ -806,9 +826,33 @@ export class ZmqSocket implements AsyncDisposable {
       return parts;
     }, (error) => {
       this.#receiving = false;
+      if (retry && errorCode(error) === "EAGAIN") return this.#receiveAgain(signal);
       this.#service();
       throw this.#ioError("receive", error);
     });
+  }
+
+  /**
+   * The socket said it was readable, yet zeromq had nothing to hand over.
+   * That is normal, not a failure: a REP (or ROUTER-based) socket reports a
+   * message as soon as its first part is in, then silently discards it when
+   * it lacks the empty delimiter a REQ peer always sends (a DEALER's bare
+   * `send(b"hello")`, or hand-written ZMTP bytes, do exactly that). Failing
+   * here would let any peer that can reach the port break every receive
+   * loop on it with 5 bytes. So the caller waits again, first in line.
+   */
+  #receiveAgain(signal: AbortSignal | undefined): Promise<Uint8Array[]> {
+    if (this.closed) return Promise.reject(new TransportClosedError("receive"));
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const { promise, resolve, reject } = Promise.withResolvers<Uint8Array[]>();
+    this.#enqueue(this.#receivers, { resolve, reject, signal, onAbort: undefined }, true);
+    // Each empty read discarded one message, so this normally ends with the
+    // peer's burst. Should zeromq ever keep saying "readable" with nothing
+    // to read, stop believing it and wait for its descriptor to fire again
+    // rather than spin.
+    this.#emptyReads++;
+    this.#service(this.#emptyReads > MAX_EMPTY_READS ? "receive" : undefined);
+    return promise;
   }
 
   #rawSend(message: Uint8Array | Uint8Array[]): Promise<void> {

@@ -93,6 +93,7 @@ export class ClientSupervisor implements Actor<ClientSupervisorMessage> {
           bytes: message.bytes,
           at,
           jpeg: message.jpeg,
+          skipped: message.skipped,
         });
         if (envelope.kind === "terminate") {
           this.#liveness.tell({ type: "Terminated", port, at });
@@ -124,7 +125,7 @@ export class ClientSupervisor implements Actor<ClientSupervisorMessage> {
         return;
       case "Deliver":
         this.#options.onDelivery?.(message.delivery);
-        this.#options.queue.push(message.delivery);
+        this.#options.queue.push(message.delivery, message.skipped);
         return;
       case "ReplyNow":
         this.#transport.tell({ type: "SendReply", port: message.port, envelope: message.envelope });
@@ -136,6 +137,9 @@ export class ClientSupervisor implements Actor<ClientSupervisorMessage> {
       case "ServerStateChanged":
         this.#connections.get(message.port)?.tell({ type: "StateChanged", state: message.state });
         this.#options.onStateChange(message);
+        return;
+      case "TerminateRetracted":
+        this.#connections.get(message.port)?.tell({ type: "TerminateSpoofed" });
         return;
       case "AllServersGone":
         this.#options.onAllGone();

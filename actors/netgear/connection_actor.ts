@@ -27,10 +27,35 @@ export interface ConnectionActorOptions {
 }
 
 const FPS_WINDOW_MS = 1000;
+/**
+ * PUB/SUB: the largest jump ahead in frame numbers still counted as frames
+ * lost on the way. ZeroMQ drops at most its queues' worth (a few frames);
+ * a jump beyond this is a different numbering (a restarted or spoofed
+ * sender), not thousands of lost frames.
+ */
+const GAP_WINDOW = 1024;
 
 /**
  * Tracks one server. Tells its parent `Deliver` for each new frame and
  * `ReplyNow` for each reply the server is owed.
+ *
+ * Frame numbers (`seq`) come from the sender and, in plain mode (no
+ * CURVE, or CURVE without ironhouse), anyone who can reach the port can
+ * send any number. So a number only ever decides how one frame is
+ * handled, never what happens to later frames: one spoofed number costs
+ * at most one frame's worth of confusion and a count in `restarts`.
+ * - REQ/REP: only the last frame's number again is a resend (a Lazy Pirate
+ *   retry: REQ's lockstep means only the last request can be resent); it
+ *   is answered and not delivered twice. Any lower number is a restarted
+ *   server: counted in `restarts`, delivered.
+ * - PUB/SUB: nothing is ever resent, so a number at or below the last is a
+ *   restart; a jump ahead of more than {@linkcode GAP_WINDOW} is one too;
+ *   a smaller jump counts the frames in between as `lost`.
+ * What plain mode cannot protect against: a peer on the port can still
+ * inject frames of its own (delivered as this server's), and numbers that
+ * make one real frame look like a resend (REQ/REP) or inflate `lost` by up
+ * to {@linkcode GAP_WINDOW}. Use `secureMode: 2` (ironhouse) to admit only
+ * known servers.
  *
  * @example
  * ```ts ignore
@@ -46,6 +71,8 @@ export class ConnectionActor implements Actor<ConnectionMessage> {
   #heartbeats = 0;
   #duplicates = 0;
   #lost = 0;
+  #restarts = 0;
+  #spoofedTerminates = 0;
   #rejected: Record<string, number> = {};
   #lastMessage: unknown = undefined;
   #lastSeq = -1;
@@ -80,6 +107,9 @@ export class ConnectionActor implements Actor<ConnectionMessage> {
       case "Rejected":
         this.#rejected[message.code] = (this.#rejected[message.code] ?? 0) + 1;
         break;
+      case "TerminateSpoofed":
+        this.#spoofedTerminates++;
+        break;
       case "StateChanged":
         this.#state = message.state;
         break;
@@ -100,29 +130,37 @@ export class ConnectionActor implements Actor<ConnectionMessage> {
     if (this.#state === "unseen") this.#state = "live";
     switch (envelope.kind) {
       case "frame": {
-        if (this.#isResent(envelope.seq)) {
+        const seq = envelope.seq;
+        const skipped = message.skipped ?? 0;
+        if (this.#requestReply && seq === this.#lastSeq) {
           // A Lazy Pirate retry of a frame the user already has: answer it
           // as before, never deliver it twice.
           this.#duplicates++;
-          if (this.#requestReply) {
-            const reply = this.#lastReply?.seq === envelope.seq
-              ? this.#lastReply
-              : this.#reply(envelope.seq, undefined);
-            parent.tell({ type: "ReplyNow", port: this.#port, envelope: reply });
-          }
+          const reply = this.#lastReply?.seq === seq
+            ? this.#lastReply
+            : this.#reply(seq, undefined);
+          parent.tell({ type: "ReplyNow", port: this.#port, envelope: reply });
           return;
         }
-        if (!this.#requestReply && this.#lastSeq >= 0 && envelope.seq > this.#lastSeq + 1) {
-          // PUB/SUB: frame numbers have no gaps at the sender, so a gap is
-          // frames ZeroMQ dropped on the way (a high-water mark was reached).
-          this.#lost += envelope.seq - this.#lastSeq - 1;
+        if (this.#lastSeq >= 0) {
+          const gap = seq - this.#lastSeq - 1;
+          if (gap < 0 || (!this.#requestReply && gap > GAP_WINDOW)) {
+            this.#restarts++;
+          } else if (!this.#requestReply && gap > skipped) {
+            // PUB/SUB: frame numbers have no gaps at the sender, so a gap
+            // (beyond the frames the transport dropped for a slow user) is
+            // frames ZeroMQ dropped on the way (a high-water mark).
+            this.#lost += gap - skipped;
+          }
         }
-        this.#lastSeq = envelope.seq;
+        this.#lastSeq = seq;
         this.#frames++;
-        this.#countFps(at);
+        // The server's rate as received, whether or not the user kept up.
+        this.#countFps(at, 1 + skipped);
         if (envelope.message !== undefined) this.#lastMessage = envelope.message;
         parent.tell({
           type: "Deliver",
+          skipped,
           delivery: {
             port: this.#port,
             seq: envelope.seq,
@@ -148,13 +186,6 @@ export class ConnectionActor implements Actor<ConnectionMessage> {
     }
   }
 
-  /** A sequence number at or below the last one is a resend, unless it restarts at 0 (a restarted server). */
-  #isResent(seq: number): boolean {
-    if (this.#lastSeq < 0) return false;
-    if (seq === 0) return this.#lastSeq === 0;
-    return seq <= this.#lastSeq;
-  }
-
   #reply(seq: number, returnData: unknown): Envelope {
     const reply: Envelope = {
       version: 1,
@@ -167,9 +198,9 @@ export class ConnectionActor implements Actor<ConnectionMessage> {
     return reply;
   }
 
-  #countFps(at: number): void {
+  #countFps(at: number, frames: number): void {
     if (this.#windowStart === 0) this.#windowStart = at;
-    this.#windowFrames++;
+    this.#windowFrames += frames;
     const elapsed = at - this.#windowStart;
     if (elapsed >= FPS_WINDOW_MS) {
       this.#fps = (this.#windowFrames * 1000) / elapsed;
@@ -182,13 +213,16 @@ export class ConnectionActor implements Actor<ConnectionMessage> {
     const silentFor = now() - this.#lastSeenAt;
     return {
       port: this.#port,
-      state: this.#state === "unseen" ? "live" : this.#state,
+      // Only refused messages so far: not a server (see ConnectionState).
+      state: this.#state === "unseen" ? "rejected" : this.#state,
       frames: this.#frames,
       bytes: this.#bytes,
       fps: silentFor > 2 * FPS_WINDOW_MS || this.#state === "gone" ? 0 : this.#fps,
       heartbeats: this.#heartbeats,
       duplicates: this.#duplicates,
       lost: this.#lost,
+      restarts: this.#restarts,
+      spoofedTerminates: this.#spoofedTerminates,
       rejected: { ...this.#rejected },
       lastMessage: this.#lastMessage,
       lastSeq: this.#lastSeq,

@@ -3,7 +3,10 @@
  *
  * One small ring per server, served round-robin, so a fast server cannot
  * starve a slow one; when a server's ring is full its oldest frame is dropped
- * and counted (the right policy for live video: the newest frame wins).
+ * and counted (the right policy for live video: the newest frame wins). When
+ * the producer had to drop frames before they reached the ring (the user was
+ * that far behind), a newer frame replaces everything its server has queued,
+ * so the user's next frame is the newest, not one that waited its turn.
  *
  * @module
  */
@@ -48,7 +51,8 @@ export class DeliveryQueue {
   #total = 0;
   #finished = false;
   #waiters: { resolve: (d: Delivery | null) => void; cleanup: () => void }[] = [];
-  readonly #roomWaiters = new Map<number, (() => void)[]>();
+  /** Per port, the one promise handed to everyone waiting for room there. */
+  readonly #roomWaits = new Map<number, { promise: Promise<void>; resolve: () => void }>();
 
   /**
    * Creates an empty queue.
@@ -67,22 +71,33 @@ export class DeliveryQueue {
   /**
    * Hands a delivery to the user, or queues it.
    *
-   * @returns The delivery dropped to make room, if any.
+   * @param delivery The frame.
+   * @param skipped Frames of its server dropped before they reached the
+   * queue because the user was behind (counted as dropped). The user being
+   * behind, the frames still queued from that server are older than it
+   * wants: they are dropped too, so that this newest one comes next.
+   * @returns The delivery dropped to make room, if any (the oldest, when
+   * `skipped` is 0).
    */
-  push(delivery: Delivery): Delivery | undefined {
+  push(delivery: Delivery, skipped = 0): Delivery | undefined {
     if (this.#finished) return delivery;
+    let ring = this.#rings.get(delivery.port);
+    if (skipped > 0) {
+      ring ??= this.#addRing(delivery.port);
+      ring.dropped += skipped + ring.size;
+      this.#total -= ring.size;
+      for (; ring.size > 0; ring.size--) {
+        ring.items[ring.head] = undefined;
+        ring.head = (ring.head + 1) % this.#capacity;
+      }
+    }
     const waiter = this.#waiters.shift();
     if (waiter) {
       waiter.cleanup();
       waiter.resolve(delivery);
       return undefined;
     }
-    let ring = this.#rings.get(delivery.port);
-    if (!ring) {
-      ring = new Ring(this.#capacity);
-      this.#rings.set(delivery.port, ring);
-      this.#order.push(delivery.port);
-    }
+    ring ??= this.#addRing(delivery.port);
     let dropped: Delivery | undefined;
     if (ring.size === this.#capacity) {
       dropped = ring.items[ring.head];
@@ -96,6 +111,13 @@ export class DeliveryQueue {
     ring.size++;
     this.#total++;
     return dropped;
+  }
+
+  #addRing(port: number): Ring {
+    const ring = new Ring(this.#capacity);
+    this.#rings.set(port, ring);
+    this.#order.push(port);
+    return ring;
   }
 
   /**
@@ -130,16 +152,20 @@ export class DeliveryQueue {
    * frames dropped.
    *
    * @param port The server's port.
-   * @returns `undefined` when there is room now, else a promise.
+   * @returns `undefined` when there is room now, else a promise: the same
+   * one for every call until room comes, so a producer asking again and
+   * again piles nothing up.
    */
   room(port: number): Promise<void> | undefined {
     const ring = this.#rings.get(port);
     if (this.#finished || !ring || ring.size < this.#capacity) return undefined;
-    return new Promise((resolve) => {
-      const list = this.#roomWaiters.get(port);
-      if (list) list.push(resolve);
-      else this.#roomWaiters.set(port, [resolve]);
-    });
+    let wait = this.#roomWaits.get(port);
+    if (wait === undefined) {
+      const { promise, resolve } = Promise.withResolvers<void>();
+      wait = { promise, resolve };
+      this.#roomWaits.set(port, wait);
+    }
+    return wait.promise;
   }
 
   /** Accepts no more deliveries; what is queued can still be taken. */
@@ -178,10 +204,10 @@ export class DeliveryQueue {
       ring.head = (ring.head + 1) % this.#capacity;
       ring.size--;
       this.#total--;
-      const waiting = this.#roomWaiters.get(port);
-      if (waiting) {
-        this.#roomWaiters.delete(port);
-        for (const resolve of waiting) resolve();
+      const wait = this.#roomWaits.get(port);
+      if (wait) {
+        this.#roomWaits.delete(port);
+        wait.resolve();
       }
       return item;
     }
@@ -189,8 +215,8 @@ export class DeliveryQueue {
   }
 
   #releaseRoom(): void {
-    for (const list of this.#roomWaiters.values()) for (const resolve of list) resolve();
-    this.#roomWaiters.clear();
+    for (const wait of this.#roomWaits.values()) wait.resolve();
+    this.#roomWaits.clear();
   }
 
   #releaseWaiters(): void {

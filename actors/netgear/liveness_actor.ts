@@ -8,6 +8,15 @@
  * reacts to an explicit goodbye; here a crashed server cannot keep the client
  * alive forever.
  *
+ * A goodbye is believed at once only on an authenticated connection
+ * (`leaveGraceMs` 0: ironhouse, where only known servers get in). In plain
+ * mode anyone on the port can send one, so the server is only `leaving`
+ * (not announced; still counted as present) until it has stayed silent for
+ * `leaveGraceMs`: a real server that said goodbye sends nothing more, so
+ * any further message from the port takes the goodbye back (and is counted
+ * as a spoofed terminate) instead of one packet ending a streaming server
+ * and, with it, the client.
+ *
  * @module
  */
 
@@ -32,6 +41,13 @@ export interface LivenessActorOptions {
    * down at once.
    */
   readonly expectedPorts?: readonly number[];
+  /**
+   * Silence after a goodbye (terminate) before the server counts as gone,
+   * in ms; a message meanwhile takes the goodbye back. 0 ends it at once:
+   * only for authenticated connections, where nobody else can say goodbye
+   * in its name.
+   */
+  readonly leaveGraceMs: number;
 }
 
 interface Tracked {
@@ -39,6 +55,8 @@ interface Tracked {
   lastSeenAt: number;
   /** The client owes this server a reply: it is waiting on us, not silent. */
   holding: boolean;
+  /** When it said goodbye, while that goodbye waits out `leaveGraceMs`. */
+  leavingSince: number | undefined;
 }
 
 /**
@@ -91,6 +109,7 @@ export class LivenessActor implements Actor<LivenessMessage> {
             state: "live",
             lastSeenAt: message.at,
             holding: message.holding,
+            leavingSince: undefined,
           });
           this.#announce(parent, message.port, "live", undefined, "joined", message.at);
           this.#allGoneAnnounced = false;
@@ -98,6 +117,11 @@ export class LivenessActor implements Actor<LivenessMessage> {
         }
         tracked.lastSeenAt = message.at;
         tracked.holding = message.holding;
+        if (tracked.leavingSince !== undefined) {
+          // A server that said goodbye sends nothing more: someone else did.
+          tracked.leavingSince = undefined;
+          parent.tell({ type: "TerminateRetracted", port: message.port, at: message.at });
+        }
         if (tracked.state !== "live") {
           const previous = tracked.state;
           tracked.state = "live";
@@ -116,15 +140,23 @@ export class LivenessActor implements Actor<LivenessMessage> {
       case "Terminated": {
         let tracked = this.#servers.get(message.port);
         if (!tracked) {
-          tracked = { state: "live", lastSeenAt: message.at, holding: false };
+          tracked = {
+            state: "live",
+            lastSeenAt: message.at,
+            holding: false,
+            leavingSince: undefined,
+          };
           this.#servers.set(message.port, tracked);
         }
         tracked.holding = false;
-        if (tracked.state !== "gone") {
-          const previous = tracked.state;
-          tracked.state = "gone";
-          this.#announce(parent, message.port, "gone", previous, "terminated", message.at);
+        tracked.lastSeenAt = message.at;
+        if (tracked.state === "gone") return;
+        if (this.#options.leaveGraceMs > 0) {
+          // Further goodbyes confirm the first; they do not restart its wait.
+          tracked.leavingSince ??= message.at;
+          return;
         }
+        this.#leave(parent, message.port, tracked, message.at);
         this.#checkAllGone(parent, message.at);
         return;
       }
@@ -138,10 +170,22 @@ export class LivenessActor implements Actor<LivenessMessage> {
     }
   }
 
+  #leave(parent: ActorRef<LivenessEvent>, port: number, tracked: Tracked, at: number): void {
+    const previous = tracked.state;
+    tracked.state = "gone";
+    tracked.leavingSince = undefined;
+    this.#announce(parent, port, "gone", previous, "terminated", at);
+  }
+
   #judgeSilence(parent: ActorRef<LivenessEvent>, at: number): void {
-    const { staleAfterMs, goneAfterMs } = this.#options;
+    const { staleAfterMs, goneAfterMs, leaveGraceMs } = this.#options;
     for (const [port, tracked] of this.#servers) {
-      if (tracked.state === "gone" || tracked.holding) continue;
+      if (tracked.state === "gone") continue;
+      if (tracked.leavingSince !== undefined) {
+        if (at - tracked.leavingSince >= leaveGraceMs) this.#leave(parent, port, tracked, at);
+        continue;
+      }
+      if (tracked.holding) continue;
       const silent = at - tracked.lastSeenAt;
       if (silent > goneAfterMs) {
         const previous = tracked.state;

@@ -39,6 +39,11 @@ export interface EnvelopeReceived {
    * does not decode).
    */
   readonly jpeg?: Uint8Array;
+  /**
+   * PUB/SUB: frames from this port dropped unseen just before this one
+   * because the user had no room for them (their bytes are in `bytes`).
+   */
+  readonly skipped?: number;
 }
 
 /** A message on `port` was refused (bad CBOR, bad fields, too large…). */
@@ -103,6 +108,8 @@ export interface ConnectionEnvelope {
   readonly bytes: number;
   readonly at: number;
   readonly jpeg?: Uint8Array;
+  /** Frames dropped unseen just before this one (see {@linkcode EnvelopeReceived}). */
+  readonly skipped?: number;
 }
 
 /** The user took the frame `seq`; reply with `returnData` (REQ/REP). */
@@ -117,6 +124,11 @@ export interface Consumed {
 export interface ConnectionRejected {
   readonly type: "Rejected";
   readonly code: string;
+}
+
+/** This server's goodbye was taken back by a later message (see {@linkcode TerminateRetracted}). */
+export interface ConnectionTerminateSpoofed {
+  readonly type: "TerminateSpoofed";
 }
 
 /** The liveness actor moved this server to `state`. */
@@ -136,13 +148,22 @@ export type ConnectionMessage =
   | ConnectionEnvelope
   | Consumed
   | ConnectionRejected
+  | ConnectionTerminateSpoofed
   | ConnectionStateChanged
   | GetConnectionStats;
+
+/**
+ * A port's state in `stats()`: a server's state, or `"rejected"` for a
+ * port that has only ever sent messages the client refused. Such a port is
+ * not a server: it never joined, is not in `servers()`, and its refused
+ * messages keep nothing alive; its refusals are still counted.
+ */
+export type ConnectionState = ServerState | "rejected";
 
 /** One tracked server's figures. */
 export interface ConnectionStats {
   readonly port: number;
-  readonly state: ServerState;
+  readonly state: ConnectionState;
   readonly frames: number;
   readonly bytes: number;
   /** Frames per second over the last second or so. */
@@ -152,6 +173,18 @@ export interface ConnectionStats {
   readonly duplicates: number;
   /** PUB/SUB: frames lost on the way, from gaps in their numbers. */
   readonly lost: number;
+  /**
+   * Times the frame numbers started over: went back (a restarted server,
+   * or a number spoofed by another peer in plain mode) or, in PUB/SUB,
+   * jumped ahead by more than 1024. Such a frame is delivered.
+   */
+  readonly restarts: number;
+  /**
+   * Goodbyes (terminate) taken back because the port sent again within the
+   * grace period (a heartbeat interval; plain mode only): most likely
+   * another peer's spoof, which did not end the server.
+   */
+  readonly spoofedTerminates: number;
   /** Messages refused, by `ProtocolError` code. */
   readonly rejected: Readonly<Record<string, number>>;
   readonly lastMessage: unknown;
@@ -174,7 +207,15 @@ export interface Delivery {
 
 /** What a connection actor tells its parent. */
 export type ConnectionEvent =
-  | { readonly type: "Deliver"; readonly delivery: Delivery }
+  | {
+    readonly type: "Deliver";
+    readonly delivery: Delivery;
+    /**
+     * Frames of this server dropped unseen just before this one: the user
+     * is behind, so the frames still queued for it are stale too.
+     */
+    readonly skipped?: number;
+  }
   | { readonly type: "ReplyNow"; readonly port: number; readonly envelope: Envelope };
 
 // ----------------------------------------------------------------- liveness
@@ -207,8 +248,18 @@ export interface AllServersGone {
   readonly at: number;
 }
 
+/**
+ * A server that said goodbye (terminate) sent again before its goodbye
+ * took effect: the goodbye is void, and most likely was not its own.
+ */
+export interface TerminateRetracted {
+  readonly type: "TerminateRetracted";
+  readonly port: number;
+  readonly at: number;
+}
+
 /** What the liveness actor tells its parent. */
-export type LivenessEvent = ServerStateChanged | AllServersGone;
+export type LivenessEvent = ServerStateChanged | AllServersGone | TerminateRetracted;
 
 // --------------------------------------------------------------- supervisor
 

@@ -18,6 +18,8 @@ function stats(port: number, lastMessage: unknown): ServerStats {
     heartbeats: 0,
     duplicates: 0,
     lost: 0,
+    restarts: 0,
+    spoofedTerminates: 0,
     rejected: {},
     lastMessage,
     lastSeq: 2,

@@ -108,6 +108,109 @@ Deno.test("ZmqSocket REP on one port answers two REQ peers", async () => {
   }
 });
 
+/** Reads from a TCP connection until `tail` has arrived (at most 256 bytes), or fails at `signal`. */
+async function readUntil(
+  conn: Deno.TcpConn,
+  tail: Uint8Array,
+  signal: AbortSignal,
+): Promise<Uint8Array> {
+  let seen = new Uint8Array(0);
+  const ends = () =>
+    seen.byteLength >= tail.byteLength &&
+    tail.every((b, i) => seen[seen.byteLength - tail.byteLength + i] === b);
+  // Bounded: each read returns at least one byte, and 256 is plenty.
+  while (!ends()) {
+    signal.throwIfAborted();
+    if (seen.byteLength > 256) throw new Error(`no ${tail} in ${seen}`);
+    const chunk = new Uint8Array(256);
+    const n = await conn.read(chunk);
+    if (n === null) throw new Error(`connection closed after ${seen}`);
+    seen = Uint8Array.of(...seen, ...chunk.subarray(0, n));
+  }
+  return seen;
+}
+
+Deno.test("ZmqSocket REP keeps receiving after peers send requests without the empty delimiter", async (t) => {
+  // libzmq's REP reports itself readable as soon as such a message is in,
+  // then discards it: the receive that follows finds nothing (EAGAIN). That
+  // must be a wait, not an error, or 5 bytes from anyone end a server. Each
+  // step makes the bad message the only one the REP holds when it looks.
+  const rep = new ZmqSocket("rep");
+  await rep.bind("tcp://127.0.0.1:*");
+  const port = Number(rep.lastEndpoint!.split(":").at(-1));
+  /** Waits (bounded) until the REP says a message is in, without taking it. */
+  const untilReadable = async (signal: AbortSignal): Promise<void> => {
+    for (let i = 0; i < 100 && !rep.raw.readable; i++) {
+      signal.throwIfAborted();
+      await rep.nextSignal(50);
+    }
+    assert.ok(rep.raw.readable, "the bad message reached the REP");
+  };
+  try {
+    for (const waiting of [true, false]) {
+      const path = waiting ? "a receive already waiting" : "a receive called once readable";
+      await t.step(`DEALER, ${path}`, async () => {
+        const signal = deadline();
+        const dealer = new ZmqSocket("dealer");
+        dealer.connect(rep.lastEndpoint!);
+        try {
+          // A first good round trip: the connection is up before the test.
+          await dealer.send([new Uint8Array(0), bytes("warm-up")], { signal });
+          assert.equal(text((await rep.receive({ signal }))[0]), "warm-up");
+          await rep.send(bytes("ok"), { signal });
+          await dealer.receive({ signal });
+
+          const signalled = waiting ? rep.nextSignal(2000) : undefined;
+          const receiving = waiting ? rep.receive({ signal }) : undefined;
+          await dealer.send(bytes("hello"), { signal });
+          // The REP woke for it and looked (its receive met EAGAIN)...
+          if (signalled) await signalled;
+          else await untilReadable(signal);
+          const received = receiving ?? rep.receive({ signal });
+          // ...and still gets the next good request.
+          await dealer.send([new Uint8Array(0), bytes("good")], { signal });
+          assert.equal(text((await received)[0]), "good");
+          await rep.send(bytes("re good"), { signal });
+          const [delimiter, reply] = await dealer.receive({ signal });
+          assert.deepEqual([delimiter.byteLength, text(reply)], [0, "re good"]);
+        } finally {
+          await dealer.close();
+        }
+      });
+    }
+    await t.step("raw TCP speaking ZMTP/1.0", async () => {
+      const signal = deadline();
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+      // ZMTP/1.0 frames: length (flags included), flags (1 = more), body.
+      const request = (body: string) =>
+        Uint8Array.of(0x01, 0x01, body.length + 1, 0x00, ...bytes(body));
+      try {
+        // Greeting (an empty identity) and a good request first.
+        await conn.write(Uint8Array.of(0x01, 0x00, ...request("hi")));
+        assert.equal(text((await rep.receive({ signal }))[0]), "hi");
+        await rep.send(bytes("yes"), { signal });
+        // The reply comes after libzmq's own greeting: delimiter, then body.
+        await readUntil(conn, request("yes"), signal);
+
+        const signalled = rep.nextSignal(2000);
+        const receiving = rep.receive({ signal });
+        // "x" with no delimiter: with the greeting before it, the 5 bytes
+        // 01 00 02 00 78 that ended a client's port.
+        await conn.write(Uint8Array.of(0x02, 0x00, 0x78));
+        await signalled;
+        await conn.write(request("ok"));
+        assert.equal(text((await receiving)[0]), "ok");
+        await rep.send(bytes("fine"), { signal });
+        await readUntil(conn, request("fine"), signal);
+      } finally {
+        conn.close();
+      }
+    });
+  } finally {
+    await rep.close();
+  }
+});
+
 Deno.test("ZmqSocket REQ spreads requests over one REP per port", async () => {
   const reps = [new ZmqSocket("rep"), new ZmqSocket("rep")];
   const req = new ZmqSocket("req");

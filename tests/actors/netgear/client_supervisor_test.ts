@@ -32,7 +32,12 @@ function frameEnvelope(port: number, seq: number, message?: unknown): Envelope {
 
 async function startClient(
   requestReply: boolean,
-  liveness: LivenessActorOptions = { staleAfterMs: 60_000, goneAfterMs: 120_000, tickMs: 60_000 },
+  liveness: LivenessActorOptions = {
+    staleAfterMs: 60_000,
+    goneAfterMs: 120_000,
+    tickMs: 60_000,
+    leaveGraceMs: 0,
+  },
 ) {
   const system = new ActorSystem({ logLevel: "silent" });
   const queue = new DeliveryQueue(4);
@@ -179,6 +184,7 @@ Deno.test("ClientSupervisor waits for servers it never heard from before shuttin
     goneAfterMs,
     tickMs: 10,
     expectedPorts: [5566, 5567],
+    leaveGraceMs: 0,
   });
   await using _ = system;
   // 5566 comes and goes before 5567 has even started.
@@ -203,6 +209,7 @@ Deno.test("ClientSupervisor shuts down after the grace period when an expected s
     goneAfterMs: 100,
     tickMs: 10,
     expectedPorts: [5566, 5567],
+    leaveGraceMs: 0,
   });
   await using _ = system;
   link.push(5566, frameEnvelope(5566, 0));
@@ -219,4 +226,97 @@ Deno.test("ClientSupervisor shuts down after the grace period when an expected s
   ]);
   clearTimeout(timer);
   assert.ok(performance.now() - started >= 50, "not before the grace period");
+});
+
+Deno.test("ClientSupervisor REQ/REP: only the last frame's number again is a resend; lower ones are restarts", async () => {
+  const { system, queue, link, supervisor, stats } = await startClient(true);
+  await using _ = system;
+  const delivered: number[] = [];
+  const send = async (seq: number): Promise<void> => {
+    link.push(5566, frameEnvelope(5566, seq));
+    const delivery = (await queue.take())!;
+    delivered.push(delivery.seq);
+    supervisor.tell({ type: "Consumed", port: 5566, seq: delivery.seq, returnData: undefined });
+  };
+  for (const seq of [0, 1, 2]) await send(seq);
+  // A spoofed number far ahead: delivered (plain mode cannot tell it from
+  // the server's), but it must not make the server's next frames resends.
+  await send(2 ** 53 - 1);
+  await send(3);
+  // The server resends 3 (Lazy Pirate): answered, not delivered again.
+  const answered = new Promise<Envelope>((resolve) => link.onReply((_, e) => resolve(e)));
+  link.push(5566, frameEnvelope(5566, 3));
+  assert.equal((await answered).seq, 3);
+  await send(4);
+  // Lower than the last but not the last: a restart, delivered.
+  await send(2);
+  assert.deepEqual(delivered, [0, 1, 2, 2 ** 53 - 1, 3, 4, 2]);
+  const [connection] = await stats();
+  assert.equal(connection.duplicates, 1);
+  assert.equal(connection.restarts, 2, "after the spoof, and at 2");
+  assert.equal(connection.frames, 7);
+});
+
+Deno.test("ClientSupervisor PUB/SUB: a lower or far-ahead number is a restart, a small gap is lost frames", async () => {
+  const { system, queue, link, stats } = await startClient(false);
+  await using _ = system;
+  const delivered: number[] = [];
+  const seqs = [0, 1, 2, 2 ** 53 - 1, 3, 4, 10, 2000, 2000, 3024, 3025];
+  for (const seq of seqs) {
+    link.push(5566, frameEnvelope(5566, seq));
+    delivered.push((await queue.take())!.seq);
+  }
+  assert.deepEqual(delivered, seqs, "every frame delivered: PUB/SUB never resends");
+  const [connection] = await stats();
+  assert.equal(connection.duplicates, 0);
+  // 2^53-1 (ahead by more than 1024), 3 (back), 2000 (ahead by 1989),
+  // 2000 again (not ahead).
+  assert.equal(connection.restarts, 4);
+  // 5 to 9 between 4 and 10, and 2001 to 3023 (1023, within the window).
+  assert.equal(connection.lost, 5 + 1023);
+});
+
+Deno.test("ClientSupervisor in plain mode believes a goodbye only once the server stays silent", async () => {
+  const leaveGraceMs = 150;
+  const { system, queue, link, states, stats, allGone, allGoneEvent } = await startClient(false, {
+    staleAfterMs: 60_000,
+    goneAfterMs: 120_000,
+    tickMs: 10,
+    leaveGraceMs,
+  });
+  await using _ = system;
+  const terminate = (seq: number): Envelope => ({
+    version: 1,
+    kind: "terminate",
+    port: 5566,
+    seq,
+    sentAt: Date.now(),
+  });
+  link.push(5566, frameEnvelope(5566, 0));
+  // A spoofed goodbye, then the server's next frame within the grace.
+  link.push(5566, terminate(1));
+  link.push(5566, frameEnvelope(5566, 1));
+  assert.deepEqual((await queue.take())?.seq, 0);
+  assert.deepEqual((await queue.take())?.seq, 1);
+  const [connection] = await stats();
+  assert.equal(connection.spoofedTerminates, 1);
+  assert.equal(connection.state, "live");
+
+  // The real goodbye: nothing follows it.
+  link.push(5566, terminate(2));
+  const saidAt = performance.now();
+  let timer!: ReturnType<typeof setTimeout>;
+  await Promise.race([
+    allGoneEvent,
+    new Promise((_, reject) =>
+      timer = setTimeout(() => reject(new Error("never announced")), 2000)
+    ),
+  ]);
+  clearTimeout(timer);
+  const waited = performance.now() - saidAt;
+  assert.ok(waited >= leaveGraceMs - 5, `gone ${waited.toFixed(0)} ms after the goodbye`);
+  assert.equal(allGone(), 1);
+  assert.deepEqual(states.map((s) => `${s.state}:${s.reason}`), ["live:joined", "gone:terminated"]);
+  const [after] = await stats();
+  assert.equal(after.spoofedTerminates, 1, "the real goodbye is not counted as a spoof");
 });
