@@ -492,19 +492,14 @@ export class ZmqClientTransport implements Actor<ClientTransportCommand> {
    * @throws {ProtocolError} When it must be refused.
    */
   #accept(port: number, parts: Uint8Array[]): Envelope {
-    const envelope = this.#decode(parts);
+    // The port is checked with the head, before `message` is decoded: a
+    // spoofed port costs no decoding.
+    const envelope = this.#decode(port, parts);
     if (envelope.kind === "reply") {
       throw new ProtocolError(
         "bad-field",
         'Cannot accept message: kind "reply" is sent by clients, not servers',
         { field: "kind" },
-      );
-    }
-    if (envelope.port !== port) {
-      throw new ProtocolError(
-        "bad-field",
-        `Cannot accept message: it names port ${envelope.port} but arrived on port ${port}; give each server its own port`,
-        { field: "port" },
       );
     }
     return envelope;
@@ -515,9 +510,9 @@ export class ZmqClientTransport implements Actor<ClientTransportCommand> {
    * doing and becomes a refusal: only a `ProtocolError` is expected, but a
    * decoder bug tripped by hostile bytes must not end the port's loop.
    */
-  #decode(parts: Uint8Array[]): Envelope {
+  #decode(port: number, parts: Uint8Array[]): Envelope {
     try {
-      return this.#codec.decodeParts(parts);
+      return this.#codec.decodeParts(parts, { port });
     } catch (error) {
       if (error instanceof ProtocolError) throw error;
       throw new ProtocolError(
@@ -553,6 +548,16 @@ export class ZmqClientTransport implements Actor<ClientTransportCommand> {
    */
   #decodeJpeg(wire: WireFrame): WireFrame | undefined {
     const { decode = true, fastUpsample = false } = this.#options.jpeg ?? {};
+    // A few hundred bytes of JPEG may claim 65535x65535 pixels: decoded
+    // frames are held to the same limit as raw ones, before any allocation.
+    const decodedBytes = wire.width * wire.height * wire.channels;
+    if (decode && decodedBytes > this.#options.maxMessageSize) {
+      throw new ProtocolError(
+        "oversized",
+        `Cannot accept frame: its JPEG decodes to ${wire.width}x${wire.height}x${wire.channels} = ${decodedBytes} bytes, more than option "maxMessageSize" (${this.#options.maxMessageSize})`,
+        { field: "frame.data" },
+      );
+    }
     try {
       this.#jpegCodec ??= new JpegCodec();
       const codec = this.#jpegCodec;

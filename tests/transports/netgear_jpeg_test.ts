@@ -126,3 +126,40 @@ Deno.test("NetGear.open refuses bad JPEG options by name", async () => {
     /option "jpegCompressionQuality" is 5; expected an integer from 10 to 100/,
   );
 });
+
+Deno.test("NetGear client refuses a JPEG that claims more pixels than maxMessageSize, before decoding it", async () => {
+  const [port] = freePorts(1);
+  const maxMessageSize = 64 * 1024;
+  await using client = await NetGear.open({
+    receiveMode: true,
+    multiserverMode: true,
+    port: [port],
+    pattern: 1,
+    maxMessageSize,
+  });
+  const { JpegCodec } = await import("../../transports/jpeg.ts");
+  using jpeg = new JpegCodec();
+  const small = jpeg.encode(gradient(16, 16, 0));
+  const codec = new ProtocolCodec();
+  await using peer = new ZmqSocket("req");
+  peer.connect(`tcp://127.0.0.1:${port}`);
+  const frame = (width: number, height: number, seq: number) =>
+    codec.encode({
+      version: 1,
+      kind: "frame",
+      port,
+      seq,
+      sentAt: Date.now(),
+      frame: { width, height, channels: 3, format: "bgr24", encoding: "jpeg", data: small },
+    });
+  // 4000x4000x3 is 48 MB decoded, from a few hundred bytes on the wire.
+  await peer.send(frame(4000, 4000, 0));
+  const refused = codec.decode((await peer.receive({ signal: AbortSignal.timeout(5000) }))[0]);
+  assert.equal(refused.error?.code, "oversized");
+  assert.match(refused.error?.message ?? "", /48000000 bytes, more than option "maxMessageSize"/);
+  // The same port goes on decoding honest JPEG frames.
+  await peer.send(frame(16, 16, 1));
+  const got = await client.recv({ signal: AbortSignal.timeout(5000) });
+  assert.equal(got?.frame?.width, 16);
+  assert.equal(got?.frame?.data.length, 16 * 16 * 3);
+});
