@@ -8,7 +8,7 @@
  * - Frame sources for servers: {@linkcode SyntheticSource},
  *   {@linkcode FfmpegSource}, {@linkcode PiCameraSource}.
  * - The actor runtime NetGear is built on: {@linkcode ActorSystem} and friends.
- * - The wire protocol: {@linkcode ProtocolCodec} (see `transports/PROTOCOL.md`).
+ * - The wire protocol: {@linkcode ProtocolCodec} (see `transports/protocol/PROTOCOL.md`).
  *
  * @example Two servers, one client, over REQ/REP
  * ```ts
@@ -40,5 +40,3 @@
 export * from "./transports/mod.ts";
 export * from "./capture/mod.ts";
 export * from "./actors/mod.ts";
-export * from "./actors/vision/mod.ts";
-export * from "./actors/processing/mod.ts";

@@ -1,7 +1,7 @@
 // What kind of input a string is, and the ffmpeg command line that turns it
 // into raw frames on stdout. Private to capture/.
 
-import type { PixelFormat } from "../transports/frame.ts";
+import type { PixelFormat } from "./frame.ts";
 import type { InputKind } from "./_classify.ts";
 
 const DEVICE_FORMATS = new Set([

@@ -2,7 +2,7 @@
 // to stdout) and reads exact frames from it into the read-ahead queue in a
 // background loop. Private to capture/.
 
-import { CHANNELS_OF, type Frame, type PixelFormat } from "../transports/frame.ts";
+import { CHANNELS_OF, type Frame, type PixelFormat } from "./frame.ts";
 import { abortable } from "./_async.ts";
 import { classifyFailure, type InputKind, spawnError } from "./_classify.ts";
 import { FrameQueue } from "./_frame_queue.ts";

@@ -1,7 +1,7 @@
 // The lifecycle every source shares (start once, read, stop once, iterate),
 // around a driver that knows how to open, produce and close. Private to capture/.
 
-import type { Frame } from "../transports/frame.ts";
+import type { Frame } from "./frame.ts";
 import { anySignal, throwIfAborted } from "./_async.ts";
 import { CaptureError } from "./errors.ts";
 import type { QueuePolicy, SourceInfo, SourceState, SourceStats } from "./source.ts";

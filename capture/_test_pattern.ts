@@ -4,8 +4,8 @@
 // typed-array fill, set or copyWithin over whole runs; nothing runs per pixel.
 // Private to capture/.
 
-import { CHANNELS_OF, type PixelFormat } from "../transports/frame.ts";
-import { GLYPH_HEIGHT, GLYPH_WIDTH, glyphRow } from "./_font.ts";
+import { CHANNELS_OF, type PixelFormat } from "./frame.ts";
+import { GLYPH_HEIGHT, GLYPH_WIDTH, glyphRow } from "./font.ts";
 
 type Rgb = readonly [number, number, number];
 

@@ -1,7 +1,7 @@
 // Option checks shared by the source constructors. Private to capture/.
 // Messages follow "Cannot create <What>: option "<name>" must be <rule>, got <value>".
 
-import { PIXEL_FORMATS, type PixelFormat } from "../transports/frame.ts";
+import { PIXEL_FORMATS, type PixelFormat } from "./frame.ts";
 import type { QueueOptions, QueuePolicy } from "./source.ts";
 
 const QUEUE_POLICIES: readonly QueuePolicy[] = ["drop-oldest", "backpressure"];

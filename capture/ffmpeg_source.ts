@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Frame, PixelFormat } from "../transports/frame.ts";
+import type { Frame, PixelFormat } from "./frame.ts";
 import { throwIfAborted } from "./_async.ts";
 import { deviceNotFound, FFMPEG_INSTALL_HINT, fileNotFound, type InputKind } from "./_classify.ts";
 import { buildFfmpegArgs, detectInputKind, ffprobeBesides } from "./_ffmpeg_args.ts";

@@ -29,7 +29,7 @@
  * @module
  */
 
-export type { Frame, PixelFormat } from "../transports/frame.ts";
+export type { Frame, PixelFormat } from "./frame.ts";
 export * from "./errors.ts";
 export * from "./source.ts";
 export * from "./synthetic_source.ts";

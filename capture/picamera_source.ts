@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Frame, PixelFormat } from "../transports/frame.ts";
+import type { Frame, PixelFormat } from "./frame.ts";
 import { throwIfAborted } from "./_async.ts";
 import { FFMPEG_INSTALL_HINT } from "./_classify.ts";
 import { ProcessFrameReader } from "./_process_reader.ts";

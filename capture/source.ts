@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Frame, PixelFormat } from "../transports/frame.ts";
+import type { Frame, PixelFormat } from "./frame.ts";
 
 /** What a source produces. */
 export interface SourceInfo {

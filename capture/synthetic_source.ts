@@ -4,7 +4,7 @@
  * @module
  */
 
-import { CHANNELS_OF, type Frame, type PixelFormat } from "../transports/frame.ts";
+import { CHANNELS_OF, type Frame, type PixelFormat } from "./frame.ts";
 import { delay } from "./_async.ts";
 import { type DriverCounters, type SourceDriver, SourceRunner } from "./_runner.ts";
 import { TestPattern } from "./_test_pattern.ts";

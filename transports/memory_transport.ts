@@ -10,7 +10,7 @@
 import type { Actor, ActorContext } from "../actors/actor.ts";
 import type { ActorRef } from "../actors/actor_ref.ts";
 import type { ClientTransportCommand, ClientTransportEvent } from "../actors/netgear/messages.ts";
-import type { Envelope } from "./protocol.ts";
+import type { Envelope } from "./protocol/protocol.ts";
 
 /**
  * The outside end of a {@linkcode MemoryClientTransport}: push envelopes in,

@@ -20,12 +20,12 @@
  * @module
  */
 
-export * from "./frame.ts";
+export * from "../capture/frame.ts";
 export * from "./netgear.ts";
 export * from "./netgear_options.ts";
-export * from "./protocol.ts";
+export * from "./protocol/protocol.ts";
 export * from "./errors.ts";
-export * from "./zmq_socket.ts";
+export * from "./zmq/zmq_socket.ts";
 export * from "./viewer.ts";
 export * from "./preview.ts";
-export * from "./v8_flags.ts";
+export * from "../cli/v8_flags.ts";

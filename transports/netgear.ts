@@ -20,9 +20,9 @@ import type {
   ServerStateChanged,
 } from "../actors/netgear/messages.ts";
 import { ServerActor, type ServerMessage } from "../actors/netgear/server_actor.ts";
-import type { Frame } from "./frame.ts";
-import { JpegCodec } from "./jpeg.ts";
-import type { WireFrame } from "./protocol.ts";
+import type { Frame } from "../capture/frame.ts";
+import { JpegCodec } from "./codecs/jpeg.ts";
+import type { WireFrame } from "./protocol/protocol.ts";
 import {
   type NetGearOptions,
   type ResolvedNetGearOptions,

@@ -8,9 +8,9 @@
  * @module
  */
 
-import type { PixelFormat } from "./frame.ts";
-import { JPEG_COLORSPACES, resolveJpegCompression } from "./jpeg.ts";
-import { defaultKeysDir } from "./curve_keys.ts";
+import type { PixelFormat } from "../capture/frame.ts";
+import { JPEG_COLORSPACES, resolveJpegCompression } from "./codecs/jpeg.ts";
+import { defaultKeysDir } from "./security/curve_keys.ts";
 
 /** Messaging pattern: 0 = PAIR, 1 = REQ/REP, 2 = PUB/SUB (vidgear's numbering). */
 export type Pattern = 0 | 1 | 2;

@@ -29,8 +29,8 @@
  */
 
 import type { ServerState } from "../actors/netgear/messages.ts";
-import type { Frame } from "./frame.ts";
-import { JpegCodec } from "./jpeg.ts";
+import type { Frame } from "../capture/frame.ts";
+import { JpegCodec } from "./codecs/jpeg.ts";
 import type { NetGearClient, Received, ServerStateEvent } from "./netgear.ts";
 import { previewValue } from "./preview.ts";
 import { VIEWER_PAGE } from "./_viewer_page.ts";

@@ -10,12 +10,12 @@ import type { Actor, ActorContext } from "../actors/actor.ts";
 import type { ActorRef } from "../actors/actor_ref.ts";
 import type { ClientTransportCommand, ClientTransportEvent } from "../actors/netgear/messages.ts";
 import type { Pattern, SecureMode } from "./netgear_options.ts";
-import { CLIENT_KEY_NAME, loadAuthorizedKeys, loadKeyPair } from "./curve_keys.ts";
-import { ZapHandler } from "./zap_handler.ts";
-import { type Envelope, ProtocolCodec, type WireFrame } from "./protocol.ts";
-import { JpegCodec } from "./jpeg.ts";
-import { ProtocolError } from "./protocol_errors.ts";
-import { type SocketKind, ZmqSocket, type ZmqSocketOptions } from "./zmq_socket.ts";
+import { CLIENT_KEY_NAME, loadAuthorizedKeys, loadKeyPair } from "./security/curve_keys.ts";
+import { ZapHandler } from "./security/zap_handler.ts";
+import { type Envelope, ProtocolCodec, type WireFrame } from "./protocol/protocol.ts";
+import { JpegCodec } from "./codecs/jpeg.ts";
+import { ProtocolError } from "./protocol/protocol_errors.ts";
+import { type SocketKind, ZmqSocket, type ZmqSocketOptions } from "./zmq/zmq_socket.ts";
 import { TransportClosedError } from "./errors.ts";
 
 /** How the client transport opens its sockets. */

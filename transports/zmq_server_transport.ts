@@ -18,10 +18,15 @@
 import type { Actor, ActorContext } from "../actors/actor.ts";
 import type { SendOutcome, ServerTransportCommand } from "../actors/netgear/messages.ts";
 import type { Pattern, SecureMode } from "./netgear_options.ts";
-import { CLIENT_KEY_NAME, loadKeyPair, loadPublicKey, SERVER_KEY_NAME } from "./curve_keys.ts";
-import { ProtocolCodec } from "./protocol.ts";
-import { ProtocolError } from "./protocol_errors.ts";
-import { type SocketKind, ZmqSocket, type ZmqSocketOptions } from "./zmq_socket.ts";
+import {
+  CLIENT_KEY_NAME,
+  loadKeyPair,
+  loadPublicKey,
+  SERVER_KEY_NAME,
+} from "./security/curve_keys.ts";
+import { ProtocolCodec } from "./protocol/protocol.ts";
+import { ProtocolError } from "./protocol/protocol_errors.ts";
+import { type SocketKind, ZmqSocket, type ZmqSocketOptions } from "./zmq/zmq_socket.ts";
 import { TransportClosedError, TransportOperationError } from "./errors.ts";
 import type { XPublisher } from "zeromq";
 

@@ -8,7 +8,7 @@
 
 import type { Actor, ActorContext } from "../actor.ts";
 import type { ActorRef } from "../actor_ref.ts";
-import type { Envelope } from "../../transports/protocol.ts";
+import type { Envelope } from "../../transports/protocol/protocol.ts";
 import { now } from "./_clock.ts";
 import type {
   ConnectionEnvelope,

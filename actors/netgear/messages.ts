@@ -10,7 +10,7 @@
  */
 
 import type { ActorRef } from "../actor_ref.ts";
-import type { Envelope } from "../../transports/protocol.ts";
+import type { Envelope } from "../../transports/protocol/protocol.ts";
 
 /** A tracked server's state, as the liveness actor sees it. */
 export type ServerState = "live" | "stale" | "gone";

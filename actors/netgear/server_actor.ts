@@ -7,7 +7,7 @@
 
 import type { Actor, ActorContext, Props } from "../actor.ts";
 import type { ActorRef } from "../actor_ref.ts";
-import type { Envelope, EnvelopeKind, WireFrame } from "../../transports/protocol.ts";
+import type { Envelope, EnvelopeKind, WireFrame } from "../../transports/protocol/protocol.ts";
 import { now } from "./_clock.ts";
 import type { SendOutcome, ServerTransportCommand } from "./messages.ts";
 

@@ -3,13 +3,8 @@
 // run and then copies it (copyWithin) down the rows; nothing runs per pixel
 // through a closure.
 
-import { GLYPH_HEIGHT, GLYPH_WIDTH, glyphRow } from "../../capture/_font.ts";
-import {
-  CHANNELS_OF,
-  type Frame,
-  PIXEL_FORMATS,
-  type PixelFormat,
-} from "../../transports/frame.ts";
+import { GLYPH_HEIGHT, GLYPH_WIDTH, glyphRow } from "../../capture/font.ts";
+import { CHANNELS_OF, type Frame, PIXEL_FORMATS, type PixelFormat } from "../../capture/frame.ts";
 
 /** A colour as `[red, green, blue]`, each 0 to 255, whatever the frame's layout. */
 export type Color = readonly [red: number, green: number, blue: number];

@@ -2,7 +2,7 @@
 // grayscale, thresholded differencing, 8-connected regions, and merging of
 // regions that lie close together. Scratch buffers are reused across frames.
 
-import type { Frame, PixelFormat } from "../../transports/frame.ts";
+import type { Frame, PixelFormat } from "../../capture/frame.ts";
 import { RGB_AT } from "./_draw.ts";
 
 /** A region in frame pixels; `area` counts changed pixels, not the box. */

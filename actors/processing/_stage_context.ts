@@ -1,7 +1,7 @@
 // The ProcessorContext a stage hands its processor: one object per stage,
 // re-aimed at each item, so a call allocates nothing unless it copies a frame.
 
-import type { Frame } from "../../transports/frame.ts";
+import type { Frame } from "../../capture/frame.ts";
 import type { ProcessorContext } from "./processor.ts";
 import { copyFrame } from "./_draw.ts";
 

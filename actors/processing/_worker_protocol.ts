@@ -2,7 +2,7 @@
 // Worker). Each request carries an id its reply repeats, so a late reply to
 // an abandoned request is never mistaken for the current one.
 
-import type { Frame } from "../../transports/frame.ts";
+import type { Frame } from "../../capture/frame.ts";
 
 /** The fields of an item that cross into the Worker. */
 export interface WireItem {

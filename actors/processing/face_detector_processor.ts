@@ -5,13 +5,9 @@
  * @module
  */
 
-import type { Frame } from "../../transports/frame.ts";
-import {
-  type FaceDetection,
-  FaceDetector,
-  type FaceDetectorOptions,
-} from "../vision/face_detector.ts";
-import { VisionTaskClosedError } from "../vision/errors.ts";
+import type { Frame } from "../../capture/frame.ts";
+import { type FaceDetection, FaceDetector, type FaceDetectorOptions } from "./face_detector.ts";
+import { VisionTaskClosedError } from "./errors.ts";
 import type {
   Processor,
   ProcessorContext,

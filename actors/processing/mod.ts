@@ -13,6 +13,17 @@
  *   {@linkcode TextOverlay} (the seed's `cv2.putText`) and
  *   {@linkcode FaceDetectorProcessor} (`data.faces`, optionally drawn; its
  *   Worker module is {@linkcode FACE_DETECTOR_WORKER}).
+ * - MediaPipe Tasks Vision in Deno, on the CPU, no browser:
+ *   {@linkcode FaceDetector} (boxes, scores and six keypoints, BlazeFace) and
+ *   {@linkcode FaceLandmarker} (the 478-point mesh). Both take any
+ *   {@linkcode Frame}, answer in pixels, load their model from a path or URL
+ *   (`http(s):` models are cached, optionally checked by `sha256`), and must
+ *   be closed. They need `--allow-read` (model and wasm), `--allow-env`
+ *   (cache directory) and, for `http(s):` models, `--allow-net=<host>` and
+ *   `--allow-write`; they set the globals `WebGL2RenderingContext` (a CPU
+ *   stand-in, only if none exists) and, from MediaPipe's loader,
+ *   `ModuleFactory` / `custom_dbg`. Importing this module is what loads
+ *   MediaPipe: the root `mod.ts` does not.
  *
  * @example Motion and a caption on every frame of every server
  * ```ts ignore
@@ -33,7 +44,10 @@
  * @module
  */
 
+export type { Frame, PixelFormat } from "../../capture/frame.ts";
 export * from "./errors.ts";
+export * from "./face_detector.ts";
+export * from "./face_landmarker.ts";
 export * from "./face_detector_processor.ts";
 export * from "./motion_detector.ts";
 export * from "./pipeline.ts";

@@ -13,7 +13,7 @@ import type { SystemEvent } from "../events.ts";
 import type { LogLevel } from "../logger.ts";
 import { type MailboxOptions, OVERFLOW_POLICIES, type OverflowPolicy } from "../mailbox.ts";
 import { oneForOne } from "../strategy_one_for_one.ts";
-import type { Frame } from "../../transports/frame.ts";
+import type { Frame } from "../../capture/frame.ts";
 import { PipelineClosedError, ProcessorError, StageStoppedError } from "./errors.ts";
 import type { Processor, ProcessorFactory, ProcessorItem } from "./processor.ts";
 import { OutputQueue } from "./_output_queue.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Frame } from "../../transports/frame.ts";
+import type { Frame } from "../../capture/frame.ts";
 
 /**
  * One frame travelling through a {@linkcode Pipeline}: where it came from,

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Frame } from "../../transports/frame.ts";
+import type { Frame } from "../../capture/frame.ts";
 import type { Processor, ProcessorContext, ProcessorItem, ProcessorResult } from "./processor.ts";
 import {
   checkColor,

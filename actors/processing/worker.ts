@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Frame } from "../../transports/frame.ts";
+import type { Frame } from "../../capture/frame.ts";
 import type { Processor, ProcessorResult } from "./processor.ts";
 import { StageContext } from "./_stage_context.ts";
 import { framePostable, type FromWorker, type ToWorker } from "./_worker_protocol.ts";

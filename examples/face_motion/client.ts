@@ -38,7 +38,7 @@ import {
   Pipeline,
   type PipelineStage,
 } from "../../actors/processing/mod.ts";
-import type { FaceDetection } from "../../actors/vision/mod.ts";
+import type { FaceDetection } from "../../actors/processing/mod.ts";
 
 const DEFAULT_MODEL = new URL("../../assets/models/face_detector.tflite", import.meta.url);
 

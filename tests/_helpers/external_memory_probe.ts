@@ -1,6 +1,6 @@
 // Drops 320 MB of ArrayBuffers (V8 external memory), then reports what
 // noteReceived() did with a message big enough for it to look.
-import { LOOK_EVERY_BYTES, noteReceived } from "../../transports/_external_memory.ts";
+import { LOOK_EVERY_BYTES, noteReceived } from "../../transports/zmq/_external_memory.ts";
 
 let held: ArrayBuffer[] | undefined = Array.from({ length: 40 }, () => new ArrayBuffer(8 << 20));
 const before = Deno.memoryUsage().external;

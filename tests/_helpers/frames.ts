@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Frame } from "../../transports/frame.ts";
+import type { Frame } from "../../capture/frame.ts";
 
 /** A small BGR frame whose bytes depend on `port` and `n`. */
 export function testFrame(port: number, n: number, width = 32, height = 24): Frame {

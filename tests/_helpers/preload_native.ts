@@ -7,8 +7,8 @@
  * @module
  */
 
-import { libc } from "../../transports/_libc.ts";
-import { JpegCodec } from "../../transports/jpeg.ts";
+import { libc } from "../../transports/zmq/_libc.ts";
+import { JpegCodec } from "../../transports/codecs/jpeg.ts";
 
 libc();
 JpegCodec.isAvailable();

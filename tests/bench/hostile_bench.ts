@@ -11,8 +11,8 @@
  */
 
 import { parseArgs } from "node:util";
-import { ProtocolCodec, ProtocolError } from "../../transports/protocol.ts";
-import { hostileShapes } from "../transports/_hostile_cbor.ts";
+import { ProtocolCodec, ProtocolError } from "../../transports/protocol/protocol.ts";
+import { hostileShapes } from "../transports/protocol/_hostile_cbor.ts";
 
 const { values } = parseArgs({
   args: Deno.args,

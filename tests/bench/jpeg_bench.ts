@@ -19,7 +19,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { JpegCodec } from "../../transports/jpeg.ts";
+import { JpegCodec } from "../../transports/codecs/jpeg.ts";
 
 const { values } = parseArgs({
   args: Deno.args,

@@ -24,7 +24,7 @@ const { values } = parseArgs({
 const repeat = Number(values.repeat);
 const seconds = Number(values.seconds);
 const count = Number(values.servers);
-const CLI = new URL("../../examples/cli.ts", import.meta.url).pathname;
+const CLI = new URL("../../cli/cli.ts", import.meta.url).pathname;
 
 interface Result {
   fps: number;

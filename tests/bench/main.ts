@@ -45,7 +45,7 @@ import {
   setV8Flags,
   type ThroughputRun,
 } from "./netgear/_runs.ts";
-import { CLIENT_V8_FLAGS } from "../../transports/v8_flags.ts";
+import { CLIENT_V8_FLAGS } from "../../cli/v8_flags.ts";
 
 const HELP = `deno task bench [options]: ActorGear's benchmarks
 

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""An ActorGear server written in Python from transports/PROTOCOL.md alone.
+"""An ActorGear server written in Python from transports/protocol/PROTOCOL.md alone.
 
 It is an independent implementation of the wire protocol, used to check that
 the TypeScript one speaks the documented protocol and nothing private.

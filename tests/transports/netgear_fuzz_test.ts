@@ -18,8 +18,8 @@ import {
   type ServerStateEvent,
   type ServerStats,
 } from "../../transports/netgear.ts";
-import { type Envelope, ProtocolCodec, ProtocolError } from "../../transports/protocol.ts";
-import { ZmqSocket } from "../../transports/zmq_socket.ts";
+import { type Envelope, ProtocolCodec, ProtocolError } from "../../transports/protocol/protocol.ts";
+import { ZmqSocket } from "../../transports/zmq/zmq_socket.ts";
 import { freePorts } from "../_helpers/ports.ts";
 import { sha256, testFrame } from "../_helpers/frames.ts";
 
@@ -106,7 +106,7 @@ const FIELDS: readonly string[] = [
  * number of parts) plus the transport's own rule (the envelope names the
  * port it arrived on):
  * this fuzzes the client's handling of bad input, not the codec's verdicts
- * (tests/transports/protocol_interop_test.ts checks those against Python).
+ * (tests/transports/protocol/protocol_interop_test.ts checks those against Python).
  */
 function fuzzCorpus(seed: number, count: number, port: number): FuzzInput[] {
   const random = prng(seed);

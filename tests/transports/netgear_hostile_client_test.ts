@@ -21,8 +21,8 @@ import {
   type ServerStateEvent,
   type ServerStats,
 } from "../../transports/netgear.ts";
-import { generateKeys } from "../../transports/curve_keys.ts";
-import { type Envelope, ProtocolCodec } from "../../transports/protocol.ts";
+import { generateKeys } from "../../transports/security/curve_keys.ts";
+import { type Envelope, ProtocolCodec } from "../../transports/protocol/protocol.ts";
 import { TransportOperationError } from "../../transports/errors.ts";
 import { ZmqClientTransport } from "../../transports/zmq_client_transport.ts";
 import {
@@ -30,7 +30,7 @@ import {
   type ZmqOperationOptions,
   ZmqSocket,
   type ZmqSocketOptions,
-} from "../../transports/zmq_socket.ts";
+} from "../../transports/zmq/zmq_socket.ts";
 import { freePorts } from "../_helpers/ports.ts";
 import { testFrame } from "../_helpers/frames.ts";
 

@@ -1,7 +1,7 @@
 import "../_helpers/preload_native.ts";
 /**
  * NetGear against an independent implementation: tests/interop/python_server.py,
- * a Python server written from transports/PROTOCOL.md alone (pyzmq + cbor2),
+ * a Python server written from transports/protocol/PROTOCOL.md alone (pyzmq + cbor2),
  * streams to a Deno NetGear client over REQ/REP and PUB/SUB.
  *
  * Needs /usr/bin/python3 with Debian's python3-zmq and python3-cbor2, and

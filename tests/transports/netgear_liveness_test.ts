@@ -4,7 +4,7 @@ import { NetGear, type ServerStateEvent } from "../../transports/netgear.ts";
 import { freePorts } from "../_helpers/ports.ts";
 import { testFrame } from "../_helpers/frames.ts";
 
-const CLI = new URL("../../examples/cli.ts", import.meta.url).pathname;
+const CLI = new URL("../../cli/cli.ts", import.meta.url).pathname;
 const RUN = ["run", "--allow-read", "--allow-env", "--allow-ffi", "--allow-run"];
 
 function stateLog(target: EventTarget): ServerStateEvent[] {

@@ -5,7 +5,7 @@ import { freePorts } from "../_helpers/ports.ts";
 import { testFrame } from "../_helpers/frames.ts";
 
 const PERMISSIONS = ["--allow-read", "--allow-env", "--allow-ffi", "--allow-run"];
-const CLI = new URL("../../examples/cli.ts", import.meta.url).pathname;
+const CLI = new URL("../../cli/cli.ts", import.meta.url).pathname;
 const RECORDER = new URL("../_helpers/recording_client.ts", import.meta.url).pathname;
 
 /** Reads a child's stdout as JSON lines, calling `onLine` for each. */

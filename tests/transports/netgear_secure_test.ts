@@ -1,7 +1,7 @@
 import "../_helpers/preload_native.ts";
 import assert from "node:assert/strict";
 import { NetGear } from "../../transports/netgear.ts";
-import { generateKeys } from "../../transports/curve_keys.ts";
+import { generateKeys } from "../../transports/security/curve_keys.ts";
 import { freePorts } from "../_helpers/ports.ts";
 import { testFrame } from "../_helpers/frames.ts";
 

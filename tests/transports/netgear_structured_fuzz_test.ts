@@ -3,7 +3,7 @@ import "../_helpers/preload_native.ts";
  * Structured hostile CBOR against a NetGear client: seeded random trees
  * (deep nesting, huge announced counts, every tag cbor-x knows, bignums,
  * text, typed arrays, simple values) inside otherwise valid envelopes, plus
- * every shape of tests/transports/_hostile_cbor.ts, hit one port for a
+ * every shape of tests/transports/protocol/_hostile_cbor.ts, hit one port for a
  * bounded time while a good server streams on another. The good server must
  * lose nothing, every hostile message must be answered (REQ/REP) or counted
  * (PUB/SUB), and the client's event loop must never stall for 100 ms.
@@ -12,11 +12,11 @@ import "../_helpers/preload_native.ts";
  */
 import assert from "node:assert/strict";
 import { NetGear, type Received } from "../../transports/netgear.ts";
-import { ProtocolCodec, ProtocolError } from "../../transports/protocol.ts";
-import { ZmqSocket } from "../../transports/zmq_socket.ts";
+import { ProtocolCodec, ProtocolError } from "../../transports/protocol/protocol.ts";
+import { ZmqSocket } from "../../transports/zmq/zmq_socket.ts";
 import { freePorts } from "../_helpers/ports.ts";
 import { testFrame } from "../_helpers/frames.ts";
-import { header, hostileShapes, text, withMessage } from "./_hostile_cbor.ts";
+import { header, hostileShapes, text, withMessage } from "./protocol/_hostile_cbor.ts";
 
 const SEED = 0x0bad_cb08;
 /** Small enough that every shape is cheap to build, large enough for each attack. */

@@ -7,8 +7,8 @@ import "../_helpers/preload_native.ts";
  */
 import assert from "node:assert/strict";
 import { NetGear } from "../../transports/netgear.ts";
-import { type Envelope, ProtocolCodec } from "../../transports/protocol.ts";
-import { ZmqSocket } from "../../transports/zmq_socket.ts";
+import { type Envelope, ProtocolCodec } from "../../transports/protocol/protocol.ts";
+import { ZmqSocket } from "../../transports/zmq/zmq_socket.ts";
 import { freePorts } from "../_helpers/ports.ts";
 import { sha256, testFrame } from "../_helpers/frames.ts";
 

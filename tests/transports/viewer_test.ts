@@ -2,8 +2,8 @@ import "../_helpers/preload_native.ts";
 import assert from "node:assert/strict";
 import type { ServerState } from "../../actors/netgear/messages.ts";
 import { SyntheticSource } from "../../capture/synthetic_source.ts";
-import type { Frame } from "../../transports/frame.ts";
-import { JpegCodec } from "../../transports/jpeg.ts";
+import type { Frame } from "../../capture/frame.ts";
+import { JpegCodec } from "../../transports/codecs/jpeg.ts";
 import {
   NetGear,
   type NetGearServer,
@@ -12,8 +12,8 @@ import {
   type TrackedServer,
 } from "../../transports/netgear.ts";
 import { Viewer, ViewerError } from "../../transports/viewer.ts";
-import { ProtocolCodec } from "../../transports/protocol.ts";
-import { ZmqSocket } from "../../transports/zmq_socket.ts";
+import { ProtocolCodec } from "../../transports/protocol/protocol.ts";
+import { ZmqSocket } from "../../transports/zmq/zmq_socket.ts";
 import { freePorts } from "../_helpers/ports.ts";
 import { testFrame } from "../_helpers/frames.ts";
 import { Chromium, CHROMIUM_PATH, type ChromiumPage, hasChromium } from "../_helpers/chromium.ts";

@@ -9,7 +9,7 @@ import type {
   ServerStateChanged,
 } from "../../../actors/netgear/messages.ts";
 import { MemoryClientTransport, MemoryLink } from "../../../transports/memory_transport.ts";
-import type { Envelope } from "../../../transports/protocol.ts";
+import type { Envelope } from "../../../transports/protocol/protocol.ts";
 
 function frameEnvelope(port: number, seq: number, message?: unknown): Envelope {
   return {

@@ -1,7 +1,7 @@
 // Shared pieces of the processing tests: items, gates, processors that
 // record what they saw, and collecting a pipeline's output.
 
-import type { Frame } from "../../../transports/frame.ts";
+import type { Frame } from "../../../capture/frame.ts";
 import type {
   Processor,
   ProcessorContext,

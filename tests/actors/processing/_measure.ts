@@ -19,10 +19,10 @@ import {
   Pipeline,
   type PipelineStage,
 } from "../../../actors/processing/mod.ts";
-import { FaceDetector, type Frame } from "../../../actors/vision/mod.ts";
+import { FaceDetector, type Frame } from "../../../actors/processing/mod.ts";
 import { NetGear } from "../../../transports/netgear.ts";
 import { freePorts } from "../../_helpers/ports.ts";
-import { decodeImage, imagePath, modelPath } from "../vision/_image.ts";
+import { decodeImage, imagePath, modelPath } from "./_image.ts";
 
 const MODEL = modelPath("face_detector.tflite");
 const WARM_UP = 10;

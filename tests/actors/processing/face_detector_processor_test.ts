@@ -4,9 +4,9 @@ import {
   FaceDetectorProcessor,
   Pipeline,
 } from "../../../actors/processing/mod.ts";
-import type { FaceDetection } from "../../../actors/vision/mod.ts";
-import type { Frame } from "../../../transports/frame.ts";
-import { decodeImage, imagePath, modelPath, NO_FFMPEG } from "../vision/_image.ts";
+import type { FaceDetection } from "../../../actors/processing/mod.ts";
+import type { Frame } from "../../../capture/frame.ts";
+import { decodeImage, imagePath, modelPath, NO_FFMPEG } from "./_image.ts";
 
 const MODEL = modelPath("face_detector.tflite");
 // The astronaut's face as MediaPipe reports it (measured with MediaPipe tasks-vision 1.1.0).

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { freePorts } from "../../_helpers/ports.ts";
-import { imagePath, NO_FFMPEG } from "../vision/_image.ts";
+import { imagePath, NO_FFMPEG } from "./_image.ts";
 
 const PERMISSIONS = ["--allow-read", "--allow-env", "--allow-ffi", "--allow-run"];
 const decoder = new TextDecoder();

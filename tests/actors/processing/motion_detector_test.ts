@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { type Motion, MotionDetector } from "../../../actors/processing/mod.ts";
-import type { Frame, PixelFormat } from "../../../transports/frame.ts";
-import { CHANNELS_OF } from "../../../transports/frame.ts";
+import type { Frame, PixelFormat } from "../../../capture/frame.ts";
+import { CHANNELS_OF } from "../../../capture/frame.ts";
 
 const WIDTH = 160;
 const HEIGHT = 120;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { TextOverlay } from "../../../actors/processing/mod.ts";
-import { CHANNELS_OF, type Frame, type PixelFormat } from "../../../transports/frame.ts";
+import { CHANNELS_OF, type Frame, type PixelFormat } from "../../../capture/frame.ts";
 
 function blank(width: number, height: number, format: PixelFormat = "bgr24"): Frame {
   const channels = CHANNELS_OF[format];

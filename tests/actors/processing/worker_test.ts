@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Pipeline, serveProcessor, StageStoppedError } from "../../../actors/processing/mod.ts";
-import type { Frame } from "../../../transports/frame.ts";
+import type { Frame } from "../../../capture/frame.ts";
 import { collect, itemsOf, keys } from "./_helpers.ts";
 
 const INVERT = new URL("./_workers/invert_worker.ts", import.meta.url);

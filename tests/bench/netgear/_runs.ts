@@ -11,7 +11,7 @@ import { type BenchLine, BenchProcess } from "../_process.ts";
 import { type CpuSample, type MachineWindow, machineWindow, readCpu } from "../_machine.ts";
 import { perFrame, readThreads, type ThreadTimes } from "../_threads.ts";
 import type { WindowResult } from "../_window.mjs";
-import { CLIENT_V8_FLAGS } from "../../../transports/v8_flags.ts";
+import { CLIENT_V8_FLAGS } from "../../../cli/v8_flags.ts";
 
 const HERE = new URL(".", import.meta.url).pathname;
 const CEILING = new URL("../zmq_ceiling/", import.meta.url).pathname;

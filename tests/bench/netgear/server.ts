@@ -20,7 +20,7 @@
 
 import { parseArgs } from "node:util";
 import { NetGear } from "../../../transports/netgear.ts";
-import type { Frame } from "../../../transports/frame.ts";
+import type { Frame } from "../../../capture/frame.ts";
 import type { Pattern } from "../../../transports/netgear_options.ts";
 import { now, percentile } from "../_window.mjs";
 

@@ -3,7 +3,7 @@
 // (see there), fed by node_multi_server.mjs. Between the Node ceiling and
 // NetGear, it tells what Deno and the ZmqSocket layer cost by themselves.
 import { parseArgs } from "node:util";
-import { ZmqSocket } from "../../../transports/zmq_socket.ts";
+import { ZmqSocket } from "../../../transports/zmq/zmq_socket.ts";
 import { Window, type WindowResult } from "../_window.mjs";
 
 const { values } = parseArgs({

@@ -4,7 +4,7 @@
 // it tells what Deno and the ZmqSocket layer cost a sender by themselves
 // (the rest of a NetGear server's cost is its actors and CBOR envelope).
 import { parseArgs } from "node:util";
-import { ZmqSocket } from "../../../transports/zmq_socket.ts";
+import { ZmqSocket } from "../../../transports/zmq/zmq_socket.ts";
 import { TransportOperationError } from "../../../transports/errors.ts";
 
 const { values } = parseArgs({

@@ -1,7 +1,7 @@
 // ZmqSocket under Deno: REQ/REP round trips of --size bytes between two
 // processes; the req side reports p50/p99 latency.
 import { parseArgs } from "node:util";
-import { ZmqSocket } from "../../../transports/zmq_socket.ts";
+import { ZmqSocket } from "../../../transports/zmq/zmq_socket.ts";
 import { percentile } from "./_stats.ts";
 
 const { values } = parseArgs({

@@ -1,6 +1,6 @@
 // ZmqSocket under Deno: the same protocol as node_sub.mjs (see there).
 import { parseArgs } from "node:util";
-import { ZmqSocket } from "../../../transports/zmq_socket.ts";
+import { ZmqSocket } from "../../../transports/zmq/zmq_socket.ts";
 
 const { values } = parseArgs({
   options: {

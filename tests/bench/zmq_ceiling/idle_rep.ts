@@ -2,7 +2,7 @@
 // REP sockets answering idle_peers.mjs; own CPU over --seconds after
 // --settle), with no NetGear layer: what the socket waits alone cost.
 import { parseArgs } from "node:util";
-import { ZmqSocket } from "../../../transports/zmq_socket.ts";
+import { ZmqSocket } from "../../../transports/zmq/zmq_socket.ts";
 import { measureIdle } from "./_idle_window.mjs";
 
 const { values } = parseArgs({
