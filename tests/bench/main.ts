@@ -78,22 +78,24 @@ Options:
   --servers LIST      server counts, 1 to 32, for netgear (default 1,2,4)
                       and scale's curve            (default 1,2,4,8,16,32)
   --patterns LIST     1 = REQ/REP, 2 = PUB/SUB (default 1,2; scale: 1)
-  --size WxH          raw frame size, ActorGear and Node    (default 640x480)
+  --size WxH          raw frame size, every implementation  (default 640x480)
   --jpeg QUALITY      add ActorGear rows with JPEG-compressed frames
                       (jpegCompression: true, quality 10-100)
-  --repeat N          runs per row / liveness      (default 3; scale: 1)
+  --repeat N          runs per row, liveness, live (default 3; scale: 1)
   --seconds S         measured window per run      (default 2; scale: 1)
   --warmup S          discarded after every server delivered      (default 0.5)
   --idle-seconds S    scale: the idle client's measured window      (default 5)
-  --ceiling MODE      Node PUB/SUB senders: credit (flow-controlled, the
+  --ceiling MODE      raw PUB/SUB senders (Node, pyzmq) in the netgear and
+                      scale sections: credit (flow-controlled, the
                       ceiling) or drop (as vidgear: drop at the high-water
                       mark, spinning a core)                      (default credit)
   --raw-deno          add two rows per netgear case: ActorGear's raw ZmqSocket
                       under Deno receiving from the Node senders, and sending
                       to the Node receiver (no NetGear layers)
   --v8-flags=FLAGS    V8 flags of every ActorGear (Deno) process, to measure
-                      with them (the tasks' client flags: ${CLIENT_V8_FLAGS});
-                      default: none, a plain \`deno run\` (V8's defaults)
+                      with them; the tasks' client flags are
+                      ${CLIENT_V8_FLAGS}
+                      (default: none, a plain \`deno run\`, V8's defaults)
   --seed N            seed of the order the implementations run in, each
                       round (default: random; the report prints it)
   --python PATH       the Python of the raw pyzmq rows (default: the first of
