@@ -18,8 +18,9 @@
  * V8's external memory passes 256 MB (`_external_memory.ts`): the same
  * client ran at 381-384 fps, 96% of Node.
  *
- * ActorGear's tasks, demo, compiled executable and benchmarks run with
- * them; embedders pass them too. V8 reads its flags once, at start:
+ * ActorGear's tasks, demo and compiled executable run with them; embedders
+ * pass them too. The benchmarks measure a plain `deno run` unless given
+ * `--v8-flags=` (`deno task bench --help`). V8 reads its flags once, at start:
  * `deno run --v8-flags=...`, `deno compile --v8-flags=...` or the
  * `DENO_V8_FLAGS` environment variable; code cannot set them later.
  *

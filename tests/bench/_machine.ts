@@ -130,3 +130,53 @@ export function parseCpuLine(line: string, at: number): CpuSample | undefined {
     total: user + nice + system + idle + iowait + irq + softirq + steal,
   };
 }
+
+/**
+ * The CPU's model name from /proc/cpuinfo's text.
+ *
+ * @param cpuinfo The file's text.
+ * @returns The first `model name`, or `undefined` when there is none.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseCpuModel } from "./_machine.ts";
+ * assert.equal(parseCpuModel("processor\t: 0\nmodel name\t: AMD EPYC 7B13\n"), "AMD EPYC 7B13");
+ * ```
+ */
+export function parseCpuModel(cpuinfo: string): string | undefined {
+  const line = cpuinfo.split("\n").find((l) => /^model name\s*:/.test(l));
+  return line?.slice(line.indexOf(":") + 1).trim() || undefined;
+}
+
+/**
+ * Names the machine for the report: host name, CPU model and CPU count,
+ * so figures from different machines are never compared unawares.
+ *
+ * @returns For example `vm, AMD EPYC 7B13, 2 CPUs`; parts that cannot be
+ * read are left out.
+ * @example
+ * ```ts ignore
+ * console.log(`# bench on ${await machineName()}`);
+ * ```
+ */
+export async function machineName(): Promise<string> {
+  let host: string | undefined;
+  try {
+    host = Deno.hostname();
+  } catch {
+    host = undefined;
+  }
+  let model: string | undefined;
+  try {
+    // Deno reads /proc only with --allow-all: a `cat` child reads it.
+    const out = await new Deno.Command("cat", {
+      args: ["/proc/cpuinfo"],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    if (out.success) model = parseCpuModel(new TextDecoder().decode(out.stdout));
+  } catch {
+    model = undefined;
+  }
+  return [host, model, `${navigator.hardwareConcurrency} CPUs`].filter(Boolean).join(", ");
+}

@@ -155,3 +155,40 @@ export class Window {
     });
   }
 }
+
+/**
+ * Paces a live sender: frame k is due at `start + k * 1000 / fps`, all from
+ * one start time, so late wake-ups (timers fire late, a REQ round trip runs
+ * long) do not add up: no drift, as there would be with a sleep after every
+ * send. A sender more than a whole interval behind skips the slots it
+ * missed, as a camera drops frames, and counts them in `skipped`.
+ * zmq_ceiling/_py_window.py's Pacer is the same for the pyzmq peers.
+ */
+export class Pacer {
+  /**
+   * @param {number} fps Frames per second.
+   * @param {number} [start] When frame 0 is due (ms, as `now()`).
+   */
+  constructor(fps, start = now()) {
+    this.interval = 1000 / fps;
+    this.start = start;
+    this.slot = 0;
+    this.skipped = 0;
+  }
+
+  /**
+   * After a send: when the next frame is due.
+   *
+   * @param {number} [t] Now (ms, as `now()`).
+   * @returns {number} When to send the next frame; in the past: at once.
+   */
+  next(t = now()) {
+    this.slot++;
+    const due = Math.floor((t - this.start) / this.interval);
+    if (due > this.slot) {
+      this.skipped += due - this.slot;
+      this.slot = due;
+    }
+    return this.start + this.slot * this.interval;
+  }
+}

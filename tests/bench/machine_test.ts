@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { machineWindow, parseCpuLine, readCpu } from "./_machine.ts";
+import { machineName, machineWindow, parseCpuLine, parseCpuModel, readCpu } from "./_machine.ts";
 
 Deno.test("parseCpuLine() adds busy fields, keeps steal apart and refuses other lines", () => {
   const s = parseCpuLine("cpu  100 1 50 800 9 2 4 6 3 0", 7)!;
@@ -31,5 +31,23 @@ Deno.test({
     const second = (await readCpu())!;
     assert.ok(second.total > first.total, "time passed");
     assert.ok(second.busy >= first.busy && second.steal >= first.steal);
+  },
+});
+
+Deno.test("parseCpuModel() takes the first model name and nothing else", () => {
+  const text = "processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC 7B13  \n" +
+    "processor\t: 1\nmodel name\t: AMD EPYC 7B13\n";
+  assert.equal(parseCpuModel(text), "AMD EPYC 7B13");
+  assert.equal(parseCpuModel("processor\t: 0\nCPU part\t: 0xd0c\n"), undefined, "arm64 has none");
+  assert.equal(parseCpuModel("model name\t:\n"), undefined, "empty");
+});
+
+Deno.test({
+  name: "machineName() names the host and counts the CPUs",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    const name = await machineName();
+    assert.match(name, new RegExp(`${navigator.hardwareConcurrency} CPUs$`));
+    assert.ok(name.startsWith(Deno.hostname()), name);
   },
 });

@@ -3,16 +3,25 @@
  *
  * 1. actors: the actor runtime's micro benchmarks (`deno bench` on
  *    tests/bench/actors_bench.ts, in a subprocess);
- * 2. netgear: NetGear against raw npm:zeromq under Node (the ceiling), 1, 2
- *    and 4 servers, REQ/REP and PUB/SUB, 640x480x3 raw frames, every server
- *    and client a process of its own, each measured `--repeat` times; and
- *    1 KB REQ/REP round trips (NetGear, raw ZmqSocket, raw Node);
+ * 2. netgear: NetGear against the ceilings, raw npm:zeromq under Node and raw
+ *    pyzmq (Debian's python3-zmq, libzmq from C), 1, 2 and 4 servers,
+ *    REQ/REP and PUB/SUB, 640x480x3 raw frames, every server and client a
+ *    process of its own, each measured `--repeat` times; and 1 KB REQ/REP
+ *    round trips (NetGear, raw ZmqSocket, raw Node, raw pyzmq);
  * 3. liveness: SIGKILL of a server to the client's `gone`, and a server's
  *    close() to the client's recv() returning null;
  * 4. capture: tests/bench/capture_bench.ts, if present, in a subprocess;
- * 5. scale (opt-in: `--only scale`): a NetGear client's idle CPU and memory
+ * 5. jpeg: the JPEG codec (tests/bench/jpeg_bench.ts);
+ * 6. live: 4 servers at 30 fps each (a live source, paced), end-to-end
+ *    latency p50/p99/max of NetGear beside Node's and pyzmq's, both patterns;
+ * 7. scale (opt-in: `--only scale`): a NetGear client's idle CPU and memory
  *    per server with 32 connected silent servers, and the throughput curve
  *    over 1, 2, 4, 8, 16 and 32 servers.
+ *
+ * ActorGear's processes run as a plain `deno run`, with V8's default flags,
+ * unless `--v8-flags=...` says otherwise (the report says which). In each
+ * round, the implementations of a case run in a seeded order rotated every
+ * round (`--seed` replays it), so no side always runs first.
  *
  * A progress line shows on stderr while it runs; the report (tables) goes
  * to stdout at the end, and with `--json PATH` every figure to a file.
@@ -22,6 +31,7 @@
  * deno task bench --only netgear --servers 4 --patterns 1 --repeat 5 --json /tmp/bench.json
  * deno task bench --only netgear --servers 1,8 --size 1920x1080 --jpeg 90
  * deno task bench --only scale --svg /tmp/scale.svg --json /tmp/scale.json
+ * deno task bench --only live --live-servers 8 --live-fps 15 --live-seconds 10
  * ```
  *
  * @module
@@ -29,7 +39,17 @@
 
 import { parseArgs } from "node:util";
 import { Progress } from "./_progress.ts";
-import { formatSpread, type Spread, spread } from "./_stats.ts";
+import {
+  formatRatio,
+  formatSpread,
+  pairedRatios,
+  type RoundValues,
+  type Spread,
+  spread,
+} from "./_stats.ts";
+import { roundOrder, seededRandom, shuffled } from "./_order.ts";
+import { findPyzmq, PYTHON_CANDIDATES } from "./_python.ts";
+import { machineName } from "./_machine.ts";
 import { formatTable } from "./_table.ts";
 import { type ChartSeries, scaleChartSvg } from "./_svg.ts";
 import {
@@ -42,6 +62,7 @@ import {
   runRawIdle,
   runRawRoundTrip,
   runThroughput,
+  setPython,
   setV8Flags,
   type ThroughputRun,
 } from "./netgear/_runs.ts";
@@ -51,26 +72,38 @@ const HELP = `deno task bench [options]: ActorGear's benchmarks
 
 Options:
   --only SECTIONS     comma list of actors, netgear, liveness, capture, jpeg,
-                      jpeg-e2e, viewer, scale (default: the first five;
-                      jpeg-e2e and viewer take 1-2 minutes each, scale ~2)
+                      live, jpeg-e2e, viewer, scale (default: the first six;
+                      live takes ~2 minutes, jpeg-e2e and viewer 1-2 each,
+                      scale ~2)
   --servers LIST      server counts, 1 to 32, for netgear (default 1,2,4)
                       and scale's curve            (default 1,2,4,8,16,32)
   --patterns LIST     1 = REQ/REP, 2 = PUB/SUB (default 1,2; scale: 1)
-  --size WxH          raw frame size, ActorGear and Node    (default 640x480)
+  --size WxH          raw frame size, every implementation  (default 640x480)
   --jpeg QUALITY      add ActorGear rows with JPEG-compressed frames
                       (jpegCompression: true, quality 10-100)
-  --repeat N          runs per row / liveness      (default 3; scale: 1)
+  --repeat N          runs per row, liveness, live (default 3; scale: 1)
   --seconds S         measured window per run      (default 2; scale: 1)
   --warmup S          discarded after every server delivered      (default 0.5)
   --idle-seconds S    scale: the idle client's measured window      (default 5)
-  --ceiling MODE      Node PUB/SUB senders: credit (flow-controlled, the
+  --ceiling MODE      raw PUB/SUB senders (Node, pyzmq) in the netgear and
+                      scale sections: credit (flow-controlled, the
                       ceiling) or drop (as vidgear: drop at the high-water
                       mark, spinning a core)                      (default credit)
   --raw-deno          add two rows per netgear case: ActorGear's raw ZmqSocket
                       under Deno receiving from the Node senders, and sending
                       to the Node receiver (no NetGear layers)
-  --v8-flags=FLAGS    V8 flags of every ActorGear (Deno) process; "" for V8's
-                      defaults (default: as the tasks run, ${CLIENT_V8_FLAGS})
+  --v8-flags=FLAGS    V8 flags of every ActorGear (Deno) process, to measure
+                      with them; the tasks' client flags are
+                      ${CLIENT_V8_FLAGS}
+                      (default: none, a plain \`deno run\`, V8's defaults)
+  --seed N            seed of the order the implementations run in, each
+                      round (default: random; the report prints it)
+  --python PATH       the Python of the raw pyzmq rows (default: the first of
+                      ${PYTHON_CANDIDATES.join(", ")} that imports zmq; none:
+                      the rows are skipped, with how to install it)
+  --live-servers N    live: servers, 1 to 32                      (default 4)
+  --live-fps F        live: frames per second of each server    (default 30)
+  --live-seconds S    live: measured window per run              (default 5)
   --capture-args A    arguments for capture_bench.ts   (default "--frames 300 --runs 2")
   --threads           add a table of CPU time per frame by thread (main, ZeroMQ
                       I/O, tokio, V8 workers) of the client and one server,
@@ -84,9 +117,10 @@ Options:
   --help              this text
 
 Every server and client is its own process; latency is now (at the
-consumer) minus the sender's sentAt, both performance.timeOrigin +
-performance.now(). "vs Node" pairs each run with the Node run of the same
-round; "µs/frame" is the whole machine's CPU time per frame (Linux,
+consumer) minus the sender's sentAt (taken before the send), both
+performance.timeOrigin + performance.now() (pyzmq: time.time_ns() / 1e6,
+the same system clock). "vs Node" / "vs pyzmq" pair each run with the Node /
+pyzmq run of the same round; "µs/frame" is the whole machine's CPU time per frame (Linux,
 /proc/stat), steadier than fps on a busy machine. The load average and the
 hypervisor's steal time are reported: on a 2-core machine shared with other
 work the figures are noisy; compare medians.
@@ -98,11 +132,12 @@ const SECTIONS = [
   "liveness",
   "capture",
   "jpeg",
+  "live",
   "jpeg-e2e",
   "viewer",
   "scale",
 ] as const;
-const DEFAULT_SECTIONS = ["actors", "netgear", "liveness", "capture", "jpeg"];
+const DEFAULT_SECTIONS = ["actors", "netgear", "liveness", "capture", "jpeg", "live"];
 type Section = typeof SECTIONS[number];
 
 const { values } = parseArgs({
@@ -119,7 +154,13 @@ const { values } = parseArgs({
     "idle-seconds": { type: "string", default: "5" },
     ceiling: { type: "string", default: "credit" },
     "raw-deno": { type: "boolean", default: false },
-    "v8-flags": { type: "string", default: CLIENT_V8_FLAGS },
+    // None by default: the figures that count are a plain `deno run`'s.
+    "v8-flags": { type: "string", default: "" },
+    seed: { type: "string" },
+    python: { type: "string" },
+    "live-servers": { type: "string", default: "4" },
+    "live-fps": { type: "string", default: "30" },
+    "live-seconds": { type: "string", default: "5" },
     "capture-args": { type: "string", default: "--frames 300 --runs 2" },
     "cpu-prof": { type: "string" },
     threads: { type: "boolean", default: false },
@@ -176,6 +217,20 @@ const seconds = positive("seconds", values.seconds ?? "2", 600);
 const scaleSeconds = positive("seconds", values.seconds ?? "1", 600);
 const warmup = positive("warmup", values.warmup, 60);
 const idleSeconds = positive("idle-seconds", values["idle-seconds"], 600);
+const liveServers = intList("live-servers", values["live-servers"])[0];
+if (values["live-servers"].includes(",")) {
+  fail(`Cannot use --live-servers ${values["live-servers"]}: expected one integer from 1 to 32`);
+}
+const liveFps = positive("live-fps", values["live-fps"], 1000);
+const liveSeconds = positive("live-seconds", values["live-seconds"], 600);
+const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(values.seed);
+if (!Number.isSafeInteger(seed) || seed < 0) {
+  fail(`Cannot use --seed ${values.seed}: expected an integer from 0`);
+}
+const random = seededRandom(seed);
+const v8Label = values["v8-flags"]
+  ? `--v8-flags=${values["v8-flags"]}`
+  : "V8's default flags (plain deno run)";
 const sizeMatch = /^(\d+)x(\d+)$/.exec(values.size);
 if (
   !sizeMatch || Number(sizeMatch[1]) < 8 || Number(sizeMatch[2]) < 8 ||
@@ -201,7 +256,8 @@ const IMPL_NAME = {
   netgear: "ActorGear",
   deno: "ZmqSocket client",
   "deno-servers": "ZmqSocket servers",
-  node: "Node",
+  node: "raw zeromq (Node)",
+  py: "raw pyzmq",
 } as const;
 /** A row's implementation name, with its JPEG quality if any. */
 const implName = (impl: keyof typeof IMPL_NAME, jpeg?: number): string =>
@@ -209,6 +265,15 @@ const implName = (impl: keyof typeof IMPL_NAME, jpeg?: number): string =>
 
 const progress = new Progress();
 const pool = new PortPool();
+
+// The pyzmq rows need a Python with zmq; without one they are skipped, and
+// the report says how to install it.
+const pyzmq = only.some((name) => name === "netgear" || name === "live")
+  ? await findPyzmq(values.python ? [values.python] : PYTHON_CANDIDATES)
+  : undefined;
+const withPy = pyzmq !== undefined && !("missing" in pyzmq);
+if (pyzmq && "missing" in pyzmq) console.error(`bench: ${pyzmq.missing}`);
+if (pyzmq && !("missing" in pyzmq)) setPython(pyzmq.python);
 const report: string[] = [];
 const json: Record<string, unknown> = {
   startedAt: new Date().toISOString(),
@@ -225,9 +290,17 @@ const json: Record<string, unknown> = {
     jpegQuality,
     svg: values.svg,
     v8Flags: values["v8-flags"],
+    seed,
+    liveServers,
+    liveFps,
+    liveSeconds,
   },
+  /** Per round and case, the order the implementations ran in. */
+  orders: [] as { section: string; round: number; case: string; order: string[] }[],
   machine: {
+    name: await machineName(),
     cpus: navigator.hardwareConcurrency,
+    pyzmq,
     deno: Deno.version.deno,
     node: await nodeVersion(),
     loadavgAtStart: loadavg(),
@@ -319,7 +392,7 @@ await section("actors", async () => {
 interface RowRuns {
   pattern: 1 | 2;
   servers: number;
-  impl: "netgear" | "node" | "deno" | "deno-servers";
+  impl: "netgear" | "node" | "py" | "deno" | "deno-servers";
   /** ActorGear rows with JPEG-compressed frames: the quality. */
   jpeg?: number;
   runs: ThroughputRun[];
@@ -328,8 +401,15 @@ interface RowRuns {
   failures: string[];
 }
 
-/** Every pattern x server count x implementation (ActorGear, maybe JPEG and ZmqSocket, Node). */
-function buildRows(forPatterns: readonly (1 | 2)[], counts: readonly number[]): RowRuns[] {
+/**
+ * Every pattern x server count x implementation (ActorGear, maybe JPEG and
+ * ZmqSocket, Node, and pyzmq when `py`).
+ */
+function buildRows(
+  forPatterns: readonly (1 | 2)[],
+  counts: readonly number[],
+  py: boolean,
+): RowRuns[] {
   const rows: RowRuns[] = [];
   for (const pattern of forPatterns) {
     for (const servers of counts) {
@@ -342,9 +422,43 @@ function buildRows(forPatterns: readonly (1 | 2)[], counts: readonly number[]): 
         row("deno-servers");
       }
       row("node");
+      if (py) row("py");
     }
   }
   return rows;
+}
+
+/** A case's name: its pattern and server count. */
+const caseOf = (row: RowRuns): string => `${PATTERN_NAME[row.pattern]} x${row.servers}`;
+
+/**
+ * The order of each case's rows in round `round`: a seeded shuffle per case
+ * (drawn once, in round 1), rotated one place every round, so no
+ * implementation always runs first and pairs of runs straddle each other
+ * both ways. Cases keep their order; every order goes into the JSON.
+ */
+function orderedRounds(
+  section: string,
+  rows: readonly RowRuns[],
+  bases: Map<string, RowRuns[]>,
+  round: number,
+): RowRuns[] {
+  const cases = [...new Set(rows.map(caseOf))];
+  return cases.flatMap((name) => {
+    let base = bases.get(name);
+    if (!base) {
+      base = shuffled(rows.filter((r) => caseOf(r) === name), random);
+      bases.set(name, base);
+    }
+    const order = roundOrder(base, round);
+    (json.orders as { section: string; round: number; case: string; order: string[] }[]).push({
+      section,
+      round,
+      case: name,
+      order: order.map((r) => implName(r.impl, r.jpeg)),
+    });
+    return order;
+  });
 }
 
 /** Runs every row `rounds` times; rounds interleave the rows, so a slow spell on the machine hits all alike. */
@@ -353,11 +467,13 @@ async function measureRows(
   rows: RowRuns[],
   rounds: number,
   windowSeconds: number,
+  live?: { fps: number },
 ): Promise<void> {
   const total = rows.length * rounds;
   let done = 0;
+  const bases = new Map<string, RowRuns[]>();
   for (let round = 1; round <= rounds; round++) {
-    for (const row of rows) {
+    for (const row of orderedRounds(name, rows, bases, round)) {
       progress.update(
         `${name} ${++done}/${total}: ${PATTERN_NAME[row.pattern]}, ${row.servers} server(s), ${
           implName(row.impl, row.jpeg)
@@ -374,7 +490,10 @@ async function measureRows(
             warmup,
             width: WIDTH,
             height: HEIGHT,
-            ceiling,
+            // Paced PUB senders never reach the high-water mark: no credit,
+            // as NetGear's PUB has none.
+            ceiling: live ? "drop" : ceiling,
+            fps: live?.fps,
             jpegQuality: row.jpeg,
             cpuProfDir: values["cpu-prof"],
             threads: values.threads,
@@ -389,26 +508,35 @@ async function measureRows(
   }
 }
 
+/** A row's runs as one figure per round, for `pairedRatios`. */
+function roundValues(row: RowRuns, pick: (run: ThroughputRun) => number): RoundValues {
+  return { rounds: row.rounds, values: row.runs.map(pick) };
+}
+
 /**
- * Each run's fps over the Node run of the same round, same pattern and
- * server count: measured minutes apart at most, so a slow spell of the
- * machine (steal, other work) weighs on both sides of each ratio.
+ * Each run's figure over that of the `against` run of the same round, same
+ * pattern and server count: measured minutes apart at most, so a slow
+ * spell of the machine (steal, other work) weighs on both sides of each
+ * ratio.
  */
-function pairedRatios(row: RowRuns, rows: readonly RowRuns[]): number[] {
-  const node = rows.find((r) =>
-    r.impl === "node" && r.pattern === row.pattern && r.servers === row.servers
+function ratiosAgainst(
+  row: RowRuns,
+  rows: readonly RowRuns[],
+  against: "node" | "py",
+  pick: (run: ThroughputRun) => number = (run) => run.client.fps,
+): number[] {
+  const other = rows.find((r) =>
+    r.impl === against && r.pattern === row.pattern && r.servers === row.servers
   );
-  if (row.impl === "node" || node === undefined) return [];
-  return row.runs.flatMap((run, i) => {
-    const at = node.rounds.indexOf(row.rounds[i]);
-    return at < 0 ? [] : [run.client.fps / node.runs[at].client.fps];
-  });
+  if (row.impl === against || other === undefined) return [];
+  return pairedRatios(roundValues(row, pick), roundValues(other, pick));
 }
 
 function summarise(rows: readonly RowRuns[]) {
   return rows.map((row) => {
     const of = (pick: (run: ThroughputRun) => number): Spread => spread(row.runs.map(pick));
-    const ratios = pairedRatios(row, rows);
+    const ratios = ratiosAgainst(row, rows, "node");
+    const pyRatios = ratiosAgainst(row, rows, "py");
     return {
       pattern: row.pattern,
       servers: row.servers,
@@ -425,6 +553,8 @@ function summarise(rows: readonly RowRuns[]) {
       stealPct: of((r) => r.machine?.stealPct ?? NaN),
       vsNode: spread(ratios),
       vsNodeRuns: ratios,
+      vsPy: spread(pyRatios),
+      vsPyRuns: pyRatios,
       runs: row.runs,
       failures: row.failures,
     };
@@ -437,8 +567,8 @@ function throughputLegend(summaries: readonly Summary[]): string {
   const steal = spread(summaries.flatMap((s) => s.runs.map((r) => r.machine?.stealPct ?? NaN)));
   return "Latency = now at recv minus sentAt; lost = seq gaps; CPU/RSS = client process; " +
     "µs/frame = CPU time of the whole machine (every process and the kernel) per frame " +
-    "delivered; vs Node = median (min–max) of each run's fps over the Node run of the same " +
-    "round." +
+    "delivered; vs Node / vs pyzmq = median (min–max) of each run's fps over the raw Node / " +
+    "pyzmq run of the same round (the order of a round's runs rotates)." +
     (steal.n
       ? ` Steal (CPU time the hypervisor gave other guests): median ${
         steal.median.toFixed(1)
@@ -446,9 +576,13 @@ function throughputLegend(summaries: readonly Summary[]): string {
       : "");
 }
 
-/** The throughput table; JPEG rows compare with the raw Node ceiling (Node has no JPEG). */
+/**
+ * The throughput table; JPEG rows compare with the raw ceilings (which
+ * have no JPEG). The pyzmq column shows only where there are pyzmq rows.
+ */
 function throughputTable(summaries: readonly Summary[]): string {
-  const percent = (v: number): string => (100 * v).toFixed(0);
+  // Without pyzmq rows its column would be empty: leave it out.
+  const py = summaries.some((s) => s.impl === "py");
   return formatTable(
     [
       "pattern",
@@ -464,9 +598,9 @@ function throughputTable(summaries: readonly Summary[]): string {
       "RSS MB",
       "µs/frame",
       "vs Node %",
+      ...(py ? ["vs pyzmq %"] : []),
     ],
     summaries.map((s) => {
-      const ratio = s.vsNode;
       return [
         PATTERN_NAME[s.pattern],
         String(s.servers),
@@ -480,11 +614,8 @@ function throughputTable(summaries: readonly Summary[]): string {
         s.cpuPct.n ? s.cpuPct.median.toFixed(0) : "-",
         s.rssMB.n ? s.rssMB.median.toFixed(0) : "-",
         s.machineUsPerFrame.n ? s.machineUsPerFrame.median.toFixed(0) : "-",
-        ratio.n === 0
-          ? ""
-          : ratio.n === 1
-          ? percent(ratio.median)
-          : `${percent(ratio.median)} (${percent(ratio.min)}–${percent(ratio.max)})`,
+        formatRatio(s.vsNode, "percent"),
+        ...(py ? [formatRatio(s.vsPy, "percent")] : []),
       ];
     }),
   );
@@ -569,35 +700,51 @@ function failureLines(summaries: readonly Summary[]): string[] {
 }
 
 await section("netgear", async () => {
-  const rows = buildRows(patterns, serverCounts);
+  const rows = buildRows(patterns, serverCounts, withPy);
   await measureRows("netgear", rows, repeat, seconds);
 
   // 1 KB round trips: NetGear (data-only frames; the server's send() is the
-  // round trip), raw ZmqSocket under Deno, raw npm:zeromq under Node.
+  // round trip), raw ZmqSocket under Deno, raw npm:zeromq under Node, raw
+  // pyzmq; in a rotating seeded order, as the rows above.
   const netgear1k: ThroughputRun[] = [];
-  const raw: Record<"deno" | "node", RawRoundTrip[]> = { deno: [], node: [] };
+  const raw: Record<"deno" | "node" | "py", RawRoundTrip[]> = { deno: [], node: [], py: [] };
   const rawFailures: string[] = [];
+  type Kind1k = "netgear" | "deno" | "node" | "py";
+  const kinds1k = shuffled<Kind1k>(
+    ["netgear", "deno", "node", ...(withPy ? ["py" as const] : [])],
+    random,
+  );
   for (let round = 1; round <= repeat; round++) {
-    progress.update(`netgear 1 KB round trips, run ${round}/${repeat}`);
-    try {
-      netgear1k.push(
-        await runThroughput({
-          impl: "netgear",
-          pattern: 1,
-          servers: 1,
-          seconds,
-          warmup,
-          width: WIDTH,
-          height: HEIGHT,
-          messageBytes: 1024,
-          pool,
-        }),
-      );
-      for (const runtime of ["deno", "node"] as const) {
-        raw[runtime].push(await runRawRoundTrip(runtime, 1024, 3000, pool));
+    const order = roundOrder(kinds1k, round);
+    (json.orders as { section: string; round: number; case: string; order: string[] }[]).push({
+      section: "netgear",
+      round,
+      case: "1 KB round trips",
+      order: [...order],
+    });
+    for (const kind of order) {
+      progress.update(`netgear 1 KB round trips, ${kind}, run ${round}/${repeat}`);
+      try {
+        if (kind === "netgear") {
+          netgear1k.push(
+            await runThroughput({
+              impl: "netgear",
+              pattern: 1,
+              servers: 1,
+              seconds,
+              warmup,
+              width: WIDTH,
+              height: HEIGHT,
+              messageBytes: 1024,
+              pool,
+            }),
+          );
+        } else {
+          raw[kind].push(await runRawRoundTrip(kind, 1024, 3000, pool));
+        }
+      } catch (error) {
+        rawFailures.push(`${kind}: ${error instanceof Error ? error.message : String(error)}`);
       }
-    } catch (error) {
-      rawFailures.push(error instanceof Error ? error.message : String(error));
     }
   }
 
@@ -620,19 +767,30 @@ await section("netgear", async () => {
       p99: spread(raw.node.map((r) => r.p99)),
       perSecond: spread(raw.node.map((r) => r.perSecond)),
     },
-    runs: { netgear: netgear1k, deno: raw.deno, node: raw.node },
+    py: {
+      p50: spread(raw.py.map((r) => r.p50)),
+      p99: spread(raw.py.map((r) => r.p99)),
+      perSecond: spread(raw.py.map((r) => r.perSecond)),
+    },
+    runs: { netgear: netgear1k, deno: raw.deno, node: raw.node, py: raw.py },
     failures: rawFailures,
   };
   json.netgear = { rows: summaries, roundTrip1k: roundTrip, loadavgAfter: loadavg() };
 
   report.push(
-    `\n## NetGear vs raw npm:zeromq under Node, ${WIDTH}x${HEIGHT}x3 raw frames, ` +
-      `median (min–max) of ${repeat} x ${seconds} s windows`,
-    `Node ceiling: same processes and ports, no envelope; PUB/SUB senders ${
+    `\n## NetGear vs raw npm:zeromq under Node${
+      withPy ? " and raw pyzmq" : ""
+    }, ${WIDTH}x${HEIGHT}x3 raw frames, ` +
+      `median (min–max) of ${repeat} x ${seconds} s windows; ActorGear with ${v8Label}`,
+    `Ceilings (raw zeromq under Node, raw pyzmq${
+      withPy ? "" : ": skipped"
+    }): same processes and ports, no envelope; PUB/SUB senders ${
       ceiling === "credit"
         ? "flow-controlled (credit of 8 frames, high-water marks 16)"
         : "dropping at the high-water mark (8), as NetGear's do"
     }. ${throughputLegend(summaries)}${
+      pyzmq && "missing" in pyzmq ? `\nNote: ${pyzmq.missing}.` : ""
+    }${
       values["raw-deno"]
         ? "\nZmqSocket client / servers = ActorGear's raw socket layer under Deno, receiving " +
           "from the Node senders / sending to the Node receiver (no NetGear layers)."
@@ -640,8 +798,8 @@ await section("netgear", async () => {
     }${
       jpegQuality
         ? `\nJPEG rows: ActorGear servers with jpegCompression: true, quality ${jpegQuality}, ` +
-          "client decoding (MB/s counts decoded bytes); 'vs Node' compares them with the RAW " +
-          "Node ceiling (it has no JPEG)."
+          "client decoding (MB/s counts decoded bytes); 'vs Node' / 'vs pyzmq' compare them " +
+          "with the RAW ceilings (they have no JPEG)."
         : ""
     }`,
     throughputTable(summaries),
@@ -674,6 +832,14 @@ await section("netgear", async () => {
         formatSpread(roundTrip.node.p99, 3),
         formatSpread(roundTrip.node.perSecond, 0),
       ],
+      ...(withPy
+        ? [[
+          "raw pyzmq (zmq_ceiling/py_reqrep.py)",
+          formatSpread(roundTrip.py.p50, 3),
+          formatSpread(roundTrip.py.p99, 3),
+          formatSpread(roundTrip.py.perSecond, 0),
+        ]]
+        : []),
     ]),
   );
   const failures = [
@@ -793,6 +959,134 @@ async function scriptSection(name: Section, file: string, args: string[]): Promi
 }
 
 await scriptSection("jpeg", "./jpeg_bench.ts", ["--iterations", "50"]);
+
+// ---------------------------------------------------------------- live
+
+/** The figures of the live table; `ratio`: also as ActorGear over each ceiling. */
+const LIVE_FIGURES: readonly {
+  name: string;
+  pick: (run: ThroughputRun) => number;
+  digits: number;
+  ratio: boolean;
+}[] = [
+  { name: "p50 ms", pick: (r) => r.client.p50, digits: 2, ratio: true },
+  { name: "p99 ms", pick: (r) => r.client.p99, digits: 2, ratio: true },
+  { name: "max ms", pick: (r) => r.client.max, digits: 1, ratio: true },
+  {
+    name: `fps (sent ${liveServers * liveFps})`,
+    pick: (r) => r.client.fps,
+    digits: 0,
+    ratio: false,
+  },
+  { name: "lost %", pick: (r) => r.client.lostPct, digits: 1, ratio: false },
+  { name: "client CPU %", pick: (r) => r.client.cpuPct, digits: 1, ratio: true },
+  {
+    name: "machine µs/frame",
+    pick: (r) => r.machine?.usPerFrame ?? NaN,
+    digits: 0,
+    ratio: true,
+  },
+];
+
+await section("live", async () => {
+  // A live source: every server paced at --live-fps, far below what the
+  // transport can carry, so what counts is the latency each frame sees.
+  const impls: RowRuns["impl"][] = ["netgear", "node", ...(withPy ? ["py" as const] : [])];
+  const rows: RowRuns[] = patterns.flatMap((pattern) =>
+    impls.map((impl) => ({
+      pattern,
+      servers: liveServers,
+      impl,
+      runs: [],
+      rounds: [],
+      failures: [],
+    }))
+  );
+  await measureRows("live", rows, repeat, liveSeconds, { fps: liveFps });
+
+  const lines: string[][] = [];
+  const results: Record<string, unknown>[] = [];
+  for (const pattern of patterns) {
+    const of = (impl: RowRuns["impl"]): RowRuns | undefined =>
+      rows.find((r) => r.pattern === pattern && r.impl === impl);
+    const actorgear = of("netgear")!;
+    for (const figure of LIVE_FIGURES) {
+      const cell = (row: RowRuns | undefined): string =>
+        row ? formatSpread(spread(row.runs.map(figure.pick)), figure.digits) : "-";
+      const ratio = (against: "node" | "py"): string =>
+        figure.ratio
+          ? formatRatio(spread(ratiosAgainst(actorgear, rows, against, figure.pick)), "times")
+          : "";
+      lines.push([
+        PATTERN_NAME[pattern],
+        figure.name,
+        ...impls.map((impl) => cell(of(impl))),
+        ratio("node"),
+        ...(withPy ? [ratio("py")] : []),
+      ]);
+    }
+    for (const row of rows.filter((r) => r.pattern === pattern)) {
+      results.push({
+        pattern: PATTERN_NAME[pattern],
+        impl: row.impl,
+        ...Object.fromEntries(
+          LIVE_FIGURES.map((f) => [f.name, spread(row.runs.map(f.pick))]),
+        ),
+        vsNode: Object.fromEntries(
+          LIVE_FIGURES.filter((f) => f.ratio).map((f) => [
+            f.name,
+            ratiosAgainst(row, rows, "node", f.pick),
+          ]),
+        ),
+        vsPy: Object.fromEntries(
+          LIVE_FIGURES.filter((f) => f.ratio).map((f) => [
+            f.name,
+            ratiosAgainst(row, rows, "py", f.pick),
+          ]),
+        ),
+        // Slots a server missed by a whole interval (startup included).
+        skipped: row.runs.map((r) => r.servers.map((l) => Number(l.skipped ?? NaN))),
+        runs: row.runs,
+        rounds: row.rounds,
+        failures: row.failures,
+      });
+    }
+  }
+  json.live = {
+    servers: liveServers,
+    fps: liveFps,
+    seconds: liveSeconds,
+    rows: results,
+    loadavgAfter: loadavg(),
+  };
+  report.push(
+    `\n## Live: ${liveServers} servers x ${liveFps} fps, ${WIDTH}x${HEIGHT}x3 raw frames, ` +
+      `median (min–max) of ${repeat} x ${liveSeconds} s windows; ActorGear with ${v8Label}`,
+    "Every sender paced from its own start time (frame k due at start + k/fps; a slot missed " +
+      "by a whole interval is skipped, never sent late in a burst); PUB/SUB without credit (far " +
+      "below the high-water mark). Latency = the receiver's clock when the frame is in the " +
+      "application's hands minus the sender's, read just before its send (one machine, one " +
+      "clock). ActorGear / Node, / pyzmq = median (min–max) of each round's ActorGear figure " +
+      "over the ceiling's of the same round (below 1.00x: ActorGear's is lower). Machine " +
+      "µs/frame = CPU time of every process and the kernel per frame delivered." +
+      (pyzmq && "missing" in pyzmq ? `\nNote: ${pyzmq.missing}.` : ""),
+    formatTable(
+      [
+        "pattern",
+        "figure",
+        ...impls.map((impl) => implName(impl)),
+        "ActorGear / Node",
+        ...(withPy ? ["ActorGear / pyzmq"] : []),
+      ],
+      lines,
+    ),
+  );
+  const failures = failureLines(summarise(rows));
+  if (failures.length) {
+    errors.push(...failures.map((f) => `live: ${f.split("\n")[0]}`));
+    report.push(`Failed runs (${failures.length}):\n${failures.map((f) => `- ${f}`).join("\n")}`);
+  }
+});
 await scriptSection("jpeg-e2e", "./jpeg_e2e_bench.ts", ["--repeat", "2", "--seconds", "3"]);
 await scriptSection("viewer", "./viewer_bench.ts", []);
 
@@ -847,7 +1141,9 @@ await section("scale", async () => {
     rawIdle[runtime] = await runRawIdle(runtime, SCALE_SERVERS, idleSeconds, pool);
   }
 
-  const rows = buildRows(scalePatterns, scaleCounts);
+  // The scale curve stays ActorGear vs Node: 32 more processes per round
+  // would lengthen it by half for a ceiling the netgear section shows.
+  const rows = buildRows(scalePatterns, scaleCounts, false);
   await measureRows("scale", rows, scaleRepeat, scaleSeconds);
   const summaries = summarise(rows);
   addChartSeries("scale", summaries);
@@ -933,13 +1229,17 @@ const machine = json.machine as Record<string, unknown>;
 machine.loadavgAtEnd = loadavg();
 json.finishedAt = new Date().toISOString();
 json.errors = errors;
+const pyVersion = pyzmq === undefined
+  ? ""
+  : "missing" in pyzmq
+  ? ", pyzmq missing"
+  : `, pyzmq ${pyzmq.pyzmq} (libzmq ${pyzmq.libzmq}, ${pyzmq.python})`;
 console.log(
-  `# ActorGear benchmarks: ${machine.cpus} CPUs, Deno ${machine.deno}, Node ${machine.node}, ` +
-    `load average ${(machine.loadavgAtStart as number[]).join(" ")} at start, ${
+  `# ActorGear benchmarks on ${machine.name}: Deno ${machine.deno}, Node ${machine.node}` +
+    `${pyVersion}; load average ${(machine.loadavgAtStart as number[]).join(" ")} at start, ${
       (machine.loadavgAtEnd as number[]).join(" ")
-    } at end; ActorGear processes run with ${
-      values["v8-flags"] ? `--v8-flags=${values["v8-flags"]}` : "V8's default flags"
-    }`,
+    } at end\n# ActorGear processes run with ${v8Label}; run order seed ${seed} ` +
+    `(--seed ${seed} replays it)`,
 );
 console.log(report.join("\n"));
 if (values.json) {

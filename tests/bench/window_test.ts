@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { now, percentile, Window, type WindowResult } from "./_window.mjs";
+import { now, Pacer, percentile, Window, type WindowResult } from "./_window.mjs";
 import { formatSpread, spread } from "./_stats.ts";
 
 function measure(
@@ -62,4 +62,22 @@ Deno.test("percentile and spread pick nearest ranks and ignore NaN runs", () => 
   assert.deepEqual(spread([4, NaN, 1, 3, 2]), { median: 2.5, min: 1, max: 4, n: 4 });
   assert.equal(formatSpread(spread([NaN]), 1), "-");
   assert.equal(formatSpread(spread([1.25]), 1), "1.3");
+});
+
+Deno.test("Pacer schedules from its start time, so late sends do not drift", () => {
+  const pacer = new Pacer(10, 1000); // a slot every 100 ms from t = 1000
+  assert.equal(pacer.next(1001), 1100);
+  // Sent 30 ms late: the next slot stays on the grid, not 100 ms after the send.
+  assert.equal(pacer.next(1130), 1200);
+  assert.equal(pacer.next(1250), 1300, "less than an interval late: send at once, keep the grid");
+  assert.equal(pacer.skipped, 0);
+});
+
+Deno.test("Pacer skips the slots a sender missed by a whole interval, and counts them", () => {
+  const pacer = new Pacer(10, 0);
+  // Slot 1 (100) went by, and slots 2 and 3 too: send now for slot 3, skip 1 and 2.
+  assert.equal(pacer.next(350), 300);
+  assert.equal(pacer.skipped, 2);
+  assert.equal(pacer.next(351), 400);
+  assert.equal(pacer.skipped, 2);
 });

@@ -1,8 +1,8 @@
 /**
  * One benchmark run each: NetGear servers streaming to a NetGear client,
- * the same with raw npm:zeromq under Node (the ceiling), a server's SIGKILL
- * or close() seen by the client, and raw 1 KB REQ/REP round trips. Every
- * server and client is a process of its own.
+ * the same with raw npm:zeromq under Node and raw pyzmq (the ceilings), a
+ * server's SIGKILL or close() seen by the client, and raw 1 KB REQ/REP round
+ * trips. Every server and client is a process of its own.
  *
  * @module
  */
@@ -11,13 +11,17 @@ import { type BenchLine, BenchProcess } from "../_process.ts";
 import { type CpuSample, type MachineWindow, machineWindow, readCpu } from "../_machine.ts";
 import { perFrame, readThreads, type ThreadTimes } from "../_threads.ts";
 import type { WindowResult } from "../_window.mjs";
-import { CLIENT_V8_FLAGS } from "../../../cli/v8_flags.ts";
 
 const HERE = new URL(".", import.meta.url).pathname;
 const CEILING = new URL("../zmq_ceiling/", import.meta.url).pathname;
 const DENO_RUN = ["run", "--allow-read", "--allow-env", "--allow-ffi"];
-/** `--v8-flags` for every Deno process of a run: ActorGear's tasks' own unless `setV8Flags()` says otherwise. */
-let v8Flags: string = CLIENT_V8_FLAGS;
+/**
+ * `--v8-flags` for every Deno process of a run: none by default, so the
+ * figures are those of a plain `deno run`; `setV8Flags()` measures with some.
+ */
+let v8Flags = "";
+/** The Python of the raw pyzmq peers (`setPython()`). */
+let python = "python3";
 
 /**
  * Sets the V8 flags the Deno processes of later runs start with.
@@ -26,6 +30,21 @@ let v8Flags: string = CLIENT_V8_FLAGS;
  */
 export function setV8Flags(flags: string): void {
   v8Flags = flags;
+}
+
+/**
+ * Sets the Python the raw pyzmq peers run on (one that imports zmq: see
+ * `../_python.ts`).
+ *
+ * @param path An interpreter's path or name.
+ */
+export function setPython(path: string): void {
+  python = path;
+}
+
+/** The program a raw peer of zmq_ceiling runs on. */
+function rawCommand(runtime: "node" | "py" | "deno"): string {
+  return runtime === "deno" ? Deno.execPath() : runtime === "py" ? python : "node";
 }
 
 /** `deno run` and its flags for a bench process. */
@@ -79,12 +98,12 @@ export interface ThroughputRun {
 export interface ThroughputOptions {
   /**
    * `netgear` (ActorGear under Deno), `node` (raw npm:zeromq, no envelope:
-   * the ceiling), `deno` (ActorGear's raw ZmqSocket receiving from the
-   * same Node senders) or `deno-servers` (raw ZmqSocket senders into the
-   * Node receiver): Deno's and the socket layer's share of the gap, on each
-   * side.
+   * the ceiling), `py` (raw pyzmq, libzmq from C, no envelope: the other
+   * ceiling), `deno` (ActorGear's raw ZmqSocket receiving from the same
+   * Node senders) or `deno-servers` (raw ZmqSocket senders into the Node
+   * receiver): Deno's and the socket layer's share of the gap, on each side.
    */
-  readonly impl: "netgear" | "node" | "deno" | "deno-servers";
+  readonly impl: "netgear" | "node" | "py" | "deno" | "deno-servers";
   /** 1 = REQ/REP, 2 = PUB/SUB. */
   readonly pattern: 1 | 2;
   /** Sending processes. */
@@ -98,6 +117,11 @@ export interface ThroughputOptions {
   readonly height: number;
   /** NetGear only: send no frame, only data of this many bytes. */
   readonly messageBytes?: number;
+  /**
+   * Every server sends at this rate, paced from its start (a live source);
+   * as fast as it may when absent. Not for `deno` / `deno-servers`.
+   */
+  readonly fps?: number;
   /** Raw PUB/SUB only: `credit` (flow-controlled, the ceiling) or `drop` (as vidgear). */
   readonly ceiling?: "credit" | "drop";
   /** NetGear only: JPEG-compress frames at this quality (10–100); raw when absent. */
@@ -137,6 +161,9 @@ function profile(dir: string | undefined, role: "client" | "server"): string[] {
 }
 
 async function throughputOnce(o: ThroughputOptions): Promise<ThroughputRun> {
+  if (o.fps && o.impl === "deno-servers") {
+    throw new RangeError("Cannot pace deno-servers: deno_multi_server.ts has no --fps");
+  }
   const ports = o.pool.take(o.servers);
   const credit = o.impl !== "netgear" && o.pattern === 2 && (o.ceiling ?? "credit") === "credit";
   const ackPorts = credit ? o.pool.take(o.servers) : [];
@@ -144,6 +171,11 @@ async function throughputOnce(o: ThroughputOptions): Promise<ThroughputRun> {
   const common = ["--pattern", String(o.pattern)];
   const windowArgs = ["--warmup", String(o.warmup), "--seconds", String(o.seconds)];
   const hwm = credit ? ["--hwm", "16"] : ["--hwm", "8"];
+  // Dozens of servers starting on two cores take a while to all deliver.
+  const timeoutMs = (o.warmup + o.seconds) * 1000 + 30_000 + 1000 * o.servers;
+  // Senders stop by themselves after this, seconds, should the bench die.
+  const lifetime = Math.ceil(timeoutMs / 1000) + 10;
+  const pace = o.fps ? ["--fps", String(o.fps)] : [];
   const client = o.impl === "netgear"
     ? BenchProcess.spawn(
       Deno.execPath(),
@@ -159,16 +191,24 @@ async function throughputOnce(o: ThroughputOptions): Promise<ThroughputRun> {
       "netgear client",
     )
     : BenchProcess.spawn(
-      o.impl === "deno" ? Deno.execPath() : "node",
+      rawCommand(o.impl === "deno" ? "deno" : o.impl === "py" ? "py" : "node"),
       [
         ...(o.impl === "deno" ? [...denoRun(), ...profile(o.cpuProfDir, "client")] : []),
-        `${CEILING}${o.impl === "deno" ? "deno_multi_client.ts" : "node_multi_client.mjs"}`,
+        ...(o.impl === "py" ? ["-B"] : []),
+        `${CEILING}${
+          o.impl === "deno"
+            ? "deno_multi_client.ts"
+            : o.impl === "py"
+            ? "py_multi_client.py"
+            : "node_multi_client.mjs"
+        }`,
         "--ports",
         ports.join(","),
         ...(credit ? ["--ack-ports", ackPorts.join(",")] : []),
         ...hwm,
         ...common,
         ...windowArgs,
+        ...(o.impl === "py" ? ["--give-up", String(lifetime)] : []),
       ],
       `${o.impl} client`,
     );
@@ -188,23 +228,38 @@ async function throughputOnce(o: ThroughputOptions): Promise<ThroughputRun> {
         ...(o.jpegQuality ? ["--jpeg-quality", String(o.jpegQuality)] : []),
         "--warmup",
         String(o.warmup),
+        "--seconds",
+        String(lifetime),
+        ...pace,
       ], `netgear server ${port}`)
-      : BenchProcess.spawn(o.impl === "deno-servers" ? Deno.execPath() : "node", [
-        ...(o.impl === "deno-servers" ? [...denoRun(), ...profile(o.cpuProfDir, "server")] : []),
-        `${CEILING}${o.impl === "deno-servers" ? "deno_multi_server.ts" : "node_multi_server.mjs"}`,
-        "--port",
-        String(port),
-        ...(credit ? ["--ack-port", String(ackPorts[i]), "--window", "8"] : []),
-        ...hwm,
-        ...common,
-        ...size,
-      ], `${o.impl} server ${port}`)
+      : BenchProcess.spawn(
+        rawCommand(o.impl === "deno-servers" ? "deno" : o.impl === "py" ? "py" : "node"),
+        [
+          ...(o.impl === "deno-servers" ? [...denoRun(), ...profile(o.cpuProfDir, "server")] : []),
+          ...(o.impl === "py" ? ["-B"] : []),
+          `${CEILING}${
+            o.impl === "deno-servers"
+              ? "deno_multi_server.ts"
+              : o.impl === "py"
+              ? "py_multi_server.py"
+              : "node_multi_server.mjs"
+          }`,
+          "--port",
+          String(port),
+          ...(credit ? ["--ack-port", String(ackPorts[i]), "--window", "8"] : []),
+          ...hwm,
+          ...common,
+          ...size,
+          "--seconds",
+          String(lifetime),
+          ...(o.impl === "deno-servers" ? [] : pace),
+        ],
+        `${o.impl} server ${port}`,
+      )
   );
   try {
     const first = await client.waitFor((l) => l.event === "ready" || l.event === "error", 20_000);
     if (first.event === "error") throw new BindError(String(first.message));
-    // Dozens of servers starting on two cores take a while to all deliver.
-    const timeoutMs = (o.warmup + o.seconds) * 1000 + 30_000 + 1000 * o.servers;
     // The client says when its window starts and ends: read the machine's
     // counters at both (a read lags by a few ms of a window of seconds).
     const readBoth = () => Promise.all([readThreads(client.pid), readThreads(servers[0].pid)]);
@@ -446,7 +501,7 @@ export interface RawRoundTrip {
 
 /**
  * Raw REQ/REP round trips of `size` bytes between two processes: Node's
- * npm:zeromq, or ActorGear's ZmqSocket under Deno (no NetGear on top).
+ * npm:zeromq, pyzmq, or ActorGear's ZmqSocket under Deno (no NetGear on top).
  *
  * @param runtime Which side of tests/bench/zmq_ceiling.
  * @param size Bytes per request (echoed back).
@@ -456,7 +511,7 @@ export interface RawRoundTrip {
  * @throws {BenchProcessError} When a process fails or times out.
  */
 export async function runRawRoundTrip(
-  runtime: "node" | "deno",
+  runtime: "node" | "py" | "deno",
   size: number,
   rounds: number,
   pool: PortPool,
@@ -466,6 +521,12 @@ export async function runRawRoundTrip(
   const spawn = (role: string): BenchProcess =>
     runtime === "node"
       ? BenchProcess.spawn("node", [`${CEILING}node_reqrep.mjs`, `--role=${role}`, ...args], role)
+      : runtime === "py"
+      ? BenchProcess.spawn(
+        python,
+        ["-B", `${CEILING}py_reqrep.py`, `--role=${role}`, ...args],
+        role,
+      )
       : BenchProcess.spawn(
         Deno.execPath(),
         [...denoRun(), `${CEILING}deno_reqrep.ts`, `--role=${role}`, ...args],

@@ -1,7 +1,8 @@
 /**
  * One NetGear bench server: its own process, sending preallocated frames
  * (nothing allocated per frame here) as fast as the transport takes them, or
- * at `--fps`, until SIGTERM, `--seconds` or `--frames`; then `close()`.
+ * at `--fps` (slots from one start time, missed ones skipped: see Pacer in
+ * `../_window.mjs`), until SIGTERM, `--seconds` or `--frames`; then `close()`.
  *
  * Prints one JSON line at the end: frames sent, the time `close()` began,
  * and the send() durations after warm-up (in REQ/REP, the round trip).
@@ -22,7 +23,7 @@ import { parseArgs } from "node:util";
 import { NetGear } from "../../../transports/netgear.ts";
 import type { Frame } from "../../../capture/frame.ts";
 import type { Pattern } from "../../../transports/netgear_options.ts";
-import { now, percentile } from "../_window.mjs";
+import { now, Pacer, percentile } from "../_window.mjs";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -108,8 +109,8 @@ const durations = new Float64Array(1 << 18);
 let recorded = 0;
 let sent = 0;
 let firstAt = 0;
-const interval = fps > 0 ? 1000 / fps : 0;
-let nextAt = now();
+// Paced from one start time (see Pacer): a live source does not drift.
+const pacer = fps > 0 ? new Pacer(fps) : undefined;
 while (!values.silent && !stop.signal.aborted && sent < maxFrames) {
   const t0 = now();
   // No signal: an aborted REQ send would leave the request half done; the
@@ -125,11 +126,9 @@ while (!values.silent && !stop.signal.aborted && sent < maxFrames) {
     await nextTask();
     yieldedAt = now();
   }
-  if (interval > 0) {
-    nextAt += interval;
-    const wait = nextAt - now();
+  if (pacer) {
+    const wait = pacer.next() - now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    else nextAt = now();
   }
 }
 clearTimeout(deadline);
@@ -149,4 +148,5 @@ console.log(JSON.stringify({
   sendP50: percentile(sorted, 0.5),
   sendP99: percentile(sorted, 0.99),
   sendSamples: recorded,
+  skipped: pacer?.skipped ?? 0,
 }));

@@ -12,8 +12,12 @@
 // transport's sustained rate with the CPU left to the client: the ceiling.
 // PUB without --ack-port publishes as vidgear does: dropping at the
 // high-water mark, spinning a core.
+//
+// --fps F paces a live source (the bench's live section): slots from one
+// start time, missed ones skipped (Pacer in ../_window.mjs).
 import { parseArgs } from "node:util";
 import { createRequire } from "node:module";
+import { now, Pacer } from "../_window.mjs";
 
 const require = createRequire(import.meta.url);
 // Deno's node_modules layout resolves for Node through the symlink.
@@ -29,6 +33,7 @@ const { values } = parseArgs({
     window: { type: "string", default: "8" },
     hwm: { type: "string", default: "8" },
     seconds: { type: "string", default: "120" },
+    fps: { type: "string", default: "0" },
   },
 });
 const bytes = Number(values.width) * Number(values.height) * 3;
@@ -37,9 +42,14 @@ const window = Number(values.window);
 const hwm = Number(values.hwm);
 
 let seq = 0;
+/** @type {Pacer | undefined} */
+let pacer;
 // A REQ or a credit wait may block forever once the client is gone: stop at once.
 const stop = () => {
-  console.log(JSON.stringify({ event: "server", port: Number(values.port), sent: seq, timeouts }));
+  const skipped = pacer?.skipped ?? 0;
+  console.log(
+    JSON.stringify({ event: "server", port: Number(values.port), sent: seq, timeouts, skipped }),
+  );
   process.exit(0);
 };
 process.on("SIGTERM", stop);
@@ -63,6 +73,7 @@ socket.connect(`tcp://127.0.0.1:${values.port}`);
 let acked = 0;
 let timeouts = 0;
 let credited = false;
+if (Number(values.fps) > 0) pacer = new Pacer(Number(values.fps));
 for (;;) {
   while (ack && seq - acked >= window) {
     try {
@@ -78,10 +89,15 @@ for (;;) {
   }
   const frame = ring[seq % ring.length];
   frame.writeUint32LE(seq, 0);
-  frame.writeDoubleLE(performance.timeOrigin + performance.now(), 8);
+  frame.writeDoubleLE(now(), 8);
   await socket.send(frame);
   if (!pubSub) await socket.receive();
   seq++;
-  // A dropping PUB never blocks: yield so SIGTERM can be heard.
-  if ((seq & 63) === 0) await new Promise((resolve) => setImmediate(resolve));
+  if (pacer) {
+    const wait = pacer.next() - now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  } else if ((seq & 63) === 0) {
+    // A dropping PUB never blocks: yield so SIGTERM can be heard.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
 }

@@ -1,11 +1,13 @@
 /**
- * Runs the ZeroMQ ceiling benchmark: raw npm:zeromq under Node (the
- * transport's ceiling on this machine) against {@linkcode ZmqSocket} under
- * Deno, each publisher and subscriber in its own process, in one run so both
- * see the same machine load.
+ * Runs the ZeroMQ ceiling benchmark: raw npm:zeromq under Node and raw pyzmq
+ * (Debian's python3-zmq, libzmq from C: the transport's ceilings on this
+ * machine) against {@linkcode ZmqSocket} under Deno, each publisher and
+ * subscriber in its own process, in one run so all see the same machine
+ * load. Without a Python that imports zmq the pyzmq lines are skipped, with
+ * how to install it.
  *
  * ```sh
- * deno run --allow-run=node,deno --allow-read tests/bench/zmq_ceiling/run.ts --frames 3000 --runs 3
+ * deno run --allow-run --allow-read tests/bench/zmq_ceiling/run.ts --frames 3000 --runs 3
  * ```
  *
  * @module
@@ -13,6 +15,7 @@
 
 import { parseArgs } from "node:util";
 import { median } from "./_stats.ts";
+import { findPyzmq } from "../_python.ts";
 
 const { values } = parseArgs({
   options: {
@@ -20,16 +23,29 @@ const { values } = parseArgs({
     runs: { type: "string", default: "3" },
     rounds: { type: "string", default: "5000" },
     port: { type: "string", default: "5601" },
+    python: { type: "string" },
   },
 });
 const here = new URL(".", import.meta.url).pathname;
 const DENO_FLAGS = ["run", "--allow-read", "--allow-env", "--allow-ffi"];
 
-type Runtime = "node" | "deno";
+type Runtime = "node" | "deno" | "py";
 type Result = Record<string, number | string>;
 
+const pyzmq = await findPyzmq(values.python ? [values.python] : undefined);
+if ("missing" in pyzmq) console.log(pyzmq.missing);
+
 function command(runtime: Runtime, script: string, args: string[]): Deno.Command {
-  const file = `${here}${runtime}_${script}${runtime === "node" ? ".mjs" : ".ts"}`;
+  const file = `${here}${runtime}_${script}${
+    runtime === "node" ? ".mjs" : runtime === "py" ? ".py" : ".ts"
+  }`;
+  if (runtime === "py" && !("missing" in pyzmq)) {
+    return new Deno.Command(pyzmq.python, {
+      args: ["-B", file, ...args],
+      stdout: "piped",
+      stderr: "inherit",
+    });
+  }
   return runtime === "node"
     ? new Deno.Command("node", { args: [file, ...args], stdout: "piped", stderr: "inherit" })
     : new Deno.Command("deno", {
@@ -73,6 +89,7 @@ const pairs: [Runtime, Runtime][] = [
   ["deno", "deno"],
   ["node", "deno"],
   ["deno", "node"],
+  ...("missing" in pyzmq ? [] : [["py", "py"], ["py", "deno"]] as [Runtime, Runtime][]),
 ];
 const fps = new Map<string, number[]>();
 for (let run = 0; run < Number(values.runs); run++) {
@@ -101,9 +118,13 @@ for (const [key, samples] of fps) {
 const node = median(fps.get("node pub -> node sub")!);
 const deno = median(fps.get("deno pub -> deno sub")!);
 console.log(`  Deno ZmqSocket / Node ceiling: ${(100 * deno / node).toFixed(1)}% (target >= 80%)`);
+if (!("missing" in pyzmq)) {
+  const py = median(fps.get("py pub -> py sub")!);
+  console.log(`  Deno ZmqSocket / pyzmq ceiling: ${(100 * deno / py).toFixed(1)}%`);
+}
 
 console.log(`\nREQ/REP ${values.rounds} round trips of 1 KB:`);
-for (const runtime of ["node", "deno"] as const) {
+for (const runtime of ["node", "deno", ...("missing" in pyzmq ? [] : ["py"] as const)] as const) {
   const result = await reqRep(runtime);
   console.log(
     `  ${runtime}: p50 ${Number(result.p50).toFixed(3)} ms, p99 ${
