@@ -3,7 +3,7 @@
 // background loop. Private to capture/.
 
 import { CHANNELS_OF, type Frame, type PixelFormat } from "./frame.ts";
-import { abortable } from "./_async.ts";
+import { abortable } from "../actors/abort.ts";
 import { classifyFailure, type InputKind, spawnError } from "./_classify.ts";
 import { FrameQueue } from "./_frame_queue.ts";
 import type { QueueSettings } from "./_validate.ts";

@@ -2,7 +2,6 @@
 // around a driver that knows how to open, produce and close. Private to capture/.
 
 import type { Frame } from "./frame.ts";
-import { anySignal, throwIfAborted } from "./_async.ts";
 import { CaptureError } from "./errors.ts";
 import type { QueuePolicy, SourceInfo, SourceState, SourceStats } from "./source.ts";
 
@@ -109,7 +108,7 @@ export class SourceRunner {
   }
 
   async read(signal?: AbortSignal): Promise<Frame | null> {
-    throwIfAborted(signal);
+    signal?.throwIfAborted();
     if (this.#state === "idle" || this.#state === "starting") await this.start(signal);
     switch (this.#state) {
       case "running":
@@ -181,4 +180,10 @@ export class SourceRunner {
       await this.stop();
     }
   }
+}
+
+// One signal that aborts when either does; skips AbortSignal.any's allocation
+// (a signal and its listeners) when the caller gave none.
+function anySignal(a: AbortSignal | undefined, b: AbortSignal): AbortSignal {
+  return a === undefined ? b : AbortSignal.any([a, b]);
 }

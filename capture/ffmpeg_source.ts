@@ -6,7 +6,6 @@
  */
 
 import type { Frame, PixelFormat } from "./frame.ts";
-import { throwIfAborted } from "./_async.ts";
 import { deviceNotFound, FFMPEG_INSTALL_HINT, fileNotFound, type InputKind } from "./_classify.ts";
 import { buildFfmpegArgs, detectInputKind, ffprobeBesides } from "./_ffmpeg_args.ts";
 import { ProcessFrameReader } from "./_process_reader.ts";
@@ -242,7 +241,7 @@ class FfmpegDriver implements SourceDriver {
   async open(signal: AbortSignal): Promise<SourceInfo> {
     const r = this.#r;
     await checkInputExists(r);
-    throwIfAborted(signal);
+    signal?.throwIfAborted();
     let { width, height, fps } = r;
     if (width === undefined || height === undefined || fps === undefined) {
       const found = await probe(r.input, {
@@ -261,7 +260,7 @@ class FfmpegDriver implements SourceDriver {
       fps ??= found.fps || undefined;
     }
     // stop() aborts `signal` before closing, so no process is started after it.
-    throwIfAborted(signal);
+    signal?.throwIfAborted();
     const camera = r.kind === "camera";
     const args = buildFfmpegArgs({
       input: r.input,

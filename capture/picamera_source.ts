@@ -5,7 +5,6 @@
  */
 
 import type { Frame, PixelFormat } from "./frame.ts";
-import { throwIfAborted } from "./_async.ts";
 import { FFMPEG_INSTALL_HINT } from "./_classify.ts";
 import { ProcessFrameReader } from "./_process_reader.ts";
 import { type DriverCounters, type SourceDriver, SourceRunner } from "./_runner.ts";
@@ -252,7 +251,7 @@ class PiCameraDriver implements SourceDriver {
     const tools = r.cameraPath === undefined ? CAMERA_TOOLS : [r.cameraPath];
     const input = `Raspberry Pi camera ${r.camera ?? 0}`;
     for (const [i, tool] of tools.entries()) {
-      throwIfAborted(signal);
+      signal?.throwIfAborted();
       const reader = new ProcessFrameReader({
         commands: [
           {

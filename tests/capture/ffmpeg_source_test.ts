@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { delay } from "../../actors/abort.ts";
 import {
   CaptureError,
   FfmpegSource,
@@ -25,7 +26,6 @@ const FRAMES = 30;
 const BYTES = W * H * 3;
 
 const ffv1 = (): Promise<string> => clip({ width: W, height: H, frames: FRAMES });
-const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function readAll(source: FfmpegSource): Promise<Frame[]> {
   const frames: Frame[] = [];
