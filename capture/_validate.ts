@@ -1,6 +1,7 @@
 // Option checks shared by the source constructors. Private to capture/.
 // Messages follow "Cannot create <What>: option "<name>" must be <rule>, got <value>".
 
+import { describeValue } from "../actors/describe.ts";
 import { PIXEL_FORMATS, type PixelFormat } from "./frame.ts";
 import type { QueueOptions, QueuePolicy } from "./source.ts";
 
@@ -9,15 +10,6 @@ const QUEUE_POLICIES: readonly QueuePolicy[] = ["drop-oldest", "backpressure"];
 /** The largest frame side accepted (16K video). */
 export const MAX_SIDE = 16384;
 
-function show(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "bigint") return `${value}n`;
-  if (Array.isArray(value)) return "an array";
-  if (value === null) return "null";
-  if (typeof value === "object") return "an object";
-  return String(value);
-}
-
 /** Checks `options` is an object whose keys are all in `known`. */
 export function checkKeys(
   what: string,
@@ -25,7 +17,9 @@ export function checkKeys(
   known: readonly string[],
 ): asserts options is Record<string, unknown> {
   if (typeof options !== "object" || options === null || Array.isArray(options)) {
-    throw new TypeError(`Cannot create ${what}: options must be an object, got ${show(options)}`);
+    throw new TypeError(
+      `Cannot create ${what}: options must be an object, got ${describeValue(options)}`,
+    );
   }
   for (const key of Object.keys(options)) {
     if (!known.includes(key)) {
@@ -88,14 +82,14 @@ function rangedNumber(
   if (value === undefined) return fallback;
   if (typeof value !== "number") {
     throw new TypeError(
-      `Cannot create ${what}: option "${name}" must be a number, got ${show(value)}`,
+      `Cannot create ${what}: option "${name}" must be a number, got ${describeValue(value)}`,
     );
   }
   const ok = kind === "an integer" ? Number.isInteger(value) : Number.isFinite(value);
   if (!ok || value < min || value > max) {
     throw new RangeError(
       `Cannot create ${what}: option "${name}" must be ${kind} from ${min} to ${max}, got ${
-        show(value)
+        describeValue(value)
       }`,
     );
   }
@@ -112,7 +106,7 @@ export function boolOption(
   if (value === undefined) return fallback;
   if (typeof value !== "boolean") {
     throw new TypeError(
-      `Cannot create ${what}: option "${name}" must be true or false, got ${show(value)}`,
+      `Cannot create ${what}: option "${name}" must be true or false, got ${describeValue(value)}`,
     );
   }
   return value;
@@ -128,7 +122,9 @@ export function stringOption(
   if (value === undefined) return fallback;
   if (typeof value !== "string" || value.length === 0) {
     throw new TypeError(
-      `Cannot create ${what}: option "${name}" must be a non-empty string, got ${show(value)}`,
+      `Cannot create ${what}: option "${name}" must be a non-empty string, got ${
+        describeValue(value)
+      }`,
     );
   }
   return value;
@@ -139,7 +135,9 @@ export function stringListOption(what: string, name: string, value: unknown): st
   if (value === undefined) return [];
   if (!Array.isArray(value) || !value.every((item) => typeof item === "string")) {
     throw new TypeError(
-      `Cannot create ${what}: option "${name}" must be an array of strings, got ${show(value)}`,
+      `Cannot create ${what}: option "${name}" must be an array of strings, got ${
+        describeValue(value)
+      }`,
     );
   }
   return [...value];
@@ -159,7 +157,7 @@ export function choiceOption<T extends string>(
     throw new error(
       `Cannot create ${what}: option "${name}" must be one of ${
         choices.map((c) => `"${c}"`).join(", ")
-      }, got ${show(value)}`,
+      }, got ${describeValue(value)}`,
     );
   }
   return value as T;

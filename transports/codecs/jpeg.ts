@@ -22,6 +22,7 @@
  */
 
 import { CHANNELS_OF, type Frame, PIXEL_FORMATS, type PixelFormat } from "../../capture/frame.ts";
+import { describeValue } from "../../actors/describe.ts";
 import {
   defaultLibraryNames,
   installHint,
@@ -129,7 +130,7 @@ export function resolveJpegCompression(value: boolean | string): JpegCompression
     throw new TypeError(
       `Cannot resolve option "jpegCompression": expected a boolean or one of ${
         JPEG_COLORSPACES.map((c) => `"${c}"`).join(", ")
-      }, got ${describe(value)}`,
+      }, got ${describeValue(value)}`,
     );
   }
   const name = value.trim().toUpperCase();
@@ -506,7 +507,9 @@ export class JpegCodec {
     const quality = options.quality ?? 90;
     if (!Number.isInteger(quality) || quality < 1 || quality > 100) {
       throw new RangeError(
-        `Cannot encode JPEG: option "quality" must be an integer 1..100, got ${describe(quality)}`,
+        `Cannot encode JPEG: option "quality" must be an integer 1..100, got ${
+          describeValue(quality)
+        }`,
       );
     }
     const subsampling = options.subsampling ?? "422";
@@ -514,7 +517,7 @@ export class JpegCodec {
       throw new TypeError(
         `Cannot encode JPEG: option "subsampling" must be one of ${
           JPEG_SUBSAMPLINGS.map((s) => `"${s}"`).join(", ")
-        }, got ${describe(subsampling)}`,
+        }, got ${describeValue(subsampling)}`,
       );
     }
     const defaultFormat = options.defaultFormat ?? "bgr24";
@@ -623,7 +626,7 @@ export class JpegCodec {
     if (!Number.isSafeInteger(maxPixels) || maxPixels < 1) {
       throw new RangeError(
         `Cannot decode JPEG: option "maxPixels" must be a positive integer, got ${
-          describe(maxPixels)
+          describeValue(maxPixels)
         }`,
       );
     }
@@ -713,7 +716,7 @@ export class JpegCodec {
   /** Reads the header into the out-parameters; returns the decompressor. */
   #readHeader(bytes: Uint8Array): NonNullable<Deno.PointerValue> {
     if (!(bytes instanceof Uint8Array)) {
-      throw new TypeError(`Cannot decode JPEG: expected a Uint8Array, got ${describe(bytes)}`);
+      throw new TypeError(`Cannot decode JPEG: expected a Uint8Array, got ${describeValue(bytes)}`);
     }
     if (this.#closed) throw closedError("decode");
     // libjpeg-turbo would say "Invalid argument" for these; say what is wrong.
@@ -783,7 +786,7 @@ function checkFormat(operation: "encode" | "decode", option: string, format: unk
   throw new TypeError(
     `Cannot ${operation} JPEG: option "${option}" must be one of ${
       PIXEL_FORMATS.map((f) => `"${f}"`).join(", ")
-    }, got ${describe(format)}`,
+    }, got ${describeValue(format)}`,
   );
 }
 
@@ -794,7 +797,7 @@ function checkFrame(frame: Frame, format: PixelFormat): void {
     if (!Number.isInteger(value) || value < 1 || value > MAX_DIMENSION) {
       throw new RangeError(
         `Cannot encode JPEG: frame.${key} must be an integer 1..${MAX_DIMENSION}, got ${
-          describe(value)
+          describeValue(value)
         }`,
       );
     }
@@ -803,12 +806,12 @@ function checkFrame(frame: Frame, format: PixelFormat): void {
     throw new TypeError(
       `Cannot encode JPEG: frame.channels must be ${
         CHANNELS_OF[format]
-      } for format "${format}", got ${describe(frame.channels)}`,
+      } for format "${format}", got ${describeValue(frame.channels)}`,
     );
   }
   if (!(frame.data instanceof Uint8Array)) {
     throw new TypeError(
-      `Cannot encode JPEG: frame.data must be a Uint8Array, got ${describe(frame.data)}`,
+      `Cannot encode JPEG: frame.data must be a Uint8Array, got ${describeValue(frame.data)}`,
     );
   }
   const expected = frame.width * frame.height * frame.channels;
@@ -829,10 +832,4 @@ function closedError(operation: "encode" | "decode"): JpegError {
 
 function hex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).toUpperCase().padStart(2, "0")).join(" ");
-}
-
-function describe(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (value === null || typeof value !== "object") return String(value);
-  return value.constructor?.name ?? "object";
 }

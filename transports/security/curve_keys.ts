@@ -38,6 +38,7 @@
  */
 
 import { join } from "node:path";
+import { describeError } from "../../actors/describe.ts";
 
 /** Folder of public key files inside a keys directory. */
 export const PUBLIC_KEYS_DIR = "public_keys";
@@ -517,7 +518,7 @@ export async function loadAuthorizedKeys(
     throw new CurveKeyError(
       "unreadable",
       publicDir,
-      `Cannot list public keys in "${publicDir}": ${errorText(error)}`,
+      `Cannot list public keys in "${publicDir}": ${describeError(error)}`,
       { cause: error },
     );
   }
@@ -658,7 +659,7 @@ async function makeDir(path: string, mode: number, tighten: boolean): Promise<vo
     throw new CurveKeyError(
       "unreadable",
       path,
-      `Cannot create key directory "${path}": ${errorText(error)}`,
+      `Cannot create key directory "${path}": ${describeError(error)}`,
       { cause: error },
     );
   }
@@ -699,7 +700,7 @@ async function writeKeyFile(
     throw new CurveKeyError(
       "unreadable",
       path,
-      `Cannot write key file "${path}": ${errorText(error)}`,
+      `Cannot write key file "${path}": ${describeError(error)}`,
       { cause: error },
     );
   }
@@ -721,7 +722,7 @@ async function checkDir(dir: string): Promise<void> {
     throw new CurveKeyError(
       "unreadable",
       dir,
-      `Cannot load keys: directory "${dir}" cannot be read: ${errorText(error)}`,
+      `Cannot load keys: directory "${dir}" cannot be read: ${describeError(error)}`,
       { cause: error },
     );
   }
@@ -749,12 +750,8 @@ async function readKeyFile(file: string): Promise<string> {
     throw new CurveKeyError(
       "unreadable",
       file,
-      `Cannot load key file "${file}": ${errorText(error)}`,
+      `Cannot load key file "${file}": ${describeError(error)}`,
       { cause: error },
     );
   }
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
