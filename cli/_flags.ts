@@ -6,15 +6,7 @@
  */
 
 import { parseArgs, type ParseArgsConfig } from "node:util";
-
-/** A flag was unknown or malformed. */
-export class UsageError extends Error {
-  /** @param message What is wrong and how to fix it. */
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
+import { UsageError } from "./errors.ts";
 
 /** The option table `node:util` `parseArgs` takes. */
 export type FlagSpec = NonNullable<ParseArgsConfig["options"]>;
