@@ -1,7 +1,7 @@
 // The hand-over between a pipeline's last stage and one `run()` consumer:
 // bounded, with the same overflow policies as a mailbox, one taker at a time.
 
-import type { OverflowPolicy } from "../mailbox.ts";
+import type { OverflowPolicy } from "../bounded_queue.ts";
 import { RingBuffer } from "../_ring_buffer.ts";
 
 interface Parked<T> {
