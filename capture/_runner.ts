@@ -3,7 +3,8 @@
 
 import type { Frame } from "./frame.ts";
 import { CaptureError } from "./errors.ts";
-import type { QueuePolicy, SourceInfo, SourceState, SourceStats } from "./source.ts";
+import type { OverflowPolicy } from "../actors/bounded_queue.ts";
+import type { SourceInfo, SourceState, SourceStats } from "./source.ts";
 
 /** Counters a driver reports; the runner adds state and deliveries. */
 export interface DriverCounters {
@@ -11,7 +12,7 @@ export interface DriverCounters {
   dropped: number;
   queueDepth: number;
   queueCapacity: number;
-  queuePolicy: QueuePolicy;
+  queueOverflow: OverflowPolicy;
 }
 
 /** What a concrete source plugs into the runner. */
@@ -165,7 +166,8 @@ export class SourceRunner {
       dropped: c.dropped,
       queueDepth: c.queueDepth,
       queueCapacity: c.queueCapacity,
-      queuePolicy: c.queuePolicy,
+      queueOverflow: c.queueOverflow,
+      queuePolicy: c.queueOverflow,
     };
   }
 

@@ -3,9 +3,8 @@
 
 import { describeValue } from "../actors/describe.ts";
 import { PIXEL_FORMATS, type PixelFormat } from "./frame.ts";
-import type { QueueOptions, QueuePolicy } from "./source.ts";
-
-const QUEUE_POLICIES: readonly QueuePolicy[] = ["drop-oldest", "backpressure"];
+import { OVERFLOW_POLICIES, type OverflowPolicy } from "../actors/bounded_queue.ts";
+import type { QueueOptions } from "./source.ts";
 
 /** The largest frame side accepted (16K video). */
 export const MAX_SIDE = 16384;
@@ -168,26 +167,39 @@ export function pixelFormatOption(what: string, value: unknown): PixelFormat {
   return choiceOption(what, "pixelFormat", value, PIXEL_FORMATS, "bgr24");
 }
 
-/** Resolved queue settings. */
+/** Resolved queue settings: what a `BoundedQueue` takes. */
 export interface QueueSettings {
   capacity: number;
-  policy: QueuePolicy;
+  overflow: OverflowPolicy;
 }
 
 /** The default queue capacity: small, so live sources stay fresh. */
 export const DEFAULT_QUEUE_CAPACITY = 4;
 
-/** Checks `queue` and fills its defaults. */
+/** Checks `queue` (`overflow`, or its deprecated name `policy`) and fills its defaults. */
 export function queueOption(
   what: string,
   value: unknown,
-  defaultPolicy: QueuePolicy,
+  defaultOverflow: OverflowPolicy,
 ): QueueSettings {
-  if (value === undefined) return { capacity: DEFAULT_QUEUE_CAPACITY, policy: defaultPolicy };
-  checkKeys(`${what} (option "queue")`, value, ["capacity", "policy"]);
+  if (value === undefined) return { capacity: DEFAULT_QUEUE_CAPACITY, overflow: defaultOverflow };
+  checkKeys(`${what} (option "queue")`, value, ["capacity", "overflow", "policy"]);
   const options = value as QueueOptions;
+  if (options.overflow !== undefined && options.policy !== undefined) {
+    throw new TypeError(
+      `Cannot create ${what}: options "queue.overflow" and "queue.policy" are both given; ` +
+        `"policy" is the former name of "overflow": keep only "overflow"`,
+    );
+  }
+  const name = options.policy !== undefined ? "queue.policy" : "queue.overflow";
   return {
     capacity: intOption(what, "queue.capacity", options.capacity, 1, 1024, DEFAULT_QUEUE_CAPACITY),
-    policy: choiceOption(what, "queue.policy", options.policy, QUEUE_POLICIES, defaultPolicy),
+    overflow: choiceOption(
+      what,
+      name,
+      options.overflow ?? options.policy,
+      OVERFLOW_POLICIES,
+      defaultOverflow,
+    ),
   };
 }

@@ -122,7 +122,7 @@ class SyntheticDriver implements SourceDriver {
       dropped: 0,
       queueDepth: 0,
       queueCapacity: 0,
-      queuePolicy: "backpressure",
+      queueOverflow: "backpressure",
     };
   }
 }
