@@ -58,7 +58,9 @@ export interface BoundedQueueOptions {
  * @param value The options as given; `undefined` takes `defaults`.
  * @param defaults What an absent option becomes.
  * @param action What the caller was doing, for messages: `"spawn /worker"`.
- * @param option The options' name, for messages: `"mailbox"`.
+ * @param option The options' name, for messages: `"mailbox"` (then
+ * `"mailbox.capacity"`); `""` when the options are the caller's own
+ * arguments (then `"capacity"`).
  * @returns Both options.
  * @throws {TypeError} `value` is not an object, `capacity` not a number, or
  * `overflow` not one of {@linkcode OVERFLOW_POLICIES}.
@@ -93,7 +95,7 @@ export function resolveQueueOptions(
   const { capacity = defaults.capacity, overflow = defaults.overflow } = value as Partial<
     BoundedQueueOptions
   >;
-  checkOptions(capacity, overflow, action, `${option}.`);
+  checkOptions(capacity, overflow, action, option === "" ? "" : `${option}.`);
   return { capacity, overflow };
 }
 
