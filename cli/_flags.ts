@@ -7,6 +7,7 @@
 
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { UsageError } from "./errors.ts";
+import { describeError } from "../actors/describe.ts";
 
 /** The option table `node:util` `parseArgs` takes. */
 export type FlagSpec = NonNullable<ParseArgsConfig["options"]>;
@@ -32,7 +33,7 @@ export function parseFlags(
     });
     return values as Record<string, string | boolean | undefined>;
   } catch (error) {
-    const text = error instanceof Error ? error.message : String(error);
+    const text = describeError(error);
     throw new UsageError(`Cannot parse the command line: ${text}. Run with --help for the flags`);
   }
 }
