@@ -198,6 +198,18 @@ class Taker<T> {
   }
 }
 
+// Aborted waits stay in their ring until reached, which costs nothing per
+// abort; but a caller that keeps giving up (a read with a timeout on an idle
+// queue) would grow the ring without end, so past a few stale entries per
+// live one the ring is rebuilt with the live ones, in order: amortised O(1).
+function compactIfStale(ring: RingBuffer<{ readonly cancelled: boolean }>, live: number): void {
+  if (ring.length <= 2 * live + 16) return;
+  for (let n = ring.length; n > 0; n--) {
+    const wait = ring.shift();
+    if (!wait.cancelled) ring.push(wait);
+  }
+}
+
 /**
  * A first-in first-out queue holding at most `capacity` items, with an
  * {@linkcode OverflowPolicy} for the item that finds it full.
@@ -245,9 +257,11 @@ export class BoundedQueue<T> {
     forgetParked = (queue) => {
       queue.#liveParked--;
       queue.#dropped++;
+      compactIfStale(queue.#parked!, queue.#liveParked);
     };
     forgetTaker = (queue) => {
       queue.#liveTakers--;
+      compactIfStale(queue.#takers!, queue.#liveTakers);
     };
   }
 

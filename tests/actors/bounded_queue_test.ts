@@ -242,3 +242,30 @@ Deno.test("invalid options name the option, the value and the valid choices", ()
     message: /^Cannot spawn \/a: mailbox\.capacity is -1;/,
   });
 });
+
+Deno.test("waits given up again and again do not pile up while one stays", async () => {
+  const queue = new BoundedQueue<number>({ capacity: 1 });
+  const first = queue.take();
+  for (let i = 0; i < 1000; i++) {
+    const controller = new AbortController();
+    const pending = queue.take(controller.signal);
+    controller.abort();
+    await pending.catch(() => {});
+  }
+  queue.push(1);
+  queue.push(2);
+  assert.equal(await first, 1, "the live consumer kept its place");
+  assert.equal(queue.length, 1, "no aborted consumer took an item");
+  const parked = queue.offer(3)!;
+  for (let i = 0; i < 1000; i++) {
+    const controller = new AbortController();
+    const pending = queue.offer(i, controller.signal)!;
+    controller.abort();
+    await pending.catch(() => {});
+  }
+  assert.equal(queue.dropped, 1000);
+  assert.equal(queue.queued, 2);
+  assert.equal(queue.poll(), 2);
+  await parked;
+  assert.equal(queue.poll(), 3);
+});
