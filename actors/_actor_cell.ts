@@ -158,7 +158,7 @@ export class ActorCell<M> implements MessageTarget<M>, Cell<M> {
       this.#scheduled = true;
       queueMicrotask(this.#drain);
     }
-    return queued;
+    return queued ?? RESOLVED;
   }
 
   ask<R>(
@@ -270,7 +270,7 @@ export class ActorCell<M> implements MessageTarget<M>, Cell<M> {
         return false;
       }
       if (budget-- === 0) return true;
-      this.#invoke(mailbox.poll());
+      this.#invoke(mailbox.poll() as M);
     }
     return false;
   }
@@ -465,7 +465,7 @@ export class ActorCell<M> implements MessageTarget<M>, Cell<M> {
     this.#deferred.length = 0;
     const runtime = this.runtime;
     const path = this.path;
-    this.#mailbox.drainUser((message) => runtime.deadLetter(path, message, true));
+    this.#mailbox.drain((message) => runtime.deadLetter(path, message, true));
     await this.children.stopAll();
     const instance = this.#instance;
     this.#instance = undefined;

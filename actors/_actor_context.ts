@@ -3,7 +3,7 @@
 import type { ActorContext, Props, StopOptions, SystemView } from "./actor.ts";
 import type { ActorRef } from "./actor_ref.ts";
 import type { Logger } from "./logger.ts";
-import { abortable } from "./_abortable.ts";
+import { abortable } from "./abort.ts";
 import type { Cell } from "./_cell_types.ts";
 
 export class CellContext<M> implements ActorContext<M> {

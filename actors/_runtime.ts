@@ -3,6 +3,7 @@
 import type { SystemView } from "./actor.ts";
 import type { ActorRef } from "./actor_ref.ts";
 import type { SystemEvent } from "./events.ts";
+import { describeValue } from "./describe.ts";
 import type { Logger } from "./logger.ts";
 import { AskRegistry } from "./_ask.ts";
 import type { Cell, RuntimeHost } from "./_cell_types.ts";
@@ -65,18 +66,18 @@ export class Runtime implements RuntimeHost {
     if (atStop) {
       this.log.debug(
         `message to ${path} dropped: the actor stopped before handling it`,
-        describe(message),
+        logTag(message),
       );
     } else if (key === TEMP_PREFIX) {
       // The asker gave up (timeout or abort) before the answer came: counted,
       // but expected, so not worth a warning.
-      this.log.debug(`late reply to ${path}: the ask had already ended`, describe(message));
+      this.log.debug(`late reply to ${path}: the ask had already ended`, logTag(message));
     } else if (!logged.has(key)) {
       if (logged.size >= MAX_REMEMBERED_DEAD_ADDRESSES) logged.clear();
       logged.add(key);
       this.log.warn(
         `dead letter to ${path}: the actor is stopped (further dead letters to it are counted, not logged)`,
-        describe(message),
+        logTag(message),
       );
     }
     if (this.#listeners.size > 0) {
@@ -107,10 +108,13 @@ export class Runtime implements RuntimeHost {
   }
 }
 
-// Messages can hold whole frames: log their tag, not their contents.
-function describe(message: unknown): unknown {
-  if (typeof message !== "object" || message === null) return message;
-  const type = (message as { type?: unknown }).type;
-  if (typeof type === "string") return { type };
-  return { kind: message.constructor?.name ?? "Object" };
+// What a log line shows of a message. Messages can hold whole frames: log the
+// tag of a tagged message ({ type: "..." }, the runtime's convention), not its
+// contents; anything else only as a short description.
+function logTag(message: unknown): unknown {
+  if (typeof message === "object" && message !== null) {
+    const type = (message as { type?: unknown }).type;
+    if (typeof type === "string") return { type };
+  }
+  return describeValue(message);
 }

@@ -13,7 +13,7 @@ import type { SystemEvent } from "./events.ts";
 import { consoleLogger, type Logger, type LogLevel } from "./logger.ts";
 import { oneForOne } from "./strategy_one_for_one.ts";
 import type { SupervisorStrategy } from "./supervision.ts";
-import { abortable } from "./_abortable.ts";
+import { abortable } from "./abort.ts";
 import { Guardian } from "./_guardian.ts";
 import { levelRank } from "./_prefixed_logger.ts";
 import { Runtime } from "./_runtime.ts";

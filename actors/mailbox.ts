@@ -3,27 +3,12 @@
  * full mailbox does with the next one. System messages (start, stop, restart,
  * child-terminated) use their own unbounded queue and are served first.
  *
+ * A mailbox is a `BoundedQueue` (`bounded_queue.ts`): these are its options.
+ *
  * @module
  */
 
-/**
- * What a full mailbox does with a new user message.
- *
- * - `"backpressure"`: keep it, but `tell()` resolves only when the actor has
- *   consumed enough to make room (waiters are released in FIFO order). Use it
- *   for control messages that must not be lost.
- * - `"drop-oldest"`: discard the oldest queued message to make room. Use it
- *   for frames, where the newest matters most.
- * - `"drop-newest"`: discard the new message.
- */
-export type OverflowPolicy = "backpressure" | "drop-oldest" | "drop-newest";
-
-/** Every valid {@linkcode OverflowPolicy}, in a stable order (for error messages). */
-export const OVERFLOW_POLICIES: readonly OverflowPolicy[] = Object.freeze([
-  "backpressure",
-  "drop-oldest",
-  "drop-newest",
-]);
+import type { OverflowPolicy } from "./bounded_queue.ts";
 
 /** Bounds and overflow behaviour of an actor's user-message queue. */
 export interface MailboxOptions {
@@ -34,12 +19,22 @@ export interface MailboxOptions {
    */
   capacity?: number;
   /**
-   * What a full mailbox does with the next message.
+   * What a full mailbox does with the next message. Under `"backpressure"`
+   * `tell()` resolves only once the actor has consumed enough to make room.
    *
    * @default {"backpressure"}
    */
   overflow?: OverflowPolicy;
 }
 
-/** Mailbox capacity used when {@linkcode MailboxOptions.capacity} is not given. */
+/**
+ * Mailbox capacity used when {@linkcode MailboxOptions.capacity} is not given.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DEFAULT_MAILBOX_CAPACITY } from "./mailbox.ts";
+ * assert.equal(DEFAULT_MAILBOX_CAPACITY, 1000);
+ * ```
+ */
 export const DEFAULT_MAILBOX_CAPACITY = 1000;

@@ -68,6 +68,7 @@ export * from "./actor.ts";
 export * from "./actor_ref.ts";
 export * from "./actor_stats.ts";
 export * from "./actor_system.ts";
+export * from "./bounded_queue.ts";
 export * from "./errors.ts";
 export * from "./events.ts";
 export * from "./logger.ts";

@@ -3,9 +3,9 @@
 // background loop. Private to capture/.
 
 import { CHANNELS_OF, type Frame, type PixelFormat } from "./frame.ts";
-import { abortable } from "./_async.ts";
+import { abortable } from "../actors/abort.ts";
+import { BoundedQueue } from "../actors/bounded_queue.ts";
 import { classifyFailure, type InputKind, spawnError } from "./_classify.ts";
-import { FrameQueue } from "./_frame_queue.ts";
 import type { QueueSettings } from "./_validate.ts";
 import { CaptureError } from "./errors.ts";
 
@@ -80,7 +80,7 @@ class StderrTail {
 }
 
 /**
- * Spawns the pipeline and pumps frames into a {@linkcode FrameQueue}.
+ * Spawns the pipeline and pumps frames into a {@linkcode BoundedQueue}.
  *
  * Every frame's `data` is its own `ArrayBuffer`, read straight from the pipe
  * (a BYOB read into a frame-sized buffer, no copy), so consumers may keep
@@ -89,7 +89,7 @@ class StderrTail {
  * (fresh buffers cost page faults and zeroing on every frame).
  */
 export class ProcessFrameReader {
-  readonly queue: FrameQueue<Frame>;
+  readonly queue: BoundedQueue<Frame>;
   #spec: ReaderSpec;
   #frameBytes: number;
   #channels: number;
@@ -112,7 +112,7 @@ export class ProcessFrameReader {
     this.#spec = spec;
     this.#channels = CHANNELS_OF[spec.format];
     this.#frameBytes = spec.width * spec.height * this.#channels;
-    this.queue = new FrameQueue<Frame>(spec.queue.capacity, spec.queue.policy);
+    this.queue = new BoundedQueue<Frame>(spec.queue);
     // Enough for a full queue, the frame being filled and the one the consumer holds.
     this.#poolLimit = spec.queue.capacity + 2;
     // Nobody may be waiting for the first frame when the pipeline fails.
@@ -171,12 +171,12 @@ export class ProcessFrameReader {
 
   /** The next frame; null at the end. */
   next(signal?: AbortSignal): Promise<Frame | null> {
-    if (!this.#spec.reuseBuffers) return this.queue.shift(signal);
+    if (!this.#spec.reuseBuffers) return this.queue.take(signal);
     if (this.#lent !== undefined) {
       this.#recycle(this.#lent);
       this.#lent = undefined;
     }
-    return this.queue.shift(signal).then((frame) => {
+    return this.queue.take(signal).then((frame) => {
       this.#lent = frame?.data.buffer as ArrayBuffer | undefined;
       return frame;
     });
@@ -188,16 +188,21 @@ export class ProcessFrameReader {
 
   async #run(): Promise<void> {
     const size = this.#frameBytes;
+    // The drop policies keep reading into a full queue; only backpressure waits.
+    const backpressure = this.queue.overflow === "backpressure";
     const reader = this.#children.at(-1)!.stdout.getReader({ mode: "byob" });
     this.#reader = reader;
     let partial = 0;
     let readError: unknown = undefined;
     try {
       while (!this.#closing) {
-        if (this.queue.policy === "backpressure") {
+        if (backpressure) {
           // Not reading is what makes ffmpeg block on its pipe.
-          await this.queue.space();
-          if (this.#closing) break;
+          const room = this.queue.room();
+          if (room !== undefined) {
+            await room;
+            if (this.#closing) break;
+          }
         }
         let buffer = this.#pool.pop() ?? new ArrayBuffer(size);
         let offset = 0;
@@ -221,7 +226,8 @@ export class ProcessFrameReader {
           format: this.#spec.format,
         };
         const spare = this.queue.push(frame);
-        // A dropped frame was never handed out, so its memory is free to reuse.
+        // A dropped frame (the oldest, or this one under drop-newest) was never
+        // handed out, so its memory is free to reuse.
         if (spare !== undefined) this.#recycle(spare.data.buffer as ArrayBuffer);
         if (this.#framesRead === 1) this.#first.resolve();
       }
@@ -235,12 +241,13 @@ export class ProcessFrameReader {
     }
     await Promise.all([...this.#tails.map((tail) => tail.done), ...this.#pipes]);
     if (this.#closing) {
-      this.queue.end();
+      this.queue.finish();
       this.#first.resolve();
       return;
     }
     const failure = this.#failure(statuses, partial, readError);
-    this.queue.end(failure);
+    if (failure === undefined) this.queue.finish();
+    else this.queue.fail(failure);
     if (failure !== undefined && this.#framesRead === 0) this.#first.reject(failure);
     else this.#first.resolve();
   }

@@ -2,9 +2,9 @@
 // around a driver that knows how to open, produce and close. Private to capture/.
 
 import type { Frame } from "./frame.ts";
-import { anySignal, throwIfAborted } from "./_async.ts";
 import { CaptureError } from "./errors.ts";
-import type { QueuePolicy, SourceInfo, SourceState, SourceStats } from "./source.ts";
+import type { OverflowPolicy } from "../actors/bounded_queue.ts";
+import type { SourceInfo, SourceState, SourceStats } from "./source.ts";
 
 /** Counters a driver reports; the runner adds state and deliveries. */
 export interface DriverCounters {
@@ -12,7 +12,7 @@ export interface DriverCounters {
   dropped: number;
   queueDepth: number;
   queueCapacity: number;
-  queuePolicy: QueuePolicy;
+  queueOverflow: OverflowPolicy;
 }
 
 /** What a concrete source plugs into the runner. */
@@ -109,7 +109,7 @@ export class SourceRunner {
   }
 
   async read(signal?: AbortSignal): Promise<Frame | null> {
-    throwIfAborted(signal);
+    signal?.throwIfAborted();
     if (this.#state === "idle" || this.#state === "starting") await this.start(signal);
     switch (this.#state) {
       case "running":
@@ -166,7 +166,8 @@ export class SourceRunner {
       dropped: c.dropped,
       queueDepth: c.queueDepth,
       queueCapacity: c.queueCapacity,
-      queuePolicy: c.queuePolicy,
+      queueOverflow: c.queueOverflow,
+      queuePolicy: c.queueOverflow,
     };
   }
 
@@ -181,4 +182,10 @@ export class SourceRunner {
       await this.stop();
     }
   }
+}
+
+// One signal that aborts when either does; skips AbortSignal.any's allocation
+// (a signal and its listeners) when the caller gave none.
+function anySignal(a: AbortSignal | undefined, b: AbortSignal): AbortSignal {
+  return a === undefined ? b : AbortSignal.any([a, b]);
 }

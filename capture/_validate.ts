@@ -1,22 +1,13 @@
 // Option checks shared by the source constructors. Private to capture/.
 // Messages follow "Cannot create <What>: option "<name>" must be <rule>, got <value>".
 
+import { describeValue } from "../actors/describe.ts";
 import { PIXEL_FORMATS, type PixelFormat } from "./frame.ts";
-import type { QueueOptions, QueuePolicy } from "./source.ts";
-
-const QUEUE_POLICIES: readonly QueuePolicy[] = ["drop-oldest", "backpressure"];
+import { OVERFLOW_POLICIES, type OverflowPolicy } from "../actors/bounded_queue.ts";
+import type { QueueOptions } from "./source.ts";
 
 /** The largest frame side accepted (16K video). */
 export const MAX_SIDE = 16384;
-
-function show(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "bigint") return `${value}n`;
-  if (Array.isArray(value)) return "an array";
-  if (value === null) return "null";
-  if (typeof value === "object") return "an object";
-  return String(value);
-}
 
 /** Checks `options` is an object whose keys are all in `known`. */
 export function checkKeys(
@@ -25,7 +16,9 @@ export function checkKeys(
   known: readonly string[],
 ): asserts options is Record<string, unknown> {
   if (typeof options !== "object" || options === null || Array.isArray(options)) {
-    throw new TypeError(`Cannot create ${what}: options must be an object, got ${show(options)}`);
+    throw new TypeError(
+      `Cannot create ${what}: options must be an object, got ${describeValue(options)}`,
+    );
   }
   for (const key of Object.keys(options)) {
     if (!known.includes(key)) {
@@ -88,14 +81,14 @@ function rangedNumber(
   if (value === undefined) return fallback;
   if (typeof value !== "number") {
     throw new TypeError(
-      `Cannot create ${what}: option "${name}" must be a number, got ${show(value)}`,
+      `Cannot create ${what}: option "${name}" must be a number, got ${describeValue(value)}`,
     );
   }
   const ok = kind === "an integer" ? Number.isInteger(value) : Number.isFinite(value);
   if (!ok || value < min || value > max) {
     throw new RangeError(
       `Cannot create ${what}: option "${name}" must be ${kind} from ${min} to ${max}, got ${
-        show(value)
+        describeValue(value)
       }`,
     );
   }
@@ -112,7 +105,7 @@ export function boolOption(
   if (value === undefined) return fallback;
   if (typeof value !== "boolean") {
     throw new TypeError(
-      `Cannot create ${what}: option "${name}" must be true or false, got ${show(value)}`,
+      `Cannot create ${what}: option "${name}" must be true or false, got ${describeValue(value)}`,
     );
   }
   return value;
@@ -128,7 +121,9 @@ export function stringOption(
   if (value === undefined) return fallback;
   if (typeof value !== "string" || value.length === 0) {
     throw new TypeError(
-      `Cannot create ${what}: option "${name}" must be a non-empty string, got ${show(value)}`,
+      `Cannot create ${what}: option "${name}" must be a non-empty string, got ${
+        describeValue(value)
+      }`,
     );
   }
   return value;
@@ -139,7 +134,9 @@ export function stringListOption(what: string, name: string, value: unknown): st
   if (value === undefined) return [];
   if (!Array.isArray(value) || !value.every((item) => typeof item === "string")) {
     throw new TypeError(
-      `Cannot create ${what}: option "${name}" must be an array of strings, got ${show(value)}`,
+      `Cannot create ${what}: option "${name}" must be an array of strings, got ${
+        describeValue(value)
+      }`,
     );
   }
   return [...value];
@@ -159,7 +156,7 @@ export function choiceOption<T extends string>(
     throw new error(
       `Cannot create ${what}: option "${name}" must be one of ${
         choices.map((c) => `"${c}"`).join(", ")
-      }, got ${show(value)}`,
+      }, got ${describeValue(value)}`,
     );
   }
   return value as T;
@@ -170,26 +167,39 @@ export function pixelFormatOption(what: string, value: unknown): PixelFormat {
   return choiceOption(what, "pixelFormat", value, PIXEL_FORMATS, "bgr24");
 }
 
-/** Resolved queue settings. */
+/** Resolved queue settings: what a `BoundedQueue` takes. */
 export interface QueueSettings {
   capacity: number;
-  policy: QueuePolicy;
+  overflow: OverflowPolicy;
 }
 
 /** The default queue capacity: small, so live sources stay fresh. */
 export const DEFAULT_QUEUE_CAPACITY = 4;
 
-/** Checks `queue` and fills its defaults. */
+/** Checks `queue` (`overflow`, or its deprecated name `policy`) and fills its defaults. */
 export function queueOption(
   what: string,
   value: unknown,
-  defaultPolicy: QueuePolicy,
+  defaultOverflow: OverflowPolicy,
 ): QueueSettings {
-  if (value === undefined) return { capacity: DEFAULT_QUEUE_CAPACITY, policy: defaultPolicy };
-  checkKeys(`${what} (option "queue")`, value, ["capacity", "policy"]);
+  if (value === undefined) return { capacity: DEFAULT_QUEUE_CAPACITY, overflow: defaultOverflow };
+  checkKeys(`${what} (option "queue")`, value, ["capacity", "overflow", "policy"]);
   const options = value as QueueOptions;
+  if (options.overflow !== undefined && options.policy !== undefined) {
+    throw new TypeError(
+      `Cannot create ${what}: options "queue.overflow" and "queue.policy" are both given; ` +
+        `"policy" is the former name of "overflow": keep only "overflow"`,
+    );
+  }
+  const name = options.policy !== undefined ? "queue.policy" : "queue.overflow";
   return {
     capacity: intOption(what, "queue.capacity", options.capacity, 1, 1024, DEFAULT_QUEUE_CAPACITY),
-    policy: choiceOption(what, "queue.policy", options.policy, QUEUE_POLICIES, defaultPolicy),
+    overflow: choiceOption(
+      what,
+      name,
+      options.overflow ?? options.policy,
+      OVERFLOW_POLICIES,
+      defaultOverflow,
+    ),
   };
 }

@@ -5,8 +5,8 @@
  * @module
  */
 
+import type { OverflowPolicy } from "../actors/bounded_queue.ts";
 import type { Frame, PixelFormat } from "./frame.ts";
-import { throwIfAborted } from "./_async.ts";
 import { deviceNotFound, FFMPEG_INSTALL_HINT, fileNotFound, type InputKind } from "./_classify.ts";
 import { buildFfmpegArgs, detectInputKind, ffprobeBesides } from "./_ffmpeg_args.ts";
 import { ProcessFrameReader } from "./_process_reader.ts";
@@ -28,7 +28,6 @@ import { probe } from "./probe.ts";
 import type {
   FrameSource,
   QueueOptions,
-  QueuePolicy,
   SignalOptions,
   SourceInfo,
   SourceStats,
@@ -93,7 +92,7 @@ export interface FfmpegSourceOptions {
   /**
    * Read-ahead queue between the reader loop and `read()`.
    *
-   * @default {"{ capacity: 4, policy: backpressure for files and unpaced lavfi, drop-oldest otherwise }"}
+   * @default {"{ capacity: 4, overflow: backpressure for files and unpaced lavfi, drop-oldest otherwise }"}
    */
   queue?: QueueOptions;
   /**
@@ -172,7 +171,7 @@ function resolve(options: FfmpegSourceOptions): Resolved {
   }
   const realtime = boolOption(WHAT, "realtime", options.realtime, kind === "lavfi")!;
   const live = kind === "camera" || kind === "stream" || (kind !== "file" && realtime);
-  const defaultPolicy: QueuePolicy = live ? "drop-oldest" : "backpressure";
+  const defaultOverflow: OverflowPolicy = live ? "drop-oldest" : "backpressure";
   const ffmpegPath = stringOption(WHAT, "ffmpegPath", options.ffmpegPath, "ffmpeg")!;
   return {
     input,
@@ -184,7 +183,7 @@ function resolve(options: FfmpegSourceOptions): Resolved {
     pixelFormat: pixelFormatOption(WHAT, options.pixelFormat),
     loop,
     realtime,
-    queue: queueOption(WHAT, options.queue, defaultPolicy),
+    queue: queueOption(WHAT, options.queue, defaultOverflow),
     reuseBuffers: boolOption(WHAT, "reuseBuffers", options.reuseBuffers, false)!,
     ffmpegPath,
     ffprobePath: stringOption(
@@ -242,7 +241,7 @@ class FfmpegDriver implements SourceDriver {
   async open(signal: AbortSignal): Promise<SourceInfo> {
     const r = this.#r;
     await checkInputExists(r);
-    throwIfAborted(signal);
+    signal?.throwIfAborted();
     let { width, height, fps } = r;
     if (width === undefined || height === undefined || fps === undefined) {
       const found = await probe(r.input, {
@@ -261,7 +260,7 @@ class FfmpegDriver implements SourceDriver {
       fps ??= found.fps || undefined;
     }
     // stop() aborts `signal` before closing, so no process is started after it.
-    throwIfAborted(signal);
+    signal?.throwIfAborted();
     const camera = r.kind === "camera";
     const args = buildFfmpegArgs({
       input: r.input,
@@ -309,9 +308,9 @@ class FfmpegDriver implements SourceDriver {
     return {
       framesRead: reader?.framesRead ?? 0,
       dropped: reader?.queue.dropped ?? 0,
-      queueDepth: reader?.queue.depth ?? 0,
+      queueDepth: reader?.queue.length ?? 0,
       queueCapacity: this.#r.queue.capacity,
-      queuePolicy: this.#r.queue.policy,
+      queueOverflow: this.#r.queue.overflow,
     };
   }
 }
@@ -379,7 +378,7 @@ export class FfmpegSource implements FrameSource {
    * @param options What to read and how; `input` is required.
    * @throws {TypeError} On a missing input, an unknown option or a value of the wrong type.
    * @throws {RangeError} On an out-of-range size, rate or capacity, an unknown
-   * pixel format or queue policy, or `loop` on a camera or stream.
+   * pixel format or queue overflow policy, or `loop` on a camera or stream.
    */
   constructor(options: FfmpegSourceOptions) {
     const resolved = resolve(options);

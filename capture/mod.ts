@@ -30,6 +30,7 @@
  */
 
 export type { Frame, PixelFormat } from "./frame.ts";
+export type { OverflowPolicy } from "../actors/bounded_queue.ts";
 export * from "./errors.ts";
 export * from "./source.ts";
 export * from "./synthetic_source.ts";

@@ -15,6 +15,7 @@
  * @module
  */
 
+import { describeValue } from "../actors/describe.ts";
 import { CHANNELS_OF, type Frame, PIXEL_FORMATS, type PixelFormat } from "./frame.ts";
 
 /** A tile's size in pixels: `[width, height]` (imutils' order) or `{ width, height }`. */
@@ -100,7 +101,9 @@ export function buildMontages(
   options: MontageOptions = {},
 ): Frame[] {
   if (!Array.isArray(frames as unknown)) {
-    throw new TypeError(`Cannot build montages: frames must be an array, got ${describe(frames)}`);
+    throw new TypeError(
+      `Cannot build montages: frames must be an array, got ${describeValue(frames)}`,
+    );
   }
   const [tileWidth, tileHeight] = Array.isArray(tileSize)
     ? tileSize
@@ -109,7 +112,7 @@ export function buildMontages(
   checkSize("tileSize height", tileHeight);
   if (!Array.isArray(grid) || grid.length !== 2) {
     throw new TypeError(
-      `Cannot build montages: grid must be [columns, rows], got ${describe(grid)}`,
+      `Cannot build montages: grid must be [columns, rows], got ${describeValue(grid)}`,
     );
   }
   const [columns, rows] = grid;
@@ -119,7 +122,7 @@ export function buildMontages(
   if (interpolation !== "nearest" && interpolation !== "bilinear") {
     throw new TypeError(
       `Cannot build montages: option "interpolation" must be "nearest" or "bilinear", got ${
-        describe(interpolation)
+        describeValue(interpolation)
       }`,
     );
   }
@@ -129,7 +132,7 @@ export function buildMontages(
     throw new TypeError(
       `Cannot build montages: option "format" must be one of ${
         PIXEL_FORMATS.map((f) => `"${f}"`).join(", ")
-      }, got ${describe(format)}`,
+      }, got ${describeValue(format)}`,
     );
   }
 
@@ -334,7 +337,7 @@ function fillAlpha(data: Uint8Array): void {
 function checkSize(name: string, value: unknown): void {
   if (!Number.isInteger(value) || (value as number) < 1) {
     throw new RangeError(
-      `Cannot build montages: ${name} must be a positive integer, got ${describe(value)}`,
+      `Cannot build montages: ${name} must be a positive integer, got ${describeValue(value)}`,
     );
   }
 }
@@ -345,7 +348,7 @@ function checkFrame(frame: Frame, index: number): void {
     throw new TypeError(
       `Cannot build montages: frames[${index}].format must be one of ${
         PIXEL_FORMATS.map((f) => `"${f}"`).join(", ")
-      }, got ${describe(format)}`,
+      }, got ${describeValue(format)}`,
     );
   }
   checkSize(`frames[${index}].width`, frame.width);
@@ -354,13 +357,13 @@ function checkFrame(frame: Frame, index: number): void {
     throw new TypeError(
       `Cannot build montages: frames[${index}].channels must be ${
         CHANNELS_OF[format]
-      } for format "${format}", got ${describe(frame.channels)}`,
+      } for format "${format}", got ${describeValue(frame.channels)}`,
     );
   }
   if (!(frame.data instanceof Uint8Array)) {
     throw new TypeError(
       `Cannot build montages: frames[${index}].data must be a Uint8Array, got ${
-        describe(frame.data)
+        describeValue(frame.data)
       }`,
     );
   }
@@ -370,11 +373,4 @@ function checkFrame(frame: Frame, index: number): void {
       `Cannot build montages: frames[${index}].data must hold width * height * channels = ${expected} bytes, got ${frame.data.length}`,
     );
   }
-}
-
-function describe(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(describe).join(", ")}]`;
-  if (value === null || typeof value !== "object") return String(value);
-  return value.constructor?.name ?? "object";
 }

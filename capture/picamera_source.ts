@@ -5,7 +5,6 @@
  */
 
 import type { Frame, PixelFormat } from "./frame.ts";
-import { throwIfAborted } from "./_async.ts";
 import { FFMPEG_INSTALL_HINT } from "./_classify.ts";
 import { ProcessFrameReader } from "./_process_reader.ts";
 import { type DriverCounters, type SourceDriver, SourceRunner } from "./_runner.ts";
@@ -84,7 +83,7 @@ export interface PiCameraSourceOptions {
   /**
    * Read-ahead queue.
    *
-   * @default {"{ capacity: 4, policy: drop-oldest }"}
+   * @default {"{ capacity: 4, overflow: drop-oldest }"}
    */
   queue?: QueueOptions;
 }
@@ -252,7 +251,7 @@ class PiCameraDriver implements SourceDriver {
     const tools = r.cameraPath === undefined ? CAMERA_TOOLS : [r.cameraPath];
     const input = `Raspberry Pi camera ${r.camera ?? 0}`;
     for (const [i, tool] of tools.entries()) {
-      throwIfAborted(signal);
+      signal?.throwIfAborted();
       const reader = new ProcessFrameReader({
         commands: [
           {
@@ -307,9 +306,9 @@ class PiCameraDriver implements SourceDriver {
     return {
       framesRead: reader?.framesRead ?? 0,
       dropped: reader?.queue.dropped ?? 0,
-      queueDepth: reader?.queue.depth ?? 0,
+      queueDepth: reader?.queue.length ?? 0,
       queueCapacity: this.#r.queue.capacity,
-      queuePolicy: this.#r.queue.policy,
+      queueOverflow: this.#r.queue.overflow,
     };
   }
 }
@@ -354,7 +353,7 @@ export class PiCameraSource implements FrameSource {
    * @param options Size, rate, pixel format, camera index and tool paths.
    * @throws {TypeError} On an unknown option or a value of the wrong type.
    * @throws {RangeError} On an odd or out-of-range size, an out-of-range rate,
-   * or an unknown pixel format or queue policy.
+   * or an unknown pixel format or queue overflow policy.
    */
   constructor(options: PiCameraSourceOptions = {}) {
     const r = resolve(options);

@@ -4,7 +4,6 @@
  * @module
  */
 
-import { throwIfAborted } from "./_async.ts";
 import { classifyFailure, FFPROBE_INSTALL_HINT, spawnError } from "./_classify.ts";
 import { detectInputKind } from "./_ffmpeg_args.ts";
 import { CaptureError } from "./errors.ts";
@@ -90,7 +89,7 @@ function positiveNumber(text: string | undefined): number | undefined {
  */
 export async function probe(input: string, options: ProbeOptions = {}): Promise<ProbeResult> {
   const { inputOptions = [], ffprobePath = "ffprobe", signal } = options;
-  throwIfAborted(signal);
+  signal?.throwIfAborted();
   const args = [
     "-v",
     "error",
@@ -114,10 +113,10 @@ export async function probe(input: string, options: ProbeOptions = {}): Promise<
       signal,
     }).output();
   } catch (error) {
-    throwIfAborted(signal);
+    signal?.throwIfAborted();
     throw spawnError("ffprobe", ffprobePath, FFPROBE_INSTALL_HINT, error);
   }
-  throwIfAborted(signal);
+  signal?.throwIfAborted();
   const stderr = new TextDecoder().decode(output.stderr).split(/\r?\n/)
     .map((line) => line.trim()).filter((line) => line.length > 0).slice(-20);
   if (!output.success) {

@@ -4,6 +4,7 @@
  * @module
  */
 
+import type { OverflowPolicy } from "../actors/bounded_queue.ts";
 import type { Frame, PixelFormat } from "./frame.ts";
 
 /** What a source produces. */
@@ -27,16 +28,24 @@ export interface SourceInfo {
 export type SourceState = "idle" | "starting" | "running" | "ended" | "stopped" | "failed";
 
 /**
- * What to do when the read-ahead queue is full.
+ * What to do when the read-ahead queue is full: an {@linkcode OverflowPolicy},
+ * the same choices as an actor's mailbox.
  *
  * - `"drop-oldest"`: keep reading and discard the oldest queued frame, so the
  *   consumer always gets the freshest frames (cameras, live streams).
  * - `"backpressure"`: stop reading until the consumer takes a frame; the
  *   producer blocks and no frame is lost (files).
+ * - `"drop-newest"`: keep reading and discard the frame just read, so the
+ *   consumer gets the frames that were waiting (rarely what you want).
+ *
+ * @deprecated Use {@linkcode OverflowPolicy}; this alias of it will be removed.
  */
-export type QueuePolicy = "drop-oldest" | "backpressure";
+export type QueuePolicy = OverflowPolicy;
 
-/** Read-ahead queue settings. */
+/**
+ * Read-ahead queue settings: the `{ capacity, overflow }` of every bounded
+ * queue in ActorGear.
+ */
 export interface QueueOptions {
   /**
    * Frames held between the reader and the consumer, 1 to 1024.
@@ -49,7 +58,13 @@ export interface QueueOptions {
    *
    * @default {"drop-oldest for cameras and live streams, backpressure for files"}
    */
-  policy?: QueuePolicy;
+  overflow?: OverflowPolicy;
+  /**
+   * The former name of `overflow`, still accepted (giving both is an error).
+   *
+   * @deprecated Use `overflow`; `policy` will be removed.
+   */
+  policy?: OverflowPolicy;
 }
 
 /** Counters describing a source's traffic, from {@linkcode FrameSource.stats}. */
@@ -60,14 +75,20 @@ export interface SourceStats {
   readonly framesRead: number;
   /** Frames returned by `read()` or the iterator. */
   readonly framesDelivered: number;
-  /** Frames discarded by the `"drop-oldest"` policy. */
+  /** Frames discarded by the `"drop-oldest"` or `"drop-newest"` policy. */
   readonly dropped: number;
   /** Frames waiting in the read-ahead queue now. */
   readonly queueDepth: number;
   /** The queue's capacity (0 for sources that generate on demand). */
   readonly queueCapacity: number;
-  /** The queue's policy. */
-  readonly queuePolicy: QueuePolicy;
+  /** What the queue does when full. */
+  readonly queueOverflow: OverflowPolicy;
+  /**
+   * The same as `queueOverflow`, under its former name.
+   *
+   * @deprecated Use `queueOverflow`; `queuePolicy` will be removed.
+   */
+  readonly queuePolicy: OverflowPolicy;
 }
 
 /** Options for {@linkcode FrameSource.start} and {@linkcode FrameSource.read}. */

@@ -5,7 +5,7 @@
  */
 
 import { CHANNELS_OF, type Frame, type PixelFormat } from "./frame.ts";
-import { delay } from "./_async.ts";
+import { delay } from "../actors/abort.ts";
 import { type DriverCounters, type SourceDriver, SourceRunner } from "./_runner.ts";
 import { TestPattern } from "./_test_pattern.ts";
 import {
@@ -98,7 +98,7 @@ class SyntheticDriver implements SourceDriver {
         this.#clock = now - index * this.#interval;
         due = now;
       }
-      if (due > now) await delay(due - now, signal);
+      if (due > now) await delay(due - now, { signal });
     }
     const data = new Uint8Array(this.#pattern.frameBytes);
     this.#pattern.render(index, data);
@@ -122,7 +122,7 @@ class SyntheticDriver implements SourceDriver {
       dropped: 0,
       queueDepth: 0,
       queueCapacity: 0,
-      queuePolicy: "backpressure",
+      queueOverflow: "backpressure",
     };
   }
 }

@@ -6,15 +6,8 @@
  */
 
 import { parseArgs, type ParseArgsConfig } from "node:util";
-
-/** A flag was unknown or malformed. */
-export class UsageError extends Error {
-  /** @param message What is wrong and how to fix it. */
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
+import { UsageError } from "./errors.ts";
+import { describeError } from "../actors/describe.ts";
 
 /** The option table `node:util` `parseArgs` takes. */
 export type FlagSpec = NonNullable<ParseArgsConfig["options"]>;
@@ -40,7 +33,7 @@ export function parseFlags(
     });
     return values as Record<string, string | boolean | undefined>;
   } catch (error) {
-    const text = error instanceof Error ? error.message : String(error);
+    const text = describeError(error);
     throw new UsageError(`Cannot parse the command line: ${text}. Run with --help for the flags`);
   }
 }

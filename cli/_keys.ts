@@ -12,7 +12,8 @@ import {
   generateKeys,
   SERVER_KEY_NAME,
 } from "../transports/security/curve_keys.ts";
-import { parseFlags, UsageError } from "./_flags.ts";
+import { parseFlags } from "./_flags.ts";
+import { UsageError } from "./errors.ts";
 
 /** `--help` text. */
 export const KEYS_HELP = `actorgear keys: CURVE keys for secure mode (--secure-mode 1 or 2)

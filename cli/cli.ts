@@ -16,7 +16,8 @@ import { CLIENT_HELP, clientMain } from "./_client.ts";
 import { DEMO_HELP, demoMain } from "./_demo.ts";
 import { SERVER_HELP, serverMain } from "./_server.ts";
 import { KEYS_HELP, keysMain } from "./_keys.ts";
-import { UsageError } from "./_flags.ts";
+import { UsageError } from "./errors.ts";
+import { describeError } from "../actors/describe.ts";
 import { ConfigurationError } from "../transports/netgear_options.ts";
 
 const HELP = `actorgear: stream frames from many servers to one client
@@ -71,7 +72,7 @@ export async function main(args: readonly string[]): Promise<number> {
       console.error(`actorgear: ${error.message}`);
       return 2;
     }
-    console.error(`actorgear: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`actorgear: ${describeError(error)}`);
     return 1;
   }
 }

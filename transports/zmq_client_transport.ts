@@ -17,6 +17,7 @@ import { JpegCodec } from "./codecs/jpeg.ts";
 import { ProtocolError } from "./protocol/protocol_errors.ts";
 import { type SocketKind, ZmqSocket, type ZmqSocketOptions } from "./zmq/zmq_socket.ts";
 import { TransportClosedError } from "./errors.ts";
+import { describeError } from "../actors/describe.ts";
 
 /** How the client transport opens its sockets. */
 export interface ZmqClientTransportOptions {
@@ -473,7 +474,7 @@ export class ZmqClientTransport implements Actor<ClientTransportCommand> {
         // #decodeJpeg throws only ProtocolErrors; this may run from a timer,
         // where anything thrown would end the process: refuse, whatever it is.
         const code = error instanceof ProtocolError ? error.code : "bad-jpeg";
-        const reason = error instanceof Error ? error.message : String(error);
+        const reason = describeError(error);
         parent.tell({ type: "EnvelopeRejected", port, code, reason });
         return;
       }
@@ -517,9 +518,7 @@ export class ZmqClientTransport implements Actor<ClientTransportCommand> {
       if (error instanceof ProtocolError) throw error;
       throw new ProtocolError(
         "malformed-cbor",
-        `Cannot decode envelope: the decoder failed on it (${
-          error instanceof Error ? error.message : String(error)
-        })`,
+        `Cannot decode envelope: the decoder failed on it (${describeError(error)})`,
         { cause: error },
       );
     }
@@ -589,7 +588,7 @@ export class ZmqClientTransport implements Actor<ClientTransportCommand> {
       if (error instanceof ProtocolError) throw error;
       throw new ProtocolError(
         "bad-jpeg",
-        `Cannot decode the frame's JPEG: ${error instanceof Error ? error.message : String(error)}`,
+        `Cannot decode the frame's JPEG: ${describeError(error)}`,
         { field: "frame.data", cause: error },
       );
     }

@@ -11,6 +11,7 @@
  * @module
  */
 
+import { BoundedQueue, resolveQueueOptions } from "../bounded_queue.ts";
 import type { Delivery } from "./messages.ts";
 
 /** Figures of one server's ring. */
@@ -21,13 +22,15 @@ export interface DeliveryQueueStats {
   readonly dropped: number;
 }
 
-class Ring {
-  readonly items: (Delivery | undefined)[];
-  head = 0;
-  size = 0;
-  dropped = 0;
+const LANE = { capacity: 1, overflow: "drop-oldest" } as const;
+
+// One server's share: a drop-oldest BoundedQueue, plus the frames counted as
+// dropped outside it (skipped before the queue, or replaced by a newer one).
+class Lane {
+  readonly queue: BoundedQueue<Delivery>;
+  replaced = 0;
   constructor(capacity: number) {
-    this.items = new Array(capacity);
+    this.queue = new BoundedQueue<Delivery>({ capacity, overflow: LANE.overflow });
   }
 }
 
@@ -36,30 +39,33 @@ class Ring {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DeliveryQueue } from "./delivery_queue.ts";
  * const queue = new DeliveryQueue(2);
  * queue.push({ port: 5566, seq: 0, sentAt: 0, receivedAt: 0, frame: undefined, message: "hi" });
  * const first = await queue.take();
- * console.assert(first?.message === "hi");
+ * assert.equal(first?.message, "hi");
  * ```
  */
 export class DeliveryQueue {
   readonly #capacity: number;
-  readonly #rings = new Map<number, Ring>();
+  readonly #lanes = new Map<number, Lane>();
   #order: number[] = [];
   #next = 0;
   #total = 0;
   #finished = false;
   #waiters: { resolve: (d: Delivery | null) => void; cleanup: () => void }[] = [];
-  /** Per port, the one promise handed to everyone waiting for room there. */
-  readonly #roomWaits = new Map<number, { promise: Promise<void>; resolve: () => void }>();
 
   /**
    * Creates an empty queue.
    *
-   * @param capacity Frames kept per server before the oldest is dropped.
+   * @param capacity Frames kept per server before the oldest is dropped: an
+   * integer >= 1.
+   * @throws {RangeError} If `capacity` is not an integer >= 1 (or `Infinity`).
    */
   constructor(capacity: number) {
+    // Checked now rather than at the first frame of the first server.
+    resolveQueueOptions({ capacity }, LANE, "create a DeliveryQueue", "");
     this.#capacity = capacity;
   }
 
@@ -77,19 +83,17 @@ export class DeliveryQueue {
    * behind, the frames still queued from that server are older than it
    * wants: they are dropped too, so that this newest one comes next.
    * @returns The delivery dropped to make room, if any (the oldest, when
-   * `skipped` is 0).
+   * `skipped` is 0); `delivery` itself once the queue is finished.
    */
   push(delivery: Delivery, skipped = 0): Delivery | undefined {
     if (this.#finished) return delivery;
-    let ring = this.#rings.get(delivery.port);
+    let lane = this.#lanes.get(delivery.port);
     if (skipped > 0) {
-      ring ??= this.#addRing(delivery.port);
-      ring.dropped += skipped + ring.size;
-      this.#total -= ring.size;
-      for (; ring.size > 0; ring.size--) {
-        ring.items[ring.head] = undefined;
-        ring.head = (ring.head + 1) % this.#capacity;
-      }
+      lane ??= this.#addLane(delivery.port);
+      const stale = lane.queue.length;
+      lane.replaced += skipped + stale;
+      this.#total -= stale;
+      lane.queue.drain(ignore);
     }
     const waiter = this.#waiters.shift();
     if (waiter) {
@@ -97,27 +101,17 @@ export class DeliveryQueue {
       waiter.resolve(delivery);
       return undefined;
     }
-    ring ??= this.#addRing(delivery.port);
-    let dropped: Delivery | undefined;
-    if (ring.size === this.#capacity) {
-      dropped = ring.items[ring.head];
-      ring.items[ring.head] = undefined;
-      ring.head = (ring.head + 1) % this.#capacity;
-      ring.size--;
-      ring.dropped++;
-      this.#total--;
-    }
-    ring.items[(ring.head + ring.size) % this.#capacity] = delivery;
-    ring.size++;
-    this.#total++;
+    lane ??= this.#addLane(delivery.port);
+    const dropped = lane.queue.push(delivery);
+    if (dropped === undefined) this.#total++;
     return dropped;
   }
 
-  #addRing(port: number): Ring {
-    const ring = new Ring(this.#capacity);
-    this.#rings.set(port, ring);
+  #addLane(port: number): Lane {
+    const lane = new Lane(this.#capacity);
+    this.#lanes.set(port, lane);
     this.#order.push(port);
-    return ring;
+    return lane;
   }
 
   /**
@@ -157,21 +151,14 @@ export class DeliveryQueue {
    * again piles nothing up.
    */
   room(port: number): Promise<void> | undefined {
-    const ring = this.#rings.get(port);
-    if (this.#finished || !ring || ring.size < this.#capacity) return undefined;
-    let wait = this.#roomWaits.get(port);
-    if (wait === undefined) {
-      const { promise, resolve } = Promise.withResolvers<void>();
-      wait = { promise, resolve };
-      this.#roomWaits.set(port, wait);
-    }
-    return wait.promise;
+    return this.#lanes.get(port)?.queue.room();
   }
 
   /** Accepts no more deliveries; what is queued can still be taken. */
   finish(): void {
     this.#finished = true;
-    this.#releaseRoom();
+    // A finished lane still gives up what it holds; its room waits end.
+    for (const lane of this.#lanes.values()) lane.queue.finish();
     if (this.#total === 0) this.#releaseWaiters();
   }
 
@@ -181,42 +168,29 @@ export class DeliveryQueue {
     for (let d = this.#shift(); d; d = this.#shift()) all.push(d);
     this.#finished = true;
     this.#releaseWaiters();
-    this.#releaseRoom();
+    for (const lane of this.#lanes.values()) lane.queue.finish();
     return all;
   }
 
   /** One server's figures (zeros for a server never queued). */
   stats(port: number): DeliveryQueueStats {
-    const ring = this.#rings.get(port);
-    return { queued: ring?.size ?? 0, dropped: ring?.dropped ?? 0 };
+    const lane = this.#lanes.get(port);
+    if (lane === undefined) return { queued: 0, dropped: 0 };
+    return { queued: lane.queue.length, dropped: lane.queue.dropped + lane.replaced };
   }
 
   #shift(): Delivery | undefined {
     if (this.#total === 0) return undefined;
     const count = this.#order.length;
     for (let i = 0; i < count; i++) {
-      const port = this.#order[(this.#next + i) % count];
-      const ring = this.#rings.get(port)!;
-      if (ring.size === 0) continue;
+      const lane = this.#lanes.get(this.#order[(this.#next + i) % count])!;
+      if (lane.queue.length === 0) continue;
       this.#next = (this.#next + i + 1) % count;
-      const item = ring.items[ring.head]!;
-      ring.items[ring.head] = undefined;
-      ring.head = (ring.head + 1) % this.#capacity;
-      ring.size--;
       this.#total--;
-      const wait = this.#roomWaits.get(port);
-      if (wait) {
-        this.#roomWaits.delete(port);
-        wait.resolve();
-      }
-      return item;
+      // Taking one frame also settles a producer's room wait on that lane.
+      return lane.queue.poll();
     }
     return undefined;
-  }
-
-  #releaseRoom(): void {
-    for (const wait of this.#roomWaits.values()) wait.resolve();
-    this.#roomWaits.clear();
   }
 
   #releaseWaiters(): void {
@@ -228,3 +202,5 @@ export class DeliveryQueue {
     }
   }
 }
+
+function ignore(): void {}

@@ -27,7 +27,7 @@ export function checkTfliteModel(bytes: Uint8Array, model: string, task: string)
     throw invalid(
       model,
       `Cannot create a ${task} from ${model}: it is not a TFLite model ` +
-        `(${describe(bytes)}); pass a MediaPipe Tasks .tflite model made for ${task}`,
+        `(${sniff(bytes)}); pass a MediaPipe Tasks .tflite model made for ${task}`,
     );
   }
   if (indexOf(bytes, METADATA_NAME) < 0) {
@@ -60,7 +60,7 @@ export function checkTaskBundle(
     throw invalid(
       model,
       `Cannot create a ${task} from ${model}: it is not a MediaPipe .task bundle ` +
-        `(${describe(bytes)}); pass a MediaPipe .task bundle made for ${task}`,
+        `(${sniff(bytes)}); pass a MediaPipe .task bundle made for ${task}`,
     );
   }
   const missing = entries.filter((entry) => !names.has(entry));
@@ -77,7 +77,9 @@ function invalid(model: string, message: string): ModelError {
   return new ModelError("invalid-model", model, message);
 }
 
-function describe(bytes: Uint8Array): string {
+// What the bytes look like, by their content (a value described by its type is
+// describeValue's job; these are always bytes).
+function sniff(bytes: Uint8Array): string {
   if (bytes.length < 8) return `only ${bytes.length} bytes`;
   if (zipEntryNames(bytes) !== undefined) return "a zip archive";
   if (TFLITE_IDENTIFIER.every((byte, i) => bytes[4 + i] === byte)) return "a TFLite model";

@@ -5,9 +5,7 @@
  * @module
  */
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+import { describeError } from "../describe.ts";
 
 /**
  * A processor threw on an item: `Pipeline.process` rejects with it (in
@@ -41,7 +39,7 @@ export class ProcessorError extends Error {
   constructor(stage: string, port: number, seq: number, options?: ErrorOptions) {
     super(
       `Cannot process frame ${seq} of port ${port} in stage "${stage}": ${
-        describe(options?.cause)
+        describeError(options?.cause)
       } (the item was dropped and the stage restarted)`,
       options,
     );
@@ -79,7 +77,7 @@ export class StageStoppedError extends Error {
   constructor(stage: string, options?: ErrorOptions) {
     super(
       `Cannot go on processing: stage "${stage}" stopped after ${
-        describe(options?.cause)
+        describeError(options?.cause)
       } (past its restart budget, see PipelineOptions.maxRestarts and withinMs)`,
       options,
     );
@@ -181,10 +179,10 @@ export interface ModelErrorOptions {
  * @example Tell a missing model from other failures
  * ```ts
  * import assert from "node:assert/strict";
- * import { FaceDetector, ModelError } from "./vision.ts";
+ * import { FaceDetector, ModelError } from "./mod.ts";
  * await assert.rejects(
  *   FaceDetector.create({ model: "./no_such_model.tflite" }),
- *   (error) => error instanceof ModelError && error.code === "not-found",
+ *   (error: unknown) => error instanceof ModelError && error.code === "not-found",
  * );
  * ```
  */

@@ -11,12 +11,13 @@ import type { ActorState } from "../actor_stats.ts";
 import { ActorSystem } from "../actor_system.ts";
 import type { SystemEvent } from "../events.ts";
 import type { LogLevel } from "../logger.ts";
-import { type MailboxOptions, OVERFLOW_POLICIES, type OverflowPolicy } from "../mailbox.ts";
+import type { MailboxOptions } from "../mailbox.ts";
+import { BoundedQueue, resolveQueueOptions } from "../bounded_queue.ts";
+import { describeValue } from "../describe.ts";
 import { oneForOne } from "../strategy_one_for_one.ts";
 import type { Frame } from "../../capture/frame.ts";
 import { PipelineClosedError, ProcessorError, StageStoppedError } from "./errors.ts";
 import type { Processor, ProcessorFactory, ProcessorItem } from "./processor.ts";
-import { OutputQueue } from "./_output_queue.ts";
 import { ProcessorStage } from "./_processor_stage.ts";
 import { type Sink, StageCounters, type StageHooks, type StageMessage } from "./_stage.ts";
 import { WorkerStage } from "./_worker_stage.ts";
@@ -262,18 +263,18 @@ class Ticket implements Sink {
 
 /** One `run()`: its output queue and how far its input got. */
 class Run implements Sink {
-  readonly output: OutputQueue<ProcessorItem>;
+  readonly output: BoundedQueue<ProcessorItem>;
   /** Entry index of this run's latest item in the stages; -1 before the first. */
   lastIndex = -1;
   inputEnded = false;
   stopped = false;
 
   constructor(output: Required<MailboxOptions>) {
-    this.output = new OutputQueue(output.capacity, output.overflow);
+    this.output = new BoundedQueue(output);
   }
 
   deliver(item: ProcessorItem): Promise<void> | undefined {
-    return this.output.put(item);
+    return this.output.offer(item);
   }
 }
 
@@ -384,7 +385,7 @@ export class Pipeline implements AsyncDisposable {
       if (!Array.isArray(ports) || !ports.every((p) => Number.isInteger(p) && p >= 0)) {
         throw new TypeError(
           `Cannot create a pipeline: ports is ${
-            JSON.stringify(ports)
+            describeValue(ports)
           }; expected an array of port numbers`,
         );
       }
@@ -559,7 +560,7 @@ export class Pipeline implements AsyncDisposable {
     if (this.#closing !== undefined) return Promise.reject(new PipelineClosedError());
     if (!Number.isInteger(port) || port < 0) {
       return Promise.reject(
-        new TypeError(`Cannot process: port is ${String(port)}; expected a port number`),
+        new TypeError(`Cannot process: port is ${describeValue(port)}; expected a port number`),
       );
     }
     this.#nextSeq = seq + 1;
@@ -759,7 +760,7 @@ export class Pipeline implements AsyncDisposable {
     } as ProcessorItem;
     if (this.#ports !== undefined && !this.#ports.has(item.port)) {
       this.#bypassed++;
-      return run.output.put(item);
+      return run.output.offer(item);
     }
     const index = this.#entered++;
     run.lastIndex = index;
@@ -879,27 +880,7 @@ function resolveQueue(
   options: MailboxOptions,
   defaults: Required<MailboxOptions>,
 ): Required<MailboxOptions> {
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(
-      `Cannot create a pipeline: ${what} is ${typeof options}; expected { capacity, overflow }`,
-    );
-  }
-  const { capacity = defaults.capacity, overflow = defaults.overflow } = options;
-  if (!(capacity === Infinity || (Number.isInteger(capacity) && capacity >= 1))) {
-    throw new RangeError(
-      `Cannot create a pipeline: ${what}.capacity is ${
-        String(capacity)
-      }; expected an integer >= 1 or Infinity`,
-    );
-  }
-  if (!OVERFLOW_POLICIES.includes(overflow as OverflowPolicy)) {
-    throw new TypeError(
-      `Cannot create a pipeline: ${what}.overflow is ${
-        JSON.stringify(overflow)
-      }; valid choices are ${OVERFLOW_POLICIES.map((p) => `"${p}"`).join(", ")}`,
-    );
-  }
-  return { capacity, overflow };
+  return resolveQueueOptions(options, defaults, "create a pipeline", what);
 }
 
 function stageName(options: StageOptions, position: number, url: URL | undefined): string {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ActorSystem } from "../../actors/actor_system.ts";
-import type { OverflowPolicy } from "../../actors/mailbox.ts";
+import type { OverflowPolicy } from "../../actors/bounded_queue.ts";
 import { RingBuffer } from "../../actors/_ring_buffer.ts";
 import { flushMicrotasks, Gates, test } from "./_helpers.ts";
 

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { delay } from "../../actors/abort.ts";
 import {
   CaptureError,
   FfmpegSource,
@@ -25,7 +26,6 @@ const FRAMES = 30;
 const BYTES = W * H * 3;
 
 const ffv1 = (): Promise<string> => clip({ width: W, height: H, frames: FRAMES });
-const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function readAll(source: FfmpegSource): Promise<Frame[]> {
   const frames: Frame[] = [];
@@ -75,7 +75,7 @@ Deno.test({
     assert.equal(stats.framesRead, FRAMES);
     assert.equal(stats.framesDelivered, FRAMES);
     assert.equal(stats.dropped, 0);
-    assert.equal(stats.queuePolicy, "backpressure");
+    assert.equal(stats.queueOverflow, "backpressure");
     assert.equal(stats.state, "stopped");
   },
 });
@@ -137,7 +137,7 @@ Deno.test({
     // quicker, whatever the machine's load.
     assert.ok(performance.now() - t0 < 2000, `took ${performance.now() - t0} ms`);
     assert.ok(hashes.size > 1, "a test pattern moves");
-    assert.equal(source.stats().queuePolicy, "backpressure");
+    assert.equal(source.stats().queueOverflow, "backpressure");
     await source.stop();
     assert.ok(await processGone(source.pids[0]));
   },
@@ -152,7 +152,7 @@ Deno.test({
       inputOptions: ["-f", "lavfi"],
     });
     await source.start();
-    assert.equal(source.stats().queuePolicy, "drop-oldest");
+    assert.equal(source.stats().queueOverflow, "drop-oldest");
     const t0 = performance.now();
     for (let i = 0; i < 12; i++) assert.ok(await source.read() !== null);
     // 11 intervals of 25 ms after the first frame; generous bounds for a busy machine.
@@ -236,7 +236,7 @@ Deno.test({
     const reference = await referenceFrames(file, "bgr24", BYTES);
     const source = new FfmpegSource({
       input: file,
-      queue: { capacity: 2, policy: "backpressure" },
+      queue: { capacity: 2, overflow: "backpressure" },
     });
     let n = 0;
     for await (const frame of source) {
@@ -263,7 +263,7 @@ Deno.test({
     for (let i = 0; i < reference.length; i++) indexOf.set(await sha256(reference[i]), i);
     const source = new FfmpegSource({
       input: file,
-      queue: { capacity: 2, policy: "drop-oldest" },
+      queue: { capacity: 2, overflow: "drop-oldest" },
     });
     const seen: number[] = [];
     for await (const frame of source) {
@@ -282,6 +282,35 @@ Deno.test({
     for (let i = 1; i < seen.length; i++) assert.ok(seen[i] > seen[i - 1], "order is kept");
     // The newest frame always survives drop-oldest.
     assert.equal(seen.at(-1), FRAMES - 1);
+  },
+});
+
+Deno.test({
+  name: "FfmpegSource with drop-newest keeps the queued frames and discards the new ones",
+  ignore: NO_FFMPEG,
+  async fn() {
+    const file = await ffv1();
+    const reference = await referenceFrames(file, "bgr24", BYTES);
+    const indexOf = new Map<string, number>();
+    for (let i = 0; i < reference.length; i++) indexOf.set(await sha256(reference[i]), i);
+    const source = new FfmpegSource({
+      input: file,
+      queue: { capacity: 2, overflow: "drop-newest" },
+    });
+    const seen: number[] = [];
+    for await (const frame of source) {
+      const index = indexOf.get(await sha256(frame.data));
+      assert.ok(index !== undefined, "every delivered frame is one of the file's frames");
+      seen.push(index);
+      await delay(40);
+    }
+    const stats = source.stats();
+    assert.equal(stats.queueOverflow, "drop-newest");
+    assert.ok(stats.dropped > 0, "some frames were dropped");
+    assert.equal(stats.framesDelivered + stats.dropped, FRAMES);
+    for (let i = 1; i < seen.length; i++) assert.ok(seen[i] > seen[i - 1], "order is kept");
+    // The first frames always survive drop-newest.
+    assert.deepEqual(seen.slice(0, 2), [0, 1]);
   },
 });
 
@@ -604,10 +633,22 @@ Deno.test("FfmpegSource rejects bad options, naming the option, the value and th
       /"pixelFormat" must be one of "bgr24", "rgb24", "rgba", "gray", got "yuv420p"/,
     ],
     [
-      "queue policy",
+      "queue overflow",
+      { input: "a.mkv", queue: { overflow: "fifo" } },
+      RangeError,
+      /"queue.overflow" must be one of "backpressure", "drop-oldest", "drop-newest", got "fifo"/,
+    ],
+    [
+      "queue policy, the deprecated name of overflow",
       { input: "a.mkv", queue: { policy: "fifo" } },
       RangeError,
-      /"queue.policy" must be one of "drop-oldest", "backpressure", got "fifo"/,
+      /"queue.policy" must be one of "backpressure", "drop-oldest", "drop-newest", got "fifo"/,
+    ],
+    [
+      "queue overflow and policy both",
+      { input: "a.mkv", queue: { overflow: "drop-oldest", policy: "drop-oldest" } },
+      TypeError,
+      /"queue.overflow" and "queue.policy" are both given/,
     ],
     [
       "queue capacity",
@@ -656,7 +697,7 @@ Deno.test("FfmpegSource rejects bad options, naming the option, the value and th
   }
 });
 
-Deno.test("FfmpegSource recognises the kind of input and picks the queue policy from it", () => {
+Deno.test("FfmpegSource recognises the kind of input and picks the queue overflow policy from it", () => {
   const cases: [Record<string, unknown>, string, string][] = [
     [{ input: "clip.mp4" }, "file", "backpressure"],
     [{ input: "file:///tmp/clip.mp4" }, "file", "backpressure"],
@@ -670,12 +711,16 @@ Deno.test("FfmpegSource recognises the kind of input and picks the queue policy 
       "lavfi",
       "backpressure",
     ],
+    [{ input: "clip.mp4", queue: { overflow: "drop-oldest" } }, "file", "drop-oldest"],
+    [{ input: "/dev/video0", queue: { overflow: "drop-newest" } }, "camera", "drop-newest"],
+    // The deprecated name still works, and so does the deprecated stat.
     [{ input: "clip.mp4", queue: { policy: "drop-oldest" } }, "file", "drop-oldest"],
   ];
-  for (const [options, kind, policy] of cases) {
+  for (const [options, kind, overflow] of cases) {
     const source = new FfmpegSource(options as unknown as { input: string });
     assert.equal(source.kind, kind, JSON.stringify(options));
-    assert.equal(source.stats().queuePolicy, policy, JSON.stringify(options));
+    assert.equal(source.stats().queueOverflow, overflow, JSON.stringify(options));
+    assert.equal(source.stats().queuePolicy, overflow, JSON.stringify(options));
     assert.equal(source.stats().queueCapacity, 4);
   }
 });

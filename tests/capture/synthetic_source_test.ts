@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
+import { delay } from "../../actors/abort.ts";
 import { CaptureError, type PixelFormat, SyntheticSource } from "../../capture/mod.ts";
-
-const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function differingBytes(a: Uint8Array, b: Uint8Array): number {
   let n = 0;

@@ -10,6 +10,7 @@ import "../_helpers/preload_native.ts";
  * --allow-read --allow-env --allow-ffi --allow-net=127.0.0.1`.
  */
 import assert from "node:assert/strict";
+import { delay } from "../../actors/abort.ts";
 import { ActorSystem } from "../../actors/actor_system.ts";
 import { CLIENT_SUPERVISION, ClientSupervisor } from "../../actors/netgear/client_supervisor.ts";
 import { DeliveryQueue } from "../../actors/netgear/delivery_queue.ts";
@@ -50,10 +51,6 @@ const PYTHON_TIMEOUT_MS = 10_000;
 const LOOK_MS = 50;
 
 // ---------------------------------------------------------------- helpers
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 /** The log lines of the code under test, captured so a test can assert on them. */
 class CapturedLogs implements Disposable {

@@ -22,6 +22,8 @@
  */
 
 import { CHANNELS_OF, type Frame, PIXEL_FORMATS, type PixelFormat } from "../../capture/frame.ts";
+import { describeValue } from "../../actors/describe.ts";
+import { JpegError, JpegUnavailableError } from "./errors.ts";
 import {
   defaultLibraryNames,
   installHint,
@@ -129,7 +131,7 @@ export function resolveJpegCompression(value: boolean | string): JpegCompression
     throw new TypeError(
       `Cannot resolve option "jpegCompression": expected a boolean or one of ${
         JPEG_COLORSPACES.map((c) => `"${c}"`).join(", ")
-      }, got ${describe(value)}`,
+      }, got ${describeValue(value)}`,
     );
   }
   const name = value.trim().toUpperCase();
@@ -241,118 +243,6 @@ export interface JpegInfo {
   subsampling: JpegSubsampling | "440" | "411" | "441" | "unknown";
   /** The colour space the JPEG stores. */
   colorspace: "ycbcr" | "gray" | "rgb" | "cmyk" | "ycck" | "unknown";
-}
-
-/**
- * Why a {@linkcode JpegError} was raised.
- *
- * - `"invalid-jpeg"`: the bytes are not a JPEG libjpeg-turbo can decode
- *   (not a JPEG, truncated, corrupt, or an unsupported kind such as CMYK).
- * - `"too-large"`: the header announces more pixels than `maxPixels`.
- * - `"closed"`: the codec was closed.
- * - `"library"`: libjpeg-turbo failed for another reason (out of memory).
- */
-export type JpegErrorReason = "invalid-jpeg" | "too-large" | "closed" | "library";
-
-/** Options for {@linkcode JpegError}. */
-export interface JpegErrorOptions {
-  /**
-   * libjpeg-turbo reported a warning rather than a fatal error (truncated or
-   * corrupt data in an otherwise readable JPEG).
-   *
-   * @default {false}
-   */
-  warning?: boolean;
-  /**
-   * The underlying error.
-   *
-   * @default {undefined}
-   */
-  cause?: unknown;
-}
-
-/**
- * A JPEG could not be encoded or decoded. Receivers map `"invalid-jpeg"` and
- * `"too-large"` to the protocol's `"bad-jpeg"` error.
- *
- * @example Reject bytes that are not a JPEG
- * ```ts
- * import assert from "node:assert/strict";
- * import { JpegCodec, JpegError } from "./jpeg.ts";
- *
- * using codec = new JpegCodec();
- * try {
- *   codec.decode(new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]));
- * } catch (error) {
- *   assert.ok(error instanceof JpegError && error.reason === "invalid-jpeg");
- * }
- * ```
- */
-export class JpegError extends Error {
-  /** What was being done. */
-  readonly operation: "encode" | "decode";
-  /** Why it failed. */
-  readonly reason: JpegErrorReason;
-  /** libjpeg-turbo reported a warning (truncated or corrupt data), not a fatal error. */
-  readonly warning: boolean;
-
-  /**
-   * Makes a JPEG error.
-   *
-   * @param operation What was being done.
-   * @param reason Why it failed.
-   * @param message A sentence "Cannot <do what>: <because>".
-   * @param options Whether it was a warning, and the cause.
-   */
-  constructor(
-    operation: "encode" | "decode",
-    reason: JpegErrorReason,
-    message: string,
-    options: JpegErrorOptions = {},
-  ) {
-    super(message, { cause: options.cause });
-    this.name = "JpegError";
-    this.operation = operation;
-    this.reason = reason;
-    this.warning = options.warning ?? false;
-  }
-}
-
-/**
- * libjpeg-turbo's TurboJPEG library could not be loaded; the message says
- * how to install it.
- *
- * @example Fall back to raw frames when JPEG is unavailable
- * ```ts
- * import assert from "node:assert/strict";
- * import { JpegCodec, JpegUnavailableError } from "./jpeg.ts";
- *
- * let codec: JpegCodec | undefined;
- * try {
- *   codec = new JpegCodec({ libraryPath: "/nowhere/libturbojpeg.so.0" });
- * } catch (error) {
- *   if (!(error instanceof JpegUnavailableError)) throw error;
- *   assert.deepEqual(error.paths, ["/nowhere/libturbojpeg.so.0"]); // send raw frames instead
- * }
- * assert.equal(codec, undefined);
- * ```
- */
-export class JpegUnavailableError extends Error {
-  /** The library names and paths tried. */
-  readonly paths: readonly string[];
-
-  /**
-   * Makes the error.
-   *
-   * @param paths The library names and paths tried.
-   * @param message What could not be done, why, and how to fix it.
-   * @param options `cause`: the loader's errors.
-   */
-  constructor(paths: readonly string[], message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "JpegUnavailableError";
-    this.paths = Object.freeze([...paths]);
-  }
 }
 
 const PIXEL_FORMAT_CODE: Readonly<Record<PixelFormat, number>> = {
@@ -506,7 +396,9 @@ export class JpegCodec {
     const quality = options.quality ?? 90;
     if (!Number.isInteger(quality) || quality < 1 || quality > 100) {
       throw new RangeError(
-        `Cannot encode JPEG: option "quality" must be an integer 1..100, got ${describe(quality)}`,
+        `Cannot encode JPEG: option "quality" must be an integer 1..100, got ${
+          describeValue(quality)
+        }`,
       );
     }
     const subsampling = options.subsampling ?? "422";
@@ -514,7 +406,7 @@ export class JpegCodec {
       throw new TypeError(
         `Cannot encode JPEG: option "subsampling" must be one of ${
           JPEG_SUBSAMPLINGS.map((s) => `"${s}"`).join(", ")
-        }, got ${describe(subsampling)}`,
+        }, got ${describeValue(subsampling)}`,
       );
     }
     const defaultFormat = options.defaultFormat ?? "bgr24";
@@ -623,7 +515,7 @@ export class JpegCodec {
     if (!Number.isSafeInteger(maxPixels) || maxPixels < 1) {
       throw new RangeError(
         `Cannot decode JPEG: option "maxPixels" must be a positive integer, got ${
-          describe(maxPixels)
+          describeValue(maxPixels)
         }`,
       );
     }
@@ -713,7 +605,7 @@ export class JpegCodec {
   /** Reads the header into the out-parameters; returns the decompressor. */
   #readHeader(bytes: Uint8Array): NonNullable<Deno.PointerValue> {
     if (!(bytes instanceof Uint8Array)) {
-      throw new TypeError(`Cannot decode JPEG: expected a Uint8Array, got ${describe(bytes)}`);
+      throw new TypeError(`Cannot decode JPEG: expected a Uint8Array, got ${describeValue(bytes)}`);
     }
     if (this.#closed) throw closedError("decode");
     // libjpeg-turbo would say "Invalid argument" for these; say what is wrong.
@@ -783,7 +675,7 @@ function checkFormat(operation: "encode" | "decode", option: string, format: unk
   throw new TypeError(
     `Cannot ${operation} JPEG: option "${option}" must be one of ${
       PIXEL_FORMATS.map((f) => `"${f}"`).join(", ")
-    }, got ${describe(format)}`,
+    }, got ${describeValue(format)}`,
   );
 }
 
@@ -794,7 +686,7 @@ function checkFrame(frame: Frame, format: PixelFormat): void {
     if (!Number.isInteger(value) || value < 1 || value > MAX_DIMENSION) {
       throw new RangeError(
         `Cannot encode JPEG: frame.${key} must be an integer 1..${MAX_DIMENSION}, got ${
-          describe(value)
+          describeValue(value)
         }`,
       );
     }
@@ -803,12 +695,12 @@ function checkFrame(frame: Frame, format: PixelFormat): void {
     throw new TypeError(
       `Cannot encode JPEG: frame.channels must be ${
         CHANNELS_OF[format]
-      } for format "${format}", got ${describe(frame.channels)}`,
+      } for format "${format}", got ${describeValue(frame.channels)}`,
     );
   }
   if (!(frame.data instanceof Uint8Array)) {
     throw new TypeError(
-      `Cannot encode JPEG: frame.data must be a Uint8Array, got ${describe(frame.data)}`,
+      `Cannot encode JPEG: frame.data must be a Uint8Array, got ${describeValue(frame.data)}`,
     );
   }
   const expected = frame.width * frame.height * frame.channels;
@@ -829,10 +721,4 @@ function closedError(operation: "encode" | "decode"): JpegError {
 
 function hex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).toUpperCase().padStart(2, "0")).join(" ");
-}
-
-function describe(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (value === null || typeof value !== "object") return String(value);
-  return value.constructor?.name ?? "object";
 }

@@ -12,6 +12,7 @@ import { CborScanError, CborScanner, type ScanLimits } from "./_cbor_scan.ts";
 import { decodeMessage, NotAMapError, type RawHead, readHead } from "./_envelope_reader.ts";
 import { CHANNELS_OF, type Frame, PIXEL_FORMATS, type PixelFormat } from "../../capture/frame.ts";
 import { ProtocolError } from "./protocol_errors.ts";
+import { describeError, describeValue } from "../../actors/describe.ts";
 
 export {
   PROTOCOL_ERROR_CODES,
@@ -293,7 +294,7 @@ export class ProtocolCodec {
     if (!Number.isInteger(max) || max < 1 || max > MAX_MESSAGE_BYTES_LIMIT) {
       throw new RangeError(
         `Cannot create ProtocolCodec: option "maxMessageBytes" must be an integer 1..${MAX_MESSAGE_BYTES_LIMIT}, got ${
-          describe(max)
+          describeValue(max)
         }`,
       );
     }
@@ -512,7 +513,7 @@ export class ProtocolCodec {
   decodeParts(parts: readonly Uint8Array[], options: DecodeOptions = {}): Envelope {
     if (!Array.isArray(parts)) {
       throw new TypeError(
-        `Cannot decode envelope: expected an array of message parts, got ${describe(parts)}`,
+        `Cannot decode envelope: expected an array of message parts, got ${describeValue(parts)}`,
       );
     }
     if (parts.length === 1) return this.decode(parts[0], options);
@@ -551,7 +552,7 @@ export class ProtocolCodec {
     } catch (cause) {
       throw new TypeError(
         `Cannot encode envelope: key "message" holds a value CBOR cannot carry (${
-          errorText(cause)
+          describeError(cause)
         }); use plain data, Map, Set, Date, bigint or typed arrays`,
         { cause },
       );
@@ -590,7 +591,7 @@ export class ProtocolCodec {
       } catch (cause) {
         throw new ProtocolError(
           "malformed-cbor",
-          `Cannot decode envelope: key "message" is not well-formed CBOR (${errorText(cause)})`,
+          `Cannot decode envelope: key "message" is not well-formed CBOR (${describeError(cause)})`,
           { field: "message", cause },
         );
       }
@@ -680,7 +681,7 @@ export function wireToFrame(wire: WireFrame): Frame {
   if (wire.encoding !== "raw") {
     throw new TypeError(
       `Cannot convert wire frame to Frame: encoding ${
-        describe(wire.encoding)
+        describeValue(wire.encoding)
       } needs decoding first; only "raw" converts directly`,
     );
   }
@@ -713,7 +714,7 @@ function toWire(envelope: Envelope, split: boolean): WireMap {
   if (envelope === null || typeof envelope !== "object") {
     throw new ProtocolError(
       "not-a-map",
-      `Cannot ${action}: expected an Envelope object, got ${describe(envelope)}`,
+      `Cannot ${action}: expected an Envelope object, got ${describeValue(envelope)}`,
     );
   }
   const version = checkVersion(action, envelope.version);
@@ -869,7 +870,9 @@ function decodeError(error: unknown): ProtocolError {
   }
   return new ProtocolError(
     "malformed-cbor",
-    `Cannot decode envelope: the message is not one well-formed CBOR item (${errorText(error)})`,
+    `Cannot decode envelope: the message is not one well-formed CBOR item (${
+      describeError(error)
+    })`,
     { cause: error },
   );
 }
@@ -878,7 +881,7 @@ function checkLimit(name: string, value: unknown, min: number, max: number): num
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
     throw new RangeError(
       `Cannot create ProtocolCodec: option "${name}" must be an integer ${min}..${max}, got ${
-        describe(value)
+        describeValue(value)
       }`,
     );
   }
@@ -888,7 +891,7 @@ function checkLimit(name: string, value: unknown, min: number, max: number): num
 function checkBytes(bytes: unknown): asserts bytes is Uint8Array {
   if (!(bytes instanceof Uint8Array)) {
     throw new TypeError(
-      `Cannot decode envelope: expected a Uint8Array, got ${describe(bytes)}`,
+      `Cannot decode envelope: expected a Uint8Array, got ${describeValue(bytes)}`,
     );
   }
 }
@@ -1094,7 +1097,7 @@ function badField(
 ): ProtocolError {
   return new ProtocolError(
     "bad-field",
-    `Cannot ${action}: ${label(field)} must be ${expected}, got ${describe(got)}`,
+    `Cannot ${action}: ${label(field)} must be ${expected}, got ${describeValue(got)}`,
     { field },
   );
 }
@@ -1129,34 +1132,4 @@ function hexStart(data: Uint8Array): string {
     data.subarray(0, 3),
     (byte) => byte.toString(16).padStart(2, "0").toUpperCase(),
   ).join(" ");
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function describe(value: unknown): string {
-  switch (typeof value) {
-    case "undefined":
-      return "nothing";
-    case "string":
-      return JSON.stringify(
-        value.length > 40 ? `${value.slice(0, 40)}…` : value,
-      );
-    case "number":
-    case "boolean":
-      return String(value);
-    case "bigint":
-      return `${value}n`;
-    case "object":
-      if (value === null) return "null";
-      if (Array.isArray(value)) return `an array of ${value.length}`;
-      if (ArrayBuffer.isView(value)) {
-        return `${value.constructor.name}(${value.byteLength} bytes)`;
-      }
-      if (isPlainObject(value)) return "a map";
-      return `a ${value.constructor?.name ?? "object"}`;
-    default:
-      return `a ${typeof value}`;
-  }
 }

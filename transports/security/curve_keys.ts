@@ -38,6 +38,8 @@
  */
 
 import { join } from "node:path";
+import { describeError } from "../../actors/describe.ts";
+import { CurveKeyError } from "./errors.ts";
 
 /** Folder of public key files inside a keys directory. */
 export const PUBLIC_KEYS_DIR = "public_keys";
@@ -62,51 +64,6 @@ export interface KeyPair {
   readonly publicKey: string;
   /** Never share this one. */
   readonly secretKey: string;
-}
-
-/** Why a key could not be stored or loaded. */
-export type CurveKeyErrorCode =
-  | "not-found"
-  | "unreadable"
-  | "malformed"
-  | "exists"
-  | "insecure";
-
-/**
- * A key file or directory is missing, unreadable, malformed, already there
- * (without `overwrite`) or readable by others. `path` names it and `cause`
- * holds the file system error, if any.
- *
- * @example Tell a missing keys directory from a corrupt key
- * ```ts
- * import assert from "node:assert/strict";
- * import { CurveKeyError, loadKeyPair } from "./curve_keys.ts";
- * await assert.rejects(
- *   loadKeyPair("/nonexistent-keys", "client"),
- *   (error) => error instanceof CurveKeyError && error.code === "not-found",
- * );
- * ```
- */
-export class CurveKeyError extends Error {
-  /** What went wrong, for callers to branch on. */
-  readonly code: CurveKeyErrorCode;
-  /** The file or directory at fault. */
-  readonly path: string;
-
-  /**
-   * Makes the error.
-   *
-   * @param code What went wrong.
-   * @param path The file or directory at fault.
-   * @param message What could not be done, why, and what to do.
-   * @param options `cause`: the file system error, if any.
-   */
-  constructor(code: CurveKeyErrorCode, path: string, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "CurveKeyError";
-    this.code = code;
-    this.path = path;
-  }
 }
 
 /**
@@ -517,7 +474,7 @@ export async function loadAuthorizedKeys(
     throw new CurveKeyError(
       "unreadable",
       publicDir,
-      `Cannot list public keys in "${publicDir}": ${errorText(error)}`,
+      `Cannot list public keys in "${publicDir}": ${describeError(error)}`,
       { cause: error },
     );
   }
@@ -658,7 +615,7 @@ async function makeDir(path: string, mode: number, tighten: boolean): Promise<vo
     throw new CurveKeyError(
       "unreadable",
       path,
-      `Cannot create key directory "${path}": ${errorText(error)}`,
+      `Cannot create key directory "${path}": ${describeError(error)}`,
       { cause: error },
     );
   }
@@ -699,7 +656,7 @@ async function writeKeyFile(
     throw new CurveKeyError(
       "unreadable",
       path,
-      `Cannot write key file "${path}": ${errorText(error)}`,
+      `Cannot write key file "${path}": ${describeError(error)}`,
       { cause: error },
     );
   }
@@ -721,7 +678,7 @@ async function checkDir(dir: string): Promise<void> {
     throw new CurveKeyError(
       "unreadable",
       dir,
-      `Cannot load keys: directory "${dir}" cannot be read: ${errorText(error)}`,
+      `Cannot load keys: directory "${dir}" cannot be read: ${describeError(error)}`,
       { cause: error },
     );
   }
@@ -749,12 +706,8 @@ async function readKeyFile(file: string): Promise<string> {
     throw new CurveKeyError(
       "unreadable",
       file,
-      `Cannot load key file "${file}": ${errorText(error)}`,
+      `Cannot load key file "${file}": ${describeError(error)}`,
       { cause: error },
     );
   }
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -45,3 +45,21 @@ Deno.test("DeliveryQueue.room hands out one promise per wait, settled when the u
   queue.finish();
   await second;
 });
+
+Deno.test("DeliveryQueue refuses a capacity below 1 when it is made, not at the first frame", () => {
+  assert.throws(() => new DeliveryQueue(0), {
+    name: "RangeError",
+    message: "Cannot create a DeliveryQueue: capacity is 0; expected an integer >= 1 or Infinity",
+  });
+});
+
+Deno.test("DeliveryQueue: replacing a full server's frames frees its room at once", async () => {
+  const queue = new DeliveryQueue(1);
+  queue.push(delivery(5566, 0));
+  const room = queue.room(5566)!;
+  queue.push(delivery(5566, 5), 4);
+  await room;
+  assert.deepEqual(queue.stats(5566), { queued: 1, dropped: 5 });
+  assert.equal(queue.push(delivery(5566, 6))?.seq, 5, "full again: the oldest makes room");
+  assert.deepEqual(queue.stats(5566), { queued: 1, dropped: 6 });
+});

@@ -4,12 +4,8 @@ import "../../_helpers/preload_native.ts";
 
 import assert from "node:assert/strict";
 import type { Frame, PixelFormat } from "../../../capture/frame.ts";
-import {
-  JpegCodec,
-  JpegError,
-  JpegUnavailableError,
-  resolveJpegCompression,
-} from "../../../transports/codecs/jpeg.ts";
+import { JpegCodec, resolveJpegCompression } from "../../../transports/codecs/jpeg.ts";
+import { JpegError, JpegUnavailableError } from "../../../transports/codecs/errors.ts";
 
 const WIDTH = 640;
 const HEIGHT = 480;

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { curveKeyPair } from "zeromq";
+import { CurveKeyError } from "../../../transports/security/errors.ts";
 import {
-  CurveKeyError,
   decodeZ85,
   encodeZ85,
   generateKeys,

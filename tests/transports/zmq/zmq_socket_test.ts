@@ -2,6 +2,7 @@ import "../../_helpers/preload_native.ts";
 import assert from "node:assert/strict";
 import process from "node:process";
 import { curveKeyPair } from "zeromq";
+import { delay } from "../../../actors/abort.ts";
 import { ZmqSocket } from "../../../transports/zmq/zmq_socket.ts";
 import { sharedReactor } from "../../../transports/zmq/_reactor.ts";
 import { TransportClosedError, TransportEndpointError } from "../../../transports/errors.ts";
@@ -24,10 +25,6 @@ async function boundPair(
   const connected = new ZmqSocket(connectKind);
   connected.connect(endpoint);
   return [bound, connected, endpoint];
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**
