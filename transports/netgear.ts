@@ -20,9 +20,9 @@ import type {
   ServerStateChanged,
 } from "../actors/netgear/messages.ts";
 import { ServerActor, type ServerMessage } from "../actors/netgear/server_actor.ts";
-import type { Frame } from "../capture/frame.ts";
+import { CHANNELS_OF, type Frame, PIXEL_FORMATS, type PixelFormat } from "../capture/frame.ts";
 import { JpegCodec } from "./codecs/jpeg.ts";
-import type { WireFrame } from "./protocol/protocol.ts";
+import { ProtocolCodec, type WireFrame } from "./protocol/protocol.ts";
 import {
   type NetGearOptions,
   type ResolvedNetGearOptions,
@@ -31,7 +31,11 @@ import {
 import { Viewer } from "./viewer.ts";
 import { previewValue } from "./preview.ts";
 import { ZmqClientTransport } from "./zmq_client_transport.ts";
-import { ZmqServerTransport } from "./zmq_server_transport.ts";
+import {
+  newServerTransportStats,
+  ZmqServerTransport,
+  type ZmqServerTransportOptions,
+} from "./zmq_server_transport.ts";
 
 /** What `recv` returns: one frame (and its data) from one server. */
 export interface Received {
@@ -89,6 +93,36 @@ export interface SendOptions {
   signal?: AbortSignal;
 }
 
+/** A server's own figures, as {@linkcode NetGearServer.stats} reports them. */
+export interface NetGearServerStats {
+  /** The server's port. */
+  readonly port: number;
+  /**
+   * Frames sent (each successful `send()`, with or without pixels): the
+   * client answered them (REQ/REP) or ZeroMQ queued them (PUB/SUB).
+   */
+  readonly sent: number;
+  /** Heartbeats sent while there was nothing else to send. */
+  readonly heartbeats: number;
+  /** Fresh sockets opened after the first: Lazy Pirate retries and refused handshakes. */
+  readonly reconnects: number;
+  /** REQ/REP: handshakes the client refused (secure mode mismatch, unknown key). */
+  readonly refused: number;
+  /** PUB/SUB: frames not sent, by why, whether `send()` rejected or resolved (`whenNoSubscriber`). */
+  readonly dropped: {
+    /** No client subscribed within `subscriberTimeout`, or it left while the frame waited. */
+    readonly noSubscriber: number;
+    /** The client's queue was full and the client already known to be stuck. */
+    readonly queueFull: number;
+    /** The client's queue stayed full for `requestTimeout`. */
+    readonly expired: number;
+    /** All of the above. */
+    readonly total: number;
+  };
+  /** PUB/SUB: whether a client is subscribed now; `undefined` for other patterns. */
+  readonly subscribed: boolean | undefined;
+}
+
 /** One tracked server's figures, as {@linkcode NetGearClient.stats} reports them. */
 export interface ServerStats extends ConnectionStats {
   /** Frames waiting for `recv`. */
@@ -110,10 +144,19 @@ export type ServerStateEvent = Omit<ServerStateChanged, "type">;
 
 /**
  * A send failed: the client did not answer in time (REQ/REP, after every
- * retry), refused the frame, or the server is closed.
+ * retry), refused the frame or the server's handshake, took no frame
+ * (PUB/SUB), or the server is closed.
  */
 export class SendError extends Error {
-  /** Why: `"no-reply"`, `"closed"`, `"timeout"`, or the client's `ProtocolError` code. */
+  /**
+   * Why: `"no-reply"` (REQ/REP: no answer after every retry), `"refused"`
+   * (the client refused this server's security handshake: see the message
+   * for which secure mode and what to check), `"no-subscriber"` or
+   * `"queue-full"` (PUB/SUB, see `whenNoSubscriber`), `"closed"`,
+   * `"timeout"`, `"invalid"` (the envelope could not be encoded, such as a
+   * frame whose buffer was detached after `send()` was called), or the
+   * client's `ProtocolError` code.
+   */
   readonly code: string;
   /** The server's port. */
   readonly port: number;
@@ -479,12 +522,17 @@ export class NetGearServer implements AsyncDisposable {
   readonly #system: ActorSystem;
   #server!: ActorRef<ServerMessage>;
   #jpeg: JpegCodec | undefined;
+  /** Encodes each send's envelope head once, in the caller's call, to refuse what cannot go. */
+  #codec: ProtocolCodec | undefined;
+  /** Written by the transport actor, read by `stats()`. */
+  readonly #stats: ReturnType<typeof newServerTransportStats>;
   #closing: Promise<void> | undefined;
   readonly #onAbort = () => void this.close();
 
   private constructor(options: ResolvedNetGearOptions) {
     this.#options = options;
     this.#system = new ActorSystem({ name: "netgear-server", logLevel: logLevel(options) });
+    this.#stats = newServerTransportStats(options.pattern);
   }
 
   /** @internal Use {@linkcode NetGear.open}. */
@@ -503,27 +551,28 @@ export class NetGearServer implements AsyncDisposable {
     const options = this.#options;
     let onReady!: (error?: unknown) => void;
     const ready = new Promise<unknown>((resolve) => onReady = resolve);
+    const transport: ZmqServerTransportOptions = {
+      address: options.address,
+      port: this.port,
+      pattern: options.pattern,
+      role: options.multiserverMode ? "connect" : "bind",
+      requestTimeout: options.requestTimeout,
+      maxRetries: options.maxRetries,
+      maxMessageSize: options.maxMessageSize,
+      secureMode: options.secureMode,
+      keysDir: options.keysDir,
+      subscriberTimeout: options.subscriberTimeout,
+      whenNoSubscriber: options.whenNoSubscriber,
+      stats: this.#stats,
+      onReady,
+    };
     this.#server = this.#system.spawn<ServerMessage>("server", {
       create: () =>
         new ServerActor({
           port: this.port,
           heartbeatInterval: options.heartbeatInterval,
           sendTimeoutMs: this.#sendTimeoutMs(),
-          transport: {
-            create: () =>
-              new ZmqServerTransport({
-                address: options.address,
-                port: this.port,
-                pattern: options.pattern,
-                role: options.multiserverMode ? "connect" : "bind",
-                requestTimeout: options.requestTimeout,
-                maxRetries: options.maxRetries,
-                maxMessageSize: options.maxMessageSize,
-                secureMode: options.secureMode,
-                keysDir: options.keysDir,
-                onReady,
-              }),
-          },
+          transport: { create: () => new ZmqServerTransport(transport) },
         }),
     });
     await awaitReady(ready, this.#system, options);
@@ -532,8 +581,38 @@ export class NetGearServer implements AsyncDisposable {
   }
 
   #sendTimeoutMs(): number {
-    const { requestTimeout, maxRetries } = this.#options;
-    return requestTimeout * (maxRetries + 1) + 1000;
+    const { requestTimeout, maxRetries, pattern, subscriberTimeout } = this.#options;
+    // PUB: a frame waits for a subscriber, then at most requestTimeout for room.
+    const longest = pattern === 2
+      ? subscriberTimeout + requestTimeout
+      : requestTimeout * (maxRetries + 1);
+    return longest + 1000;
+  }
+
+  /**
+   * This server's figures: frames sent and dropped, heartbeats, reconnects,
+   * refused handshakes and (PUB/SUB) whether a client is subscribed. Read at
+   * once, even while a send is pending.
+   *
+   * @returns A snapshot.
+   * @example
+   * ```ts ignore
+   * const { sent, dropped } = server.stats();
+   * console.log(`${sent} frames sent, ${dropped.total} dropped`);
+   * ```
+   */
+  stats(): NetGearServerStats {
+    const s = this.#stats;
+    const { noSubscriber, queueFull, expired } = s.dropped;
+    return {
+      port: this.port,
+      sent: s.sent,
+      heartbeats: s.heartbeats,
+      reconnects: s.reconnects,
+      refused: s.refused,
+      dropped: { noSubscriber, queueFull, expired, total: noSubscriber + queueFull + expired },
+      subscribed: s.subscribed,
+    };
   }
 
   /**
@@ -541,7 +620,14 @@ export class NetGearServer implements AsyncDisposable {
    *
    * In REQ/REP this waits for the client's reply (resending per Lazy Pirate
    * if it is late); in bidirectional mode it returns the client's
-   * `returnData`.
+   * `returnData`. In PUB/SUB it resolves once ZeroMQ has queued the frame;
+   * while no client is subscribed it waits up to `subscriberTimeout`, then
+   * rejects or drops the frame as `whenNoSubscriber` says (see
+   * {@linkcode NetGearServer.stats} for the counts).
+   *
+   * The frame and the message are checked first, in this call: an invalid
+   * one rejects at once and never reaches the network, and the server
+   * carries on.
    *
    * @param frame The frame, or `undefined` to send data alone. Its bytes are
    * not kept once `send()` has settled; until then leave them unchanged: in
@@ -549,22 +635,26 @@ export class NetGearServer implements AsyncDisposable {
    * (PUB/SUB copies them before `send()` resolves).
    * @param options `message` and `signal`.
    * @returns The client's return data in bidirectional mode, else `undefined`.
-   * @throws {SendError} When the client never answered, refused the frame, or the server is closed.
+   * @throws {SendError} When the client never answered, refused the frame or the handshake, took no frame (PUB/SUB), or the server is closed.
+   * @throws {TypeError} When `frame`, a field of it, `options` or `options.message` has the wrong type (a message CBOR cannot carry: a function, a symbol, a cycle), or there is neither a frame nor a message.
+   * @throws {RangeError} When a frame field is out of range (width or height not an integer 1..65535, channels not those of the format, data not width x height x channels bytes) or the message would exceed `maxMessageSize`.
    * @example
    * ```ts ignore
    * const reply = await server.send(frame, { message: "I'm Server-1 at Port: 5577" });
    * ```
    */
   async send(frame: Frame | undefined, options: SendOptions = {}): Promise<unknown> {
+    checkSendOptions(options);
     options.signal?.throwIfAborted();
     if (this.#closing) {
       throw new SendError(this.port, "closed", "Cannot send: the server is closed");
     }
-    const wire = frame === undefined ? undefined : this.#toWire(frame);
+    const { message } = options;
+    const wire = this.#checked(frame, message);
     let outcome: SendOutcome;
     try {
       outcome = await this.#server.ask<SendOutcome>(
-        (replyTo) => ({ type: "Send", frame: wire, message: options.message, replyTo }),
+        (replyTo) => ({ type: "Send", frame: wire, message, replyTo }),
         // A heartbeat may be ahead of this frame: allow for its one attempt.
         {
           timeoutMs: this.#sendTimeoutMs() + this.#options.requestTimeout + 1000,
@@ -593,11 +683,50 @@ export class NetGearServer implements AsyncDisposable {
     }
   }
 
+  /**
+   * Checks a send's frame and message, and returns the frame as it goes on
+   * the wire. Nothing invalid may reach the actors: an envelope the
+   * transport cannot encode would only fail there, later and less clearly.
+   */
+  #checked(frame: Frame | undefined, message: unknown): WireFrame | undefined {
+    if (frame === undefined && message === undefined) {
+      throw new TypeError(
+        "Cannot send: neither a frame nor options.message was given; pass a frame, options.message, or both",
+      );
+    }
+    const wire = frame === undefined ? undefined : this.#toWire(frame);
+    const codec = this.#codec ??= new ProtocolCodec({
+      maxMessageBytes: this.#options.maxMessageSize,
+    });
+    let head: Uint8Array;
+    try {
+      // The envelope as the transport will encode it, with the largest
+      // frame number and a real time stamp so that its size is an upper
+      // bound; the frame's bytes are not copied (a second part).
+      [head] = codec.encodeParts({
+        version: 2,
+        kind: "frame",
+        port: this.port,
+        seq: Number.MAX_SAFE_INTEGER,
+        sentAt: performance.timeOrigin + performance.now(),
+        message,
+        frame: wire,
+      });
+    } catch (error) {
+      throw messageError(error, message, this.#options.maxMessageSize);
+    }
+    // PUB/SUB and PAIR send the bytes inline, behind a header of up to 5 bytes.
+    const size = head.byteLength + (wire === undefined ? 0 : 5 + wire.data.byteLength);
+    if (size > this.#options.maxMessageSize) {
+      throw tooLarge(size, this.#options.maxMessageSize);
+    }
+    return wire;
+  }
+
   /** The frame as it goes on the wire: its pixels as they are, or JPEG. */
   #toWire(frame: Frame): WireFrame {
-    checkFrame(frame);
     const { compress, quality, fastDct } = this.#options.jpeg;
-    const format = frame.format ?? compress?.format ?? "bgr24";
+    const format = checkFrame(frame, compress?.format ?? "bgr24", this.#options.maxMessageSize);
     const { width, height } = frame;
     if (!compress) {
       return { width, height, channels: frame.channels, format, encoding: "raw", data: frame.data };
@@ -653,16 +782,134 @@ function toReceived(delivery: Delivery): Received {
   return delivery.jpeg ? { ...received, jpeg: delivery.jpeg } : received;
 }
 
-function checkFrame(frame: Frame): void {
-  const { width, height, channels, data } = frame;
-  if (!(data instanceof Uint8Array)) {
-    throw new TypeError("Cannot send frame: frame.data must be a Uint8Array");
-  }
-  if (data.byteLength !== width * height * channels) {
-    throw new RangeError(
-      `Cannot send frame: frame.data has ${data.byteLength} bytes but width x height x channels = ${width} x ${height} x ${channels} = ${
-        width * height * channels
+const MAX_DIMENSION = 65535;
+
+/**
+ * Checks every field of a frame given to `send()`.
+ *
+ * @returns The frame's pixel format.
+ */
+function checkFrame(frame: Frame, defaultFormat: PixelFormat, maxMessageSize: number): PixelFormat {
+  if (frame === null || typeof frame !== "object") {
+    throw new TypeError(
+      `Cannot send frame: frame must be a Frame object ({ width, height, channels, data }), or undefined to send options.message alone; got ${
+        describe(frame)
       }`,
     );
+  }
+  const { width, height, channels, data } = frame;
+  checkDimension("width", width);
+  checkDimension("height", height);
+  const format = frame.format ?? defaultFormat;
+  if (!(PIXEL_FORMATS as readonly unknown[]).includes(format)) {
+    throw new TypeError(
+      `Cannot send frame: frame.format is ${describe(format)}; valid: ${
+        PIXEL_FORMATS.map((f) => `"${f}"`).join(", ")
+      }, or none for "${defaultFormat}"`,
+    );
+  }
+  const expected = CHANNELS_OF[format];
+  if (channels !== expected) {
+    const valid = `${expected} for format "${format}"${
+      frame.format === undefined ? " (the default format)" : ""
+    }`;
+    if (typeof channels !== "number") {
+      throw new TypeError(
+        `Cannot send frame: frame.channels is ${describe(channels)}; valid: ${valid}`,
+      );
+    }
+    throw new RangeError(
+      `Cannot send frame: frame.channels is ${describe(channels)}; valid: ${valid}`,
+    );
+  }
+  if (!(data instanceof Uint8Array)) {
+    throw new TypeError(
+      `Cannot send frame: frame.data is ${
+        describe(data)
+      }; valid: a Uint8Array of width x height x channels bytes`,
+    );
+  }
+  const bytes = width * height * channels;
+  if (data.byteLength !== bytes) {
+    throw new RangeError(
+      `Cannot send frame: frame.data has ${data.byteLength} bytes but width x height x channels = ${width} x ${height} x ${channels} = ${bytes}`,
+    );
+  }
+  // Before anything copies or compresses it.
+  if (bytes > maxMessageSize) throw tooLarge(bytes, maxMessageSize);
+  return format;
+}
+
+function checkDimension(field: "width" | "height", value: unknown): void {
+  if (Number.isInteger(value) && (value as number) >= 1 && (value as number) <= MAX_DIMENSION) {
+    return;
+  }
+  const text = `Cannot send frame: frame.${field} is ${
+    describe(value)
+  }; valid: an integer from 1 to ${MAX_DIMENSION}`;
+  throw typeof value === "number" ? new RangeError(text) : new TypeError(text);
+}
+
+function checkSendOptions(options: SendOptions): void {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(
+      `Cannot send: options is ${describe(options)}; valid: an object such as { message, signal }`,
+    );
+  }
+  const { signal } = options;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new TypeError(
+      `Cannot send: options.signal is ${describe(signal)}; valid: an AbortSignal or undefined`,
+    );
+  }
+}
+
+function tooLarge(size: number, maxMessageSize: number): RangeError {
+  return new RangeError(
+    `Cannot send: the message would have at least ${size} bytes, more than option "maxMessageSize" (${maxMessageSize}); send smaller frames or data, compress frames (jpegCompression), or raise maxMessageSize on this server and on the client`,
+  );
+}
+
+/** Why `options.message` (or the envelope as a whole) cannot be encoded, in the caller's terms. */
+function messageError(error: unknown, message: unknown, maxMessageSize: number): Error {
+  if (error instanceof RangeError && /maxMessageBytes/.test(error.message)) {
+    const size = Number(/(\d+) bytes/.exec(error.message)?.[1] ?? NaN);
+    return Object.assign(tooLarge(size, maxMessageSize), { cause: error });
+  }
+  const inner = error instanceof Error && error.cause instanceof Error
+    ? error.cause.message
+    : error instanceof Error
+    ? error.message
+    : String(error);
+  const why = /call stack/i.test(inner) ? "it holds a cycle, or nests too deeply" : inner;
+  return new TypeError(
+    `Cannot send: options.message is ${
+      describe(message)
+    }, which CBOR cannot carry (${why}); valid: plain data (objects, arrays, strings, numbers, booleans, null), Map, Set, Date, bigint or typed arrays, without cycles`,
+    { cause: error },
+  );
+}
+
+function describe(value: unknown): string {
+  switch (typeof value) {
+    case "undefined":
+      return "undefined";
+    case "string":
+      return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+    case "number":
+    case "boolean":
+    case "bigint":
+      return String(value);
+    case "symbol":
+      return `a symbol (${value.description ?? ""})`;
+    case "function":
+      return "a function";
+    default:
+      if (value === null) return "null";
+      if (Array.isArray(value)) return `an array of ${value.length}`;
+      if (ArrayBuffer.isView(value)) {
+        return `a ${value.constructor.name} of ${value.byteLength} bytes`;
+      }
+      return `an object (${Object.prototype.toString.call(value).slice(8, -1)})`;
   }
 }

@@ -93,12 +93,28 @@ export interface NetGearOptions {
    */
   maxRetries?: number;
   /**
-   * PUB/SUB: how long a client waits in silence before it marks a server
-   * gone, in milliseconds. Overrides `livenessTimeout` for PUB/SUB.
+   * PUB/SUB, in milliseconds. On a client: how long it waits in silence
+   * before it marks a server gone (overrides `livenessTimeout`; 20 or more).
+   * On a server: how long `send` waits for a subscribed client, counted
+   * from when the server noticed it had none (opened, or the client
+   * unsubscribed or disconnected); past that, `whenNoSubscriber` decides
+   * (0 or more; 0 = never wait).
    *
-   * @default {livenessTimeout}
+   * @default {livenessTimeout} on a client; `requestTimeout * (maxRetries + 1)` on a server (the time a REQ server takes to give up)
    */
   subscriberTimeout?: number;
+  /**
+   * PUB/SUB server: what `send` does with a frame no client takes, because
+   * no client has been subscribed for `subscriberTimeout` ms, or because the
+   * subscribed client has taken nothing for `requestTimeout` ms (its queue
+   * stayed full: a client that froze or lost its network). `"reject"`:
+   * `send` rejects with a `SendError` whose code is `"no-subscriber"` or
+   * `"queue-full"`. `"drop"`: `send` resolves and the frame is dropped.
+   * Either way the frame is counted in `server.stats().dropped`.
+   *
+   * @default {"reject"}
+   */
+  whenNoSubscriber?: "reject" | "drop";
   /**
    * How often an idle server sends a heartbeat, in milliseconds. A server
    * silent for twice this long is marked `stale`.
@@ -231,6 +247,10 @@ export interface ResolvedNetGearOptions {
   readonly maxRetries: number;
   readonly heartbeatInterval: number;
   readonly livenessTimeout: number;
+  /** PUB server: the longest wait for a subscriber, in ms (see the option). */
+  readonly subscriberTimeout: number;
+  /** PUB server: what `send` does with a frame no client takes. */
+  readonly whenNoSubscriber: "reject" | "drop";
   readonly maxMessageSize: number;
   readonly queueSize: number;
   /** JPEG settings; `compress` is `undefined` when compression is off. */
@@ -296,6 +316,7 @@ const DEFAULTS = {
   requestTimeout: 4000,
   maxRetries: 3,
   subscriberTimeout: undefined,
+  whenNoSubscriber: undefined,
   heartbeatInterval: 1000,
   livenessTimeout: 5000,
   maxMessageSize: 64 * 1024 * 1024,
@@ -405,10 +426,18 @@ export function resolveOptions(options: NetGearOptions): ResolvedNetGearOptions 
   const maxRetries = integer("maxRetries", o.maxRetries, 0, 1000);
   const heartbeatInterval = integer("heartbeatInterval", o.heartbeatInterval, 10, 3_600_000);
   let livenessTimeout = integer("livenessTimeout", o.livenessTimeout, 20, 86_400_000);
+  // A server waits for a subscriber as long as a REQ server retries, unless told.
+  // (Capped at a day, the option's own limit, which keeps timers in range.)
+  let subscriberTimeout = Math.min(requestTimeout * (maxRetries + 1), 86_400_000);
   if (o.subscriberTimeout !== undefined) {
-    const subscriberTimeout = integer("subscriberTimeout", o.subscriberTimeout, 20, 86_400_000);
-    if (pattern === 2) livenessTimeout = subscriberTimeout;
+    if (receiveMode) {
+      const given = integer("subscriberTimeout", o.subscriberTimeout, 20, 86_400_000);
+      if (pattern === 2) livenessTimeout = given;
+    } else {
+      subscriberTimeout = integer("subscriberTimeout", o.subscriberTimeout, 0, 86_400_000);
+    }
   }
+  const whenNoSubscriber = resolveWhenNoSubscriber(o.whenNoSubscriber, receiveMode, pattern);
   if (livenessTimeout <= 2 * heartbeatInterval) {
     fail(
       "livenessTimeout",
@@ -453,6 +482,8 @@ export function resolveOptions(options: NetGearOptions): ResolvedNetGearOptions 
     maxRetries,
     heartbeatInterval,
     livenessTimeout,
+    subscriberTimeout,
+    whenNoSubscriber,
     maxMessageSize,
     queueSize,
     jpeg,
@@ -461,6 +492,27 @@ export function resolveOptions(options: NetGearOptions): ResolvedNetGearOptions 
     viewer,
     signal,
   };
+}
+
+function resolveWhenNoSubscriber(
+  value: unknown,
+  receiveMode: boolean,
+  pattern: unknown,
+): "reject" | "drop" {
+  if (value === undefined) return "reject";
+  if (value !== "reject" && value !== "drop") fail("whenNoSubscriber", value, '"reject" or "drop"');
+  // Refused rather than ignored, as bidirectionalMode is: it would do nothing.
+  if (receiveMode) {
+    fail("whenNoSubscriber", value, "unset on a client: it tells a PUB server what to do");
+  }
+  if (pattern !== 2) {
+    fail(
+      "whenNoSubscriber",
+      value,
+      `unset with pattern ${pattern}: only a PUB/SUB server (pattern 2) has subscribers`,
+    );
+  }
+  return value as "reject" | "drop";
 }
 
 function resolveViewer(

@@ -51,6 +51,8 @@ export class ServerActor implements Actor<ServerMessage> {
   #timer: ReturnType<typeof setInterval> | undefined;
   #left = false;
   #tickPending = false;
+  /** The code of the last heartbeat failure logged: a streak of them is logged once. */
+  #heartbeatFailure: string | undefined;
 
   /** @param options Port, heartbeat period and transport. */
   constructor(options: ServerActorOptions) {
@@ -113,8 +115,14 @@ export class ServerActor implements Actor<ServerMessage> {
           // away, and the next frame's send does the reconnecting (Lazy
           // Pirate). Retrying here would hold up a frame queued behind it.
           const outcome = await this.#send(this.#envelope("heartbeat"), true);
-          if (outcome.type === "SendFailed") {
-            context.log.warn(`heartbeat failed: ${outcome.reason}`);
+          if (outcome.type !== "SendFailed") {
+            this.#heartbeatFailure = undefined;
+          } else if (outcome.code !== this.#heartbeatFailure) {
+            // Once per streak: an absent client fails every heartbeat alike.
+            this.#heartbeatFailure = outcome.code;
+            context.log.warn(
+              `heartbeat failed: ${outcome.reason}; further failures like it are not logged`,
+            );
           }
         } finally {
           this.#tickPending = false;

@@ -109,3 +109,51 @@ Deno.test("resolveOptions() refuses values of the wrong type or out of range", (
     /more than twice heartbeatInterval/,
   );
 });
+
+const pubServer = { multiserverMode: true, port: 5566, pattern: 2 } as const;
+
+Deno.test("resolveOptions() gives a PUB server a subscriberTimeout of requestTimeout x (maxRetries + 1) and whenNoSubscriber reject", () => {
+  const resolved = resolveOptions({ ...pubServer, requestTimeout: 500, maxRetries: 2 });
+  assert.equal(resolved.subscriberTimeout, 1500, "as long as a REQ server takes to give up");
+  assert.equal(resolved.whenNoSubscriber, "reject");
+  // Capped at the option's own limit, a day.
+  assert.equal(
+    resolveOptions({ ...pubServer, requestTimeout: 3_600_000, maxRetries: 1000 }).subscriberTimeout,
+    86_400_000,
+  );
+});
+
+Deno.test("resolveOptions() takes subscriberTimeout 0 on a server but keeps a client's liveness meaning", () => {
+  const server = resolveOptions({ ...pubServer, subscriberTimeout: 0, whenNoSubscriber: "drop" });
+  assert.equal(server.subscriberTimeout, 0);
+  assert.equal(server.whenNoSubscriber, "drop");
+  assert.equal(
+    server.livenessTimeout,
+    5000,
+    "a server's subscriberTimeout is not a liveness timeout",
+  );
+  const pubClient = resolveOptions({ ...client, pattern: 2, subscriberTimeout: 3000 });
+  assert.equal(pubClient.livenessTimeout, 3000);
+  const error = refusal({ ...client, pattern: 2, subscriberTimeout: 0 });
+  assert.equal(error.option, "subscriberTimeout");
+  assert.match(error.message, /"subscriberTimeout" is 0; expected an integer from 20/);
+});
+
+Deno.test("resolveOptions() refuses a bad subscriberTimeout or whenNoSubscriber, naming the value and what is valid", () => {
+  for (const subscriberTimeout of [-1, 1.5, "100", 86_400_001]) {
+    const error = refusal({ ...pubServer, subscriberTimeout });
+    assert.equal(error.option, "subscriberTimeout");
+    assert.match(error.message, /expected an integer from 0 to 86400000/);
+  }
+  const bad = refusal({ ...pubServer, whenNoSubscriber: "ignore" });
+  assert.equal(bad.option, "whenNoSubscriber");
+  assert.match(bad.message, /"whenNoSubscriber" is "ignore"; expected "reject" or "drop"/);
+  assert.match(
+    refusal({ multiserverMode: true, port: 5566, pattern: 1, whenNoSubscriber: "drop" }).message,
+    /only a PUB\/SUB server \(pattern 2\) has subscribers/,
+  );
+  assert.match(
+    refusal({ ...client, pattern: 2, whenNoSubscriber: "drop" }).message,
+    /unset on a client/,
+  );
+});
