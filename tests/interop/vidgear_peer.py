@@ -765,6 +765,13 @@ def non_negative(text):
     return value
 
 
+def jpeg_quality(text):
+    value = int(text)
+    if not 10 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"must be 10..100, got {value}")
+    return value
+
+
 def port_number(text):
     value = int(text)
     if not 0 <= value <= 65535:
@@ -788,8 +795,10 @@ def build_parser():
                          help="PUB/SUB send and receive high-water mark (vidgear: 1; 0 = none)")
         sub.add_argument("--jpeg", action="store_true",
                          help="server: JPEG frames; client: JPEG-compress a --return-array")
-        sub.add_argument("--colorspace", choices=COLORSPACES, default="BGR", help="JPEG colorspace (default BGR)")
-        sub.add_argument("--jpeg-quality", type=int, default=JPEG_QUALITY, help="JPEG quality (default 90)")
+        sub.add_argument("--colorspace", choices=COLORSPACES, default="BGR",
+                         help="JPEG colorspace of the server's frames or the client's --return-array (default BGR)")
+        sub.add_argument("--jpeg-quality", type=jpeg_quality, default=JPEG_QUALITY,
+                         help="JPEG quality, 10..100 as vidgear allows (default 90)")
         sub.add_argument("--bidirectional", action="store_true",
                          help="REQ/REP only: clients answer with a return_type/data object")
 
@@ -826,7 +835,7 @@ def build_parser():
     returned.add_argument("--return-data", type=parse_value, default=None,
                           help="bidirectional: data to return, JSON if it parses, else the string (default null)")
     returned.add_argument("--return-array", type=parse_shape, default=None, metavar="HxWxC",
-                          help="bidirectional: return uint8 frame pattern (port 0, frame k) of this shape")
+                          help="bidirectional: return the uint8 frame pattern (port 0, k = the answered frame's index for its port) of this shape")
     return parser
 
 
