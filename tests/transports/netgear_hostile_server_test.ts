@@ -625,7 +625,7 @@ Deno.test("a PUB server whose client stopped reading rejects with queue-full aft
   const [port] = freePorts(1);
   // A subscriber that takes one message and then never reads again: a
   // client frozen with its connection up.
-  const { ZmqSocket } = await import("../../transports/zmq_socket.ts");
+  const { ZmqSocket } = await import("../../transports/zmq/zmq_socket.ts");
   await using stuck = new ZmqSocket("sub", { receiveHighWaterMark: 1 });
   await stuck.bind(`tcp://127.0.0.1:${port}`);
   stuck.subscribe();
