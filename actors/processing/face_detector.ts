@@ -97,7 +97,7 @@ export interface FaceDetectorResult {
  * @example Look for faces in a frame
  * ```ts
  * import assert from "node:assert/strict";
- * import { FaceDetector } from "./vision.ts";
+ * import { FaceDetector } from "./mod.ts";
  *
  * await using detector = await FaceDetector.create({
  *   model: "./assets/models/face_detector.tflite",

@@ -90,7 +90,7 @@ export interface FaceLandmarkerResult {
  * @example Look for face meshes in a frame
  * ```ts
  * import assert from "node:assert/strict";
- * import { FaceLandmarker } from "./vision.ts";
+ * import { FaceLandmarker } from "./mod.ts";
  *
  * await using landmarker = await FaceLandmarker.create({
  *   model: "./assets/models/face_landmarker.task",
