@@ -11,18 +11,17 @@ import { AskTimeoutError } from "../actors/errors.ts";
 import type { ActorRef } from "../actors/actor_ref.ts";
 import { CLIENT_SUPERVISION, ClientSupervisor } from "../actors/netgear/client_supervisor.ts";
 import { DeliveryQueue } from "../actors/netgear/delivery_queue.ts";
-import type {
-  ClientSupervisorMessage,
-  ConnectionStats,
-  Delivery,
-  SendOutcome,
-  ServerState,
-  ServerStateChanged,
-} from "../actors/netgear/messages.ts";
-import { ServerActor, type ServerMessage } from "../actors/netgear/server_actor.ts";
+import type { ClientSupervisorMessage } from "../actors/netgear/client_supervisor_messages.ts";
+import type { ConnectionStats } from "../actors/netgear/connection_messages.ts";
+import type { ServerStateEvent } from "../actors/netgear/events.ts";
+import type { ServerStateChanged } from "../actors/netgear/liveness_messages.ts";
+import type { Received } from "../actors/netgear/received.ts";
+import type { NetGearServerStats, ServerStats, TrackedServer } from "../actors/netgear/stats.ts";
+import { ServerActor } from "../actors/netgear/server_actor.ts";
+import type { ServerMessage } from "../actors/netgear/server_messages.ts";
 import { CHANNELS_OF, type Frame, PIXEL_FORMATS, type PixelFormat } from "../capture/frame.ts";
 import { JpegCodec } from "./codecs/jpeg.ts";
-import { ProtocolCodec, type WireFrame } from "./protocol/protocol.ts";
+import { ProtocolCodec } from "./protocol/protocol.ts";
 import {
   type NetGearOptions,
   type ResolvedNetGearOptions,
@@ -30,33 +29,19 @@ import {
 } from "./netgear_options.ts";
 import { Viewer } from "./viewer.ts";
 import { previewValue } from "./preview.ts";
-import { ZmqClientTransport } from "./zmq_client_transport.ts";
+import { RepClientTransport } from "./rep_client_transport.ts";
+import { SubClientTransport } from "./sub_client_transport.ts";
+import { ReqServerTransport } from "./req_server_transport.ts";
+import { PubServerTransport } from "./pub_server_transport.ts";
 import {
   newServerTransportStats,
-  ZmqServerTransport,
-  type ZmqServerTransportOptions,
-} from "./zmq_server_transport.ts";
+  type OutgoingFrame,
+  type SendOutcome,
+  type ServerTransportStats,
+} from "./transport.ts";
+import type { ZmqClientTransportOptions } from "./zmq_transport_options.ts";
 
-/** What `recv` returns: one frame (and its data) from one server. */
-export interface Received {
-  /** The server's port: its identity. */
-  readonly port: number;
-  /**
-   * The frame, or `undefined` when the server sent data alone (or sent JPEG
-   * and the client was opened with `jpegDecode: false`).
-   */
-  readonly frame: Frame | undefined;
-  /** The JPEG bytes as received, when the server compressed the frame. */
-  readonly jpeg?: Uint8Array;
-  /** The data the server sent with it, if any. */
-  readonly message: unknown;
-  /** The server's frame number, from 0. */
-  readonly seq: number;
-  /** When the server sent it (ms since the epoch, the server's clock). */
-  readonly sentAt: number;
-  /** When the client received it (ms since the epoch). */
-  readonly receivedAt: number;
-}
+export type { NetGearServerStats, Received, ServerStateEvent, ServerStats, TrackedServer };
 
 /** Options of {@linkcode NetGearClient.recv}. */
 export interface RecvOptions {
@@ -92,55 +77,6 @@ export interface SendOptions {
    */
   signal?: AbortSignal;
 }
-
-/** A server's own figures, as {@linkcode NetGearServer.stats} reports them. */
-export interface NetGearServerStats {
-  /** The server's port. */
-  readonly port: number;
-  /**
-   * Frames sent (each successful `send()`, with or without pixels): the
-   * client answered them (REQ/REP) or ZeroMQ queued them (PUB/SUB).
-   */
-  readonly sent: number;
-  /** Heartbeats sent while there was nothing else to send. */
-  readonly heartbeats: number;
-  /** Fresh sockets opened after the first: Lazy Pirate retries and refused handshakes. */
-  readonly reconnects: number;
-  /** REQ/REP: handshakes the client refused (secure mode mismatch, unknown key). */
-  readonly refused: number;
-  /** PUB/SUB: frames not sent, by why, whether `send()` rejected or resolved (`whenNoSubscriber`). */
-  readonly dropped: {
-    /** No client subscribed within `subscriberTimeout`, or it left while the frame waited. */
-    readonly noSubscriber: number;
-    /** The client's queue was full and the client already known to be stuck. */
-    readonly queueFull: number;
-    /** The client's queue stayed full for `requestTimeout`. */
-    readonly expired: number;
-    /** All of the above. */
-    readonly total: number;
-  };
-  /** PUB/SUB: whether a client is subscribed now; `undefined` for other patterns. */
-  readonly subscribed: boolean | undefined;
-}
-
-/** One tracked server's figures, as {@linkcode NetGearClient.stats} reports them. */
-export interface ServerStats extends ConnectionStats {
-  /** Frames waiting for `recv`. */
-  readonly queued: number;
-  /** Frames dropped because `recv` did not keep up (PUB/SUB). */
-  readonly dropped: number;
-}
-
-/** A server the client tracks, and its state. */
-export interface TrackedServer {
-  readonly port: number;
-  readonly state: ServerState;
-  /** When it last changed state (ms since the epoch). */
-  readonly since: number;
-}
-
-/** A server's state changed: the detail of a `serverstate` event. */
-export type ServerStateEvent = Omit<ServerStateChanged, "type">;
 
 /**
  * A send failed: the client did not answer in time (REQ/REP, after every
@@ -297,27 +233,25 @@ export class NetGearClient extends EventTarget implements AsyncDisposable, Async
     let onReady!: (error?: unknown) => void;
     const ready = new Promise<unknown>((resolve) => onReady = resolve);
     const requestReply = options.pattern === 1;
+    const transport: ZmqClientTransportOptions & SubOptions = {
+      address: options.address,
+      ports: options.ports,
+      pattern: options.pattern,
+      role: options.multiserverMode ? "bind" : "connect",
+      maxMessageSize: options.maxMessageSize,
+      secureMode: options.secureMode,
+      keysDir: options.keysDir,
+      onReady,
+      room: (port) => this.#queue.room(port),
+      roomWaitMs: Math.max(10, Math.floor(options.heartbeatInterval / 2)),
+      jpeg: { decode: options.jpeg.decode, fastUpsample: options.jpeg.fastUpsample },
+    };
     this.#supervisor = this.#system.spawn<ClientSupervisorMessage>("client", {
       create: () =>
         new ClientSupervisor({
           requestReply,
           queue: this.#queue,
-          transport: {
-            create: () =>
-              new ZmqClientTransport({
-                address: options.address,
-                ports: options.ports,
-                pattern: options.pattern,
-                role: options.multiserverMode ? "bind" : "connect",
-                maxMessageSize: options.maxMessageSize,
-                secureMode: options.secureMode,
-                keysDir: options.keysDir,
-                onReady,
-                room: (port) => this.#queue.room(port),
-                roomWaitMs: Math.max(10, Math.floor(options.heartbeatInterval / 2)),
-                jpeg: { decode: options.jpeg.decode, fastUpsample: options.jpeg.fastUpsample },
-              }),
-          },
+          transport: { create: () => clientTransport(transport) },
           onDelivery: (delivery) => this.#tap(delivery),
           liveness: {
             staleAfterMs: 2 * options.heartbeatInterval,
@@ -395,7 +329,7 @@ export class NetGearClient extends EventTarget implements AsyncDisposable, Async
         returnData: this.#options.bidirectionalMode ? options.returnData : undefined,
       });
     }
-    return toReceived(delivery);
+    return delivery;
   }
 
   /**
@@ -415,9 +349,8 @@ export class NetGearClient extends EventTarget implements AsyncDisposable, Async
     return () => void this.#taps.delete(listener);
   }
 
-  #tap(delivery: Delivery): void {
+  #tap(received: Received): void {
     if (this.#taps.size === 0) return;
-    const received = toReceived(delivery);
     for (const listener of this.#taps) {
       try {
         listener(received);
@@ -525,14 +458,14 @@ export class NetGearServer implements AsyncDisposable {
   /** Encodes each send's envelope head once, in the caller's call, to refuse what cannot go. */
   #codec: ProtocolCodec | undefined;
   /** Written by the transport actor, read by `stats()`. */
-  readonly #stats: ReturnType<typeof newServerTransportStats>;
+  readonly #stats: ServerTransportStats;
   #closing: Promise<void> | undefined;
   readonly #onAbort = () => void this.close();
 
   private constructor(options: ResolvedNetGearOptions) {
     this.#options = options;
     this.#system = new ActorSystem({ name: "netgear-server", logLevel: logLevel(options) });
-    this.#stats = newServerTransportStats(options.pattern);
+    this.#stats = newServerTransportStats(options.pattern === 2);
   }
 
   /** @internal Use {@linkcode NetGear.open}. */
@@ -551,11 +484,11 @@ export class NetGearServer implements AsyncDisposable {
     const options = this.#options;
     let onReady!: (error?: unknown) => void;
     const ready = new Promise<unknown>((resolve) => onReady = resolve);
-    const transport: ZmqServerTransportOptions = {
+    const transport = {
       address: options.address,
       port: this.port,
-      pattern: options.pattern,
-      role: options.multiserverMode ? "connect" : "bind",
+      pattern: options.pattern === 0 ? 0 as const : 2 as const,
+      role: options.multiserverMode ? "connect" as const : "bind" as const,
       requestTimeout: options.requestTimeout,
       maxRetries: options.maxRetries,
       maxMessageSize: options.maxMessageSize,
@@ -569,10 +502,11 @@ export class NetGearServer implements AsyncDisposable {
     this.#server = this.#system.spawn<ServerMessage>("server", {
       create: () =>
         new ServerActor({
-          port: this.port,
           heartbeatInterval: options.heartbeatInterval,
           sendTimeoutMs: this.#sendTimeoutMs(),
-          transport: { create: () => new ZmqServerTransport(transport) },
+          transport: options.pattern === 1
+            ? ReqServerTransport.props(transport)
+            : PubServerTransport.props(transport),
         }),
     });
     await awaitReady(ready, this.#system, options);
@@ -673,7 +607,7 @@ export class NetGearServer implements AsyncDisposable {
       case "Sent":
         return undefined;
       case "Replied":
-        return this.#options.bidirectionalMode ? outcome.envelope.message : undefined;
+        return this.#options.bidirectionalMode ? outcome.returnData : undefined;
       case "SendFailed":
         throw new SendError(
           this.port,
@@ -688,7 +622,7 @@ export class NetGearServer implements AsyncDisposable {
    * the wire. Nothing invalid may reach the actors: an envelope the
    * transport cannot encode would only fail there, later and less clearly.
    */
-  #checked(frame: Frame | undefined, message: unknown): WireFrame | undefined {
+  #checked(frame: Frame | undefined, message: unknown): OutgoingFrame | undefined {
     if (frame === undefined && message === undefined) {
       throw new TypeError(
         "Cannot send: neither a frame nor options.message was given; pass a frame, options.message, or both",
@@ -724,7 +658,7 @@ export class NetGearServer implements AsyncDisposable {
   }
 
   /** The frame as it goes on the wire: its pixels as they are, or JPEG. */
-  #toWire(frame: Frame): WireFrame {
+  #toWire(frame: Frame): OutgoingFrame {
     const { compress, quality, fastDct } = this.#options.jpeg;
     const format = checkFrame(frame, compress?.format ?? "bgr24", this.#options.maxMessageSize);
     const { width, height } = frame;
@@ -763,23 +697,17 @@ export class NetGearServer implements AsyncDisposable {
   }
 }
 
-function toReceived(delivery: Delivery): Received {
-  const wire = delivery.frame;
-  const received: Received = {
-    port: delivery.port,
-    frame: wire && {
-      width: wire.width,
-      height: wire.height,
-      channels: wire.channels,
-      format: wire.format,
-      data: wire.data,
-    },
-    message: delivery.message,
-    seq: delivery.seq,
-    sentAt: delivery.sentAt,
-    receivedAt: delivery.receivedAt,
-  };
-  return delivery.jpeg ? { ...received, jpeg: delivery.jpeg } : received;
+type SubOptions = {
+  pattern: 0 | 1 | 2;
+  room: (port: number) => Promise<void> | undefined;
+  roomWaitMs: number;
+};
+
+/** The client transport actor for the options' pattern. */
+function clientTransport(options: ZmqClientTransportOptions & SubOptions) {
+  return options.pattern === 1
+    ? new RepClientTransport(options)
+    : new SubClientTransport({ ...options, pattern: options.pattern });
 }
 
 const MAX_DIMENSION = 65535;

@@ -28,7 +28,7 @@
  * @module
  */
 
-import type { ServerState } from "../actors/netgear/messages.ts";
+import type { ServerState } from "../actors/netgear/events.ts";
 import type { Frame } from "../capture/frame.ts";
 import { JpegCodec } from "./codecs/jpeg.ts";
 import type { NetGearClient, Received, ServerStateEvent } from "./netgear.ts";

@@ -9,23 +9,19 @@
 import type { Actor, ActorContext, Props } from "../actor.ts";
 import type { ActorRef } from "../actor_ref.ts";
 import { oneForOne } from "../strategy_one_for_one.ts";
+import type { ClientTransportCommand } from "../../transports/transport.ts";
 import { now } from "./_clock.ts";
+import type { ClientSupervisorMessage } from "./client_supervisor_messages.ts";
 import { ConnectionActor } from "./connection_actor.ts";
+import type { ConnectionMessage, ConnectionStats } from "./connection_messages.ts";
 import type { DeliveryQueue } from "./delivery_queue.ts";
 import { LivenessActor, type LivenessActorOptions } from "./liveness_actor.ts";
-import type {
-  ClientSupervisorMessage,
-  ClientTransportCommand,
-  ConnectionMessage,
-  ConnectionStats,
-  Delivery,
-  LivenessMessage,
-  ServerStateChanged,
-} from "./messages.ts";
+import type { LivenessMessage, ServerStateChanged } from "./liveness_messages.ts";
+import type { Received } from "./received.ts";
 
 /** How the client supervisor is set up. */
 export interface ClientSupervisorOptions {
-  /** `true` in REQ/REP: replies are owed and sent when the user consumes. */
+  /** `true` in REQ/REP: each frame is answered when the user takes it. */
   readonly requestReply: boolean;
   /** Where delivered frames wait for `recv`. */
   readonly queue: DeliveryQueue;
@@ -40,7 +36,7 @@ export interface ClientSupervisorOptions {
   /** Told when the transport itself stopped for good. */
   readonly onTransportLost: (reason: unknown) => void;
   /** Told of every frame as it arrives, before it is queued for `recv`. */
-  readonly onDelivery?: (delivery: Delivery) => void;
+  readonly onDelivery?: (delivery: Received) => void;
 }
 
 /** Name of the connection actor for `port`. */
@@ -49,8 +45,8 @@ export function connectionName(port: number): string {
 }
 
 /**
- * Routes transport events to connection actors, their deliveries to the
- * user's queue and their replies back to the transport.
+ * Routes transport events to connection actors and the liveness actor,
+ * deliveries to the user's queue, and the user's replies to the transport.
  *
  * @example
  * ```ts ignore
@@ -84,30 +80,27 @@ export class ClientSupervisor implements Actor<ClientSupervisorMessage> {
     context: ActorContext<ClientSupervisorMessage>,
   ): void {
     switch (message.type) {
-      case "EnvelopeReceived": {
-        const { port, envelope } = message;
+      case "FrameArrived":
+      case "FrameResent":
+      case "HeartbeatArrived":
+      case "GoodbyeArrived": {
+        const { port } = message;
         const at = now();
-        this.#connection(port, context).tell({
-          type: "Envelope",
-          envelope,
-          bytes: message.bytes,
-          at,
-          jpeg: message.jpeg,
-          skipped: message.skipped,
-        });
-        if (envelope.kind === "terminate") {
+        this.#connection(port, context).tell({ type: "Heard", event: message, at });
+        if (message.type === "GoodbyeArrived") {
           this.#liveness.tell({ type: "Terminated", port, at });
         } else {
           this.#liveness.tell({
             type: "Seen",
             port,
             at,
-            holding: this.#options.requestReply && envelope.kind === "frame",
+            // The transport holds the frame's reply until the user takes it.
+            holding: this.#options.requestReply && message.type === "FrameArrived",
           });
         }
         return;
       }
-      case "EnvelopeRejected": {
+      case "MessageRefused": {
         // Logged once per port and reason, then only counted: a hostile or
         // broken peer must not be able to flood the log.
         const key = `${message.port}/${message.code}`;
@@ -117,7 +110,7 @@ export class ClientSupervisor implements Actor<ClientSupervisorMessage> {
             `rejected a message on port ${message.port}: ${message.reason} (further "${message.code}" refusals on this port are counted in stats(), not logged)`,
           );
         }
-        this.#connection(message.port, context).tell({ type: "Rejected", code: message.code });
+        this.#connection(message.port, context).tell({ type: "Refused", code: message.code });
         return;
       }
       case "TransportFailed":
@@ -127,13 +120,14 @@ export class ClientSupervisor implements Actor<ClientSupervisorMessage> {
         this.#options.onDelivery?.(message.delivery);
         this.#options.queue.push(message.delivery, message.skipped);
         return;
-      case "ReplyNow":
-        this.#transport.tell({ type: "SendReply", port: message.port, envelope: message.envelope });
+      case "Consumed": {
+        const { port, seq, returnData } = message;
+        this.#liveness.tell({ type: "Seen", port, at: now(), holding: false });
+        if (this.#options.requestReply) {
+          this.#transport.tell({ type: "Reply", port, seq, returnData });
+        }
         return;
-      case "Consumed":
-        this.#liveness.tell({ type: "Seen", port: message.port, at: now(), holding: false });
-        this.#connections.get(message.port)?.tell(message);
-        return;
+      }
       case "ServerStateChanged":
         this.#connections.get(message.port)?.tell({ type: "StateChanged", state: message.state });
         this.#options.onStateChange(message);

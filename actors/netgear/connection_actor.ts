@@ -1,28 +1,28 @@
 /**
  * One tracked server, keyed by its port: its figures, its last message, and
- * the replies it is owed (REQ/REP), including answering resent requests
- * without delivering them twice.
+ * what its frame numbers say (lost frames, restarts).
  *
  * @module
  */
 
 import type { Actor, ActorContext } from "../actor.ts";
 import type { ActorRef } from "../actor_ref.ts";
-import type { Envelope } from "../../transports/protocol/protocol.ts";
+import type { FrameArrived } from "../../transports/transport.ts";
 import { now } from "./_clock.ts";
 import type {
-  ConnectionEnvelope,
   ConnectionEvent,
   ConnectionMessage,
   ConnectionStats,
-  ServerState,
-} from "./messages.ts";
+  Heard,
+} from "./connection_messages.ts";
+import type { ServerState } from "./events.ts";
+import type { Received } from "./received.ts";
 
 /** How a connection actor is set up. */
 export interface ConnectionActorOptions {
   /** The server's port: its identity. */
   readonly port: number;
-  /** `true` in REQ/REP, where every request is owed exactly one reply. */
+  /** `true` in REQ/REP, where the transport answers resent frames itself. */
   readonly requestReply: boolean;
 }
 
@@ -36,18 +36,17 @@ const FPS_WINDOW_MS = 1000;
 const GAP_WINDOW = 1024;
 
 /**
- * Tracks one server. Tells its parent `Deliver` for each new frame and
- * `ReplyNow` for each reply the server is owed.
+ * Tracks one server. Tells its parent `Deliver` for each new frame.
  *
  * Frame numbers (`seq`) come from the sender and, in plain mode (no
  * CURVE, or CURVE without ironhouse), anyone who can reach the port can
  * send any number. So a number only ever decides how one frame is
  * handled, never what happens to later frames: one spoofed number costs
  * at most one frame's worth of confusion and a count in `restarts`.
- * - REQ/REP: only the last frame's number again is a resend (a Lazy Pirate
- *   retry: REQ's lockstep means only the last request can be resent); it
- *   is answered and not delivered twice. Any lower number is a restarted
- *   server: counted in `restarts`, delivered.
+ * - REQ/REP: the transport answers a resent frame (a Lazy Pirate retry)
+ *   itself and says so (`FrameResent`, counted in `duplicates`); any number
+ *   not above the last is a restarted server: counted in `restarts`,
+ *   delivered.
  * - PUB/SUB: nothing is ever resent, so a number at or below the last is a
  *   restart; a jump ahead of more than {@linkcode GAP_WINDOW} is one too;
  *   a smaller jump counts the frames in between as `lost`.
@@ -77,8 +76,6 @@ export class ConnectionActor implements Actor<ConnectionMessage> {
   #lastMessage: unknown = undefined;
   #lastSeq = -1;
   #lastSeenAt = 0;
-  /** The reply last sent for a frame, resent verbatim when that frame is resent. */
-  #lastReply: Envelope | undefined;
   #fps = 0;
   #windowStart = 0;
   #windowFrames = 0;
@@ -95,16 +92,10 @@ export class ConnectionActor implements Actor<ConnectionMessage> {
   receive(message: ConnectionMessage, context: ActorContext<ConnectionMessage>): void {
     const parent = context.parent as ActorRef<ConnectionEvent>;
     switch (message.type) {
-      case "Envelope":
-        this.#onEnvelope(message, parent);
+      case "Heard":
+        this.#onHeard(message, parent);
         break;
-      case "Consumed": {
-        const reply = this.#reply(message.seq, message.returnData);
-        this.#lastReply = reply;
-        parent.tell({ type: "ReplyNow", port: this.#port, envelope: reply });
-        break;
-      }
-      case "Rejected":
+      case "Refused":
         this.#rejected[message.code] = (this.#rejected[message.code] ?? 0) + 1;
         break;
       case "TerminateSpoofed":
@@ -123,79 +114,60 @@ export class ConnectionActor implements Actor<ConnectionMessage> {
     }
   }
 
-  #onEnvelope(message: ConnectionEnvelope, parent: ActorRef<ConnectionEvent>): void {
-    const { envelope, at } = message;
+  #onHeard(message: Heard, parent: ActorRef<ConnectionEvent>): void {
+    const { event, at } = message;
     this.#lastSeenAt = at;
-    this.#bytes += message.bytes;
+    this.#bytes += event.bytes;
     if (this.#state === "unseen") this.#state = "live";
-    switch (envelope.kind) {
-      case "frame": {
-        const seq = envelope.seq;
-        const skipped = message.skipped ?? 0;
-        if (this.#requestReply && seq === this.#lastSeq) {
-          // A Lazy Pirate retry of a frame the user already has: answer it
-          // as before, never deliver it twice.
-          this.#duplicates++;
-          const reply = this.#lastReply?.seq === seq
-            ? this.#lastReply
-            : this.#reply(seq, undefined);
-          parent.tell({ type: "ReplyNow", port: this.#port, envelope: reply });
-          return;
-        }
-        if (this.#lastSeq >= 0) {
-          const gap = seq - this.#lastSeq - 1;
-          if (gap < 0 || (!this.#requestReply && gap > GAP_WINDOW)) {
-            this.#restarts++;
-          } else if (!this.#requestReply && gap > skipped) {
-            // PUB/SUB: frame numbers have no gaps at the sender, so a gap
-            // (beyond the frames the transport dropped for a slow user) is
-            // frames ZeroMQ dropped on the way (a high-water mark).
-            this.#lost += gap - skipped;
-          }
-        }
-        this.#lastSeq = seq;
-        this.#frames++;
-        // The server's rate as received, whether or not the user kept up.
-        this.#countFps(at, 1 + skipped);
-        if (envelope.message !== undefined) this.#lastMessage = envelope.message;
-        parent.tell({
-          type: "Deliver",
-          skipped,
-          delivery: {
-            port: this.#port,
-            seq: envelope.seq,
-            sentAt: envelope.sentAt,
-            receivedAt: at,
-            frame: envelope.frame,
-            jpeg: message.jpeg,
-            message: envelope.message,
-          },
-        });
+    switch (event.type) {
+      case "FrameArrived":
+        this.#onFrame(event, at, parent);
         return;
-      }
-      case "heartbeat":
+      case "FrameResent":
+        // Answered by the transport as before; never delivered twice.
+        this.#duplicates++;
+        return;
+      case "HeartbeatArrived":
         // The transport has already answered heartbeats and goodbyes.
         this.#heartbeats++;
         return;
-      case "terminate":
-        return;
-      case "reply":
-        // Servers never send replies (the transport answered it with an ack).
-        this.#rejected["bad-field"] = (this.#rejected["bad-field"] ?? 0) + 1;
+      case "GoodbyeArrived":
         return;
     }
   }
 
-  #reply(seq: number, returnData: unknown): Envelope {
-    const reply: Envelope = {
-      version: 1,
-      kind: "reply",
+  #onFrame(event: FrameArrived, at: number, parent: ActorRef<ConnectionEvent>): void {
+    const seq = event.seq;
+    const skipped = event.skipped ?? 0;
+    if (this.#lastSeq >= 0) {
+      const gap = seq - this.#lastSeq - 1;
+      if (gap < 0 || (!this.#requestReply && gap > GAP_WINDOW)) {
+        this.#restarts++;
+      } else if (!this.#requestReply && gap > skipped) {
+        // PUB/SUB: frame numbers have no gaps at the sender, so a gap
+        // (beyond the frames the transport dropped for a slow user) is
+        // frames ZeroMQ dropped on the way (a high-water mark).
+        this.#lost += gap - skipped;
+      }
+    }
+    this.#lastSeq = seq;
+    this.#frames++;
+    // The server's rate as received, whether or not the user kept up.
+    this.#countFps(at, 1 + skipped);
+    if (event.message !== undefined) this.#lastMessage = event.message;
+    const delivery: Received = {
       port: this.#port,
       seq,
-      sentAt: now(),
+      sentAt: event.sentAt,
+      receivedAt: at,
+      frame: event.frame,
+      message: event.message,
     };
-    if (returnData !== undefined) reply.message = returnData;
-    return reply;
+    parent.tell({
+      type: "Deliver",
+      skipped,
+      delivery: event.jpeg === undefined ? delivery : { ...delivery, jpeg: event.jpeg },
+    });
   }
 
   #countFps(at: number, frames: number): void {

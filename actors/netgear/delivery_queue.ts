@@ -12,7 +12,7 @@
  */
 
 import { BoundedQueue, resolveQueueOptions } from "../bounded_queue.ts";
-import type { Delivery } from "./messages.ts";
+import type { Received } from "./received.ts";
 
 /** Figures of one server's ring. */
 export interface DeliveryQueueStats {
@@ -27,10 +27,10 @@ const LANE = { capacity: 1, overflow: "drop-oldest" } as const;
 // One server's share: a drop-oldest BoundedQueue, plus the frames counted as
 // dropped outside it (skipped before the queue, or replaced by a newer one).
 class Lane {
-  readonly queue: BoundedQueue<Delivery>;
+  readonly queue: BoundedQueue<Received>;
   replaced = 0;
   constructor(capacity: number) {
-    this.queue = new BoundedQueue<Delivery>({ capacity, overflow: LANE.overflow });
+    this.queue = new BoundedQueue<Received>({ capacity, overflow: LANE.overflow });
   }
 }
 
@@ -54,7 +54,7 @@ export class DeliveryQueue {
   #next = 0;
   #total = 0;
   #finished = false;
-  #waiters: { resolve: (d: Delivery | null) => void; cleanup: () => void }[] = [];
+  #waiters: { resolve: (d: Received | null) => void; cleanup: () => void }[] = [];
 
   /**
    * Creates an empty queue.
@@ -85,7 +85,7 @@ export class DeliveryQueue {
    * @returns The delivery dropped to make room, if any (the oldest, when
    * `skipped` is 0); `delivery` itself once the queue is finished.
    */
-  push(delivery: Delivery, skipped = 0): Delivery | undefined {
+  push(delivery: Received, skipped = 0): Received | undefined {
     if (this.#finished) return delivery;
     let lane = this.#lanes.get(delivery.port);
     if (skipped > 0) {
@@ -120,7 +120,7 @@ export class DeliveryQueue {
    *
    * @param signal Stops waiting, rejecting with its reason.
    */
-  take(signal?: AbortSignal): Promise<Delivery | null> {
+  take(signal?: AbortSignal): Promise<Received | null> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     const ready = this.#shift();
     if (ready) return Promise.resolve(ready);
@@ -163,8 +163,8 @@ export class DeliveryQueue {
   }
 
   /** Drops everything queued and ends every wait with `null`. */
-  clear(): Delivery[] {
-    const all: Delivery[] = [];
+  clear(): Received[] {
+    const all: Received[] = [];
     for (let d = this.#shift(); d; d = this.#shift()) all.push(d);
     this.#finished = true;
     this.#releaseWaiters();
@@ -179,7 +179,7 @@ export class DeliveryQueue {
     return { queued: lane.queue.length, dropped: lane.queue.dropped + lane.replaced };
   }
 
-  #shift(): Delivery | undefined {
+  #shift(): Received | undefined {
     if (this.#total === 0) return undefined;
     const count = this.#order.length;
     for (let i = 0; i < count; i++) {

@@ -23,7 +23,8 @@
 import type { Actor, ActorContext } from "../actor.ts";
 import type { ActorRef } from "../actor_ref.ts";
 import { now } from "./_clock.ts";
-import type { LivenessEvent, LivenessMessage, ServerState, StateChangeReason } from "./messages.ts";
+import type { ServerState, StateChangeReason } from "./events.ts";
+import type { LivenessEvent, LivenessMessage } from "./liveness_messages.ts";
 
 /** How the liveness actor judges silence. */
 export interface LivenessActorOptions {
@@ -50,6 +51,12 @@ export interface LivenessActorOptions {
   readonly leaveGraceMs: number;
 }
 
+/** Time to judge silence: the actor's own clock, private to it. */
+interface Tick {
+  readonly type: "Tick";
+  readonly at: number;
+}
+
 interface Tracked {
   state: ServerState;
   lastSeenAt: number;
@@ -70,7 +77,7 @@ interface Tracked {
  * });
  * ```
  */
-export class LivenessActor implements Actor<LivenessMessage> {
+export class LivenessActor implements Actor<LivenessMessage | Tick> {
   readonly #options: LivenessActorOptions;
   readonly #servers = new Map<number, Tracked>();
   #timer: ReturnType<typeof setInterval> | undefined;
@@ -84,7 +91,7 @@ export class LivenessActor implements Actor<LivenessMessage> {
   }
 
   /** Starts the silence checks. */
-  started(context: ActorContext<LivenessMessage>): void {
+  started(context: ActorContext<LivenessMessage | Tick>): void {
     const self = context.self;
     this.#timer = setInterval(
       () => self.tell({ type: "Tick", at: now() }),
@@ -99,7 +106,7 @@ export class LivenessActor implements Actor<LivenessMessage> {
   }
 
   /** Handles one message. */
-  receive(message: LivenessMessage, context: ActorContext<LivenessMessage>): void {
+  receive(message: LivenessMessage | Tick, context: ActorContext<LivenessMessage | Tick>): void {
     const parent = context.parent as ActorRef<LivenessEvent>;
     switch (message.type) {
       case "Seen": {

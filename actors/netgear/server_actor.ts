@@ -1,32 +1,24 @@
 /**
- * The server actor: numbers each outgoing frame, keeps the connection warm
- * with heartbeats while the user has nothing to send, and says goodbye.
+ * The server actor: hands each frame to its transport, keeps the connection
+ * warm with heartbeats while the user has nothing to send, and says goodbye
+ * (after which it sends nothing more).
  *
  * @module
  */
 
 import type { Actor, ActorContext, Props } from "../actor.ts";
 import type { ActorRef } from "../actor_ref.ts";
-import type { Envelope, EnvelopeKind, WireFrame } from "../../transports/protocol/protocol.ts";
+import type { SendOutcome, ServerTransportCommand } from "../../transports/transport.ts";
 import { now } from "./_clock.ts";
-import type { SendOutcome, ServerTransportCommand } from "./messages.ts";
+import type { ServerMessage } from "./server_messages.ts";
 
-/** What the server actor accepts. */
-export type ServerMessage =
-  | {
-    readonly type: "Send";
-    /** The frame as it goes on the wire (raw or already JPEG-compressed). */
-    readonly frame: WireFrame | undefined;
-    readonly message: unknown;
-    readonly replyTo: ActorRef<SendOutcome>;
-  }
-  | { readonly type: "Leave"; readonly replyTo: ActorRef<SendOutcome> }
-  | { readonly type: "HeartbeatDue" };
+/** Time to look at idleness: the actor's own clock, private to it. */
+interface HeartbeatDue {
+  readonly type: "HeartbeatDue";
+}
 
 /** How a server actor is set up. */
 export interface ServerActorOptions {
-  /** This server's port: its identity at the client. */
-  readonly port: number;
   /** Idle time after which a heartbeat is sent, in ms. */
   readonly heartbeatInterval: number;
   /** The transport actor to own. */
@@ -36,17 +28,16 @@ export interface ServerActorOptions {
 }
 
 /**
- * Sends frames, heartbeats and the final terminate through its transport.
+ * Sends frames, heartbeats and the final goodbye through its transport.
  *
  * @example
  * ```ts ignore
  * const server = system.spawn("server", { create: () => new ServerActor(options) });
  * ```
  */
-export class ServerActor implements Actor<ServerMessage> {
+export class ServerActor implements Actor<ServerMessage | HeartbeatDue> {
   readonly #options: ServerActorOptions;
   #transport!: ActorRef<ServerTransportCommand>;
-  #seq = 0;
   #lastSentAt = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
   #left = false;
@@ -54,13 +45,13 @@ export class ServerActor implements Actor<ServerMessage> {
   /** The code of the last heartbeat failure logged: a streak of them is logged once. */
   #heartbeatFailure: string | undefined;
 
-  /** @param options Port, heartbeat period and transport. */
+  /** @param options Heartbeat period, transport and send timeout. */
   constructor(options: ServerActorOptions) {
     this.#options = options;
   }
 
   /** Spawns the transport and starts the heartbeat clock. */
-  started(context: ActorContext<ServerMessage>): void {
+  started(context: ActorContext<ServerMessage | HeartbeatDue>): void {
     this.#transport = context.spawn("transport", this.#options.transport);
     this.#lastSentAt = now();
     const self = context.self;
@@ -81,7 +72,10 @@ export class ServerActor implements Actor<ServerMessage> {
   }
 
   /** Handles one message. */
-  async receive(message: ServerMessage, context: ActorContext<ServerMessage>): Promise<void> {
+  async receive(
+    message: ServerMessage | HeartbeatDue,
+    context: ActorContext<ServerMessage | HeartbeatDue>,
+  ): Promise<void> {
     switch (message.type) {
       case "Send": {
         if (this.#left) {
@@ -92,10 +86,15 @@ export class ServerActor implements Actor<ServerMessage> {
           });
           return;
         }
-        const envelope = this.#envelope("frame");
-        if (message.message !== undefined) envelope.message = message.message;
-        if (message.frame) envelope.frame = message.frame;
-        message.replyTo.tell(await this.#send(envelope));
+        const { frame } = message;
+        message.replyTo.tell(
+          await this.#send((replyTo) => ({
+            type: "SendFrame",
+            frame,
+            message: message.message,
+            replyTo,
+          })),
+        );
         return;
       }
       case "Leave": {
@@ -105,7 +104,7 @@ export class ServerActor implements Actor<ServerMessage> {
         }
         this.#left = true;
         clearInterval(this.#timer);
-        message.replyTo.tell(await this.#send(this.#envelope("terminate"), true));
+        message.replyTo.tell(await this.#send((replyTo) => ({ type: "SendGoodbye", replyTo })));
         return;
       }
       case "HeartbeatDue": {
@@ -114,7 +113,7 @@ export class ServerActor implements Actor<ServerMessage> {
           // One attempt only: an unanswered heartbeat means the client is
           // away, and the next frame's send does the reconnecting (Lazy
           // Pirate). Retrying here would hold up a frame queued behind it.
-          const outcome = await this.#send(this.#envelope("heartbeat"), true);
+          const outcome = await this.#send((replyTo) => ({ type: "SendHeartbeat", replyTo }));
           if (outcome.type !== "SendFailed") {
             this.#heartbeatFailure = undefined;
           } else if (outcome.code !== this.#heartbeatFailure) {
@@ -136,18 +135,13 @@ export class ServerActor implements Actor<ServerMessage> {
     }
   }
 
-  /** Frames are numbered 0, 1, 2…; other kinds carry the next frame's number, so frame numbers have no gaps. */
-  #envelope(kind: EnvelopeKind): Envelope {
-    const seq = kind === "frame" ? this.#seq++ : this.#seq;
-    return { version: 1, kind, port: this.#options.port, seq, sentAt: now() };
-  }
-
-  async #send(envelope: Envelope, once = false): Promise<SendOutcome> {
+  async #send(
+    command: (replyTo: ActorRef<SendOutcome>) => ServerTransportCommand,
+  ): Promise<SendOutcome> {
     try {
-      return await this.#transport.ask<SendOutcome>(
-        (replyTo) => ({ type: "SendEnvelope", envelope, replyTo, once }),
-        { timeoutMs: this.#options.sendTimeoutMs },
-      );
+      return await this.#transport.ask<SendOutcome>(command, {
+        timeoutMs: this.#options.sendTimeoutMs,
+      });
     } catch (error) {
       return { type: "SendFailed", code: "timeout", reason: String(error) };
     } finally {

@@ -14,7 +14,7 @@ import { delay } from "../../actors/abort.ts";
 import { ActorSystem } from "../../actors/actor_system.ts";
 import { CLIENT_SUPERVISION, ClientSupervisor } from "../../actors/netgear/client_supervisor.ts";
 import { DeliveryQueue } from "../../actors/netgear/delivery_queue.ts";
-import type { ClientSupervisorMessage, Delivery } from "../../actors/netgear/messages.ts";
+import type { ClientSupervisorMessage } from "../../actors/netgear/client_supervisor_messages.ts";
 import {
   NetGear,
   type NetGearClient,
@@ -25,7 +25,7 @@ import {
 import { generateKeys } from "../../transports/security/curve_keys.ts";
 import { type Envelope, ProtocolCodec } from "../../transports/protocol/protocol.ts";
 import { TransportOperationError } from "../../transports/errors.ts";
-import { ZmqClientTransport } from "../../transports/zmq_client_transport.ts";
+import { RepClientTransport } from "../../transports/rep_client_transport.ts";
 import {
   type SocketKind,
   type ZmqOperationOptions,
@@ -321,10 +321,9 @@ Deno.test("a port whose receive loop fails is reopened, at a bounded rate, and k
         queue,
         transport: {
           create: () =>
-            new ZmqClientTransport({
+            new RepClientTransport({
               address: "127.0.0.1",
               ports: [port],
-              pattern: 1,
               role: "bind",
               maxMessageSize: 1 << 20,
               onReady,
@@ -352,7 +351,7 @@ Deno.test("a port whose receive loop fails is reopened, at a bounded rate, and k
   const sending = background((async () => {
     for (let n = 0; n < FRAMES; n++) await server.send(testFrame(port, n));
   })());
-  const delivered: Delivery[] = [];
+  const delivered: Received[] = [];
   await within(
     (async () => {
       while (delivered.length < FRAMES) {

@@ -1,6 +1,6 @@
 import "../_helpers/preload_native.ts";
 import assert from "node:assert/strict";
-import type { ServerState } from "../../actors/netgear/messages.ts";
+import type { ServerState } from "../../actors/netgear/events.ts";
 import { SyntheticSource } from "../../capture/synthetic_source.ts";
 import type { Frame } from "../../capture/frame.ts";
 import { JpegCodec } from "../../transports/codecs/jpeg.ts";

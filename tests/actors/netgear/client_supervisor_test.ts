@@ -3,31 +3,26 @@ import { ActorSystem, type SystemEvent } from "../../../actors/mod.ts";
 import { CLIENT_SUPERVISION, ClientSupervisor } from "../../../actors/netgear/client_supervisor.ts";
 import { DeliveryQueue } from "../../../actors/netgear/delivery_queue.ts";
 import type { LivenessActorOptions } from "../../../actors/netgear/liveness_actor.ts";
-import type {
-  ClientSupervisorMessage,
-  ConnectionStats,
-  ServerStateChanged,
-} from "../../../actors/netgear/messages.ts";
+import type { ClientSupervisorMessage } from "../../../actors/netgear/client_supervisor_messages.ts";
+import type { ConnectionStats } from "../../../actors/netgear/connection_messages.ts";
+import type { ServerStateChanged } from "../../../actors/netgear/liveness_messages.ts";
 import { MemoryClientTransport, MemoryLink } from "../../../transports/memory_transport.ts";
-import type { Envelope } from "../../../transports/protocol/protocol.ts";
+import type { FrameArrived, GoodbyeArrived } from "../../../transports/transport.ts";
 
-function frameEnvelope(port: number, seq: number, message?: unknown): Envelope {
+function frame(port: number, seq: number, message?: unknown): FrameArrived {
   return {
-    version: 1,
-    kind: "frame",
+    type: "FrameArrived",
     port,
     seq,
     sentAt: Date.now(),
     message,
-    frame: {
-      width: 1,
-      height: 1,
-      channels: 3,
-      format: "bgr24",
-      encoding: "raw",
-      data: new Uint8Array([seq, port & 0xff, 0]),
-    },
+    frame: { width: 1, height: 1, channels: 3, format: "bgr24", data: new Uint8Array([seq, 0, 0]) },
+    bytes: 3,
   };
+}
+
+function goodbye(port: number): GoodbyeArrived {
+  return { type: "GoodbyeArrived", port, bytes: 0 };
 }
 
 async function startClient(
@@ -83,8 +78,8 @@ async function startClient(
 Deno.test("ClientSupervisor restarts a crashed connection actor without touching the others", async () => {
   const { system, queue, link, events, supervisor, stats } = await startClient(true);
   await using _ = system;
-  link.push(5566, frameEnvelope(5566, 0));
-  link.push(5567, frameEnvelope(5567, 0));
+  link.push(frame(5566, 0));
+  link.push(frame(5567, 0));
   for (let i = 0; i < 2; i++) {
     const delivery = (await queue.take())!;
     supervisor.tell({
@@ -95,16 +90,16 @@ Deno.test("ClientSupervisor restarts a crashed connection actor without touching
     });
   }
 
-  // A bug in the connection actor, simulated: reading this envelope throws.
-  const poison = frameEnvelope(5566, 1);
+  // A bug in the connection actor, simulated: reading this frame throws.
+  const poison = frame(5566, 1);
   Object.defineProperty(poison, "seq", {
     get() {
       throw new Error("simulated bug while reading seq");
     },
   });
-  link.push(5566, poison);
-  link.push(5566, frameEnvelope(5566, 2, "after the crash"));
-  link.push(5567, frameEnvelope(5567, 1, "unaffected"));
+  link.push(poison);
+  link.push(frame(5566, 2, "after the crash"));
+  link.push(frame(5567, 1, "unaffected"));
 
   const after = [(await queue.take())!, (await queue.take())!];
   assert.deepEqual(
@@ -120,40 +115,42 @@ Deno.test("ClientSupervisor restarts a crashed connection actor without touching
   assert.equal(byPort.get(5567)!.lastMessage, "unaffected");
 });
 
-Deno.test("ClientSupervisor answers a resent request again without delivering it twice", async () => {
+Deno.test("ClientSupervisor hands the user's return data to the transport as the frame's reply", async () => {
   const { system, queue, link, supervisor, stats } = await startClient(true);
   await using _ = system;
-  link.push(5566, frameEnvelope(5566, 0));
+  link.push(frame(5566, 0));
   const first = (await queue.take())!;
-  const replied = new Promise<Envelope>((resolve) =>
-    link.onReply((_, envelope) => resolve(envelope))
-  );
+  const replied = new Promise<unknown>((resolve) => link.onReply((reply) => resolve(reply)));
   supervisor.tell({ type: "Consumed", port: 5566, seq: first.seq, returnData: "thanks" });
-  assert.equal((await replied).message, "thanks");
+  assert.deepEqual(await replied, { type: "Reply", port: 5566, seq: 0, returnData: "thanks" });
 
-  // Lazy Pirate: the server never saw the reply and sends frame 0 again.
-  const again = new Promise<Envelope>((resolve) =>
-    link.onReply((_, envelope) => resolve(envelope))
-  );
-  link.push(5566, frameEnvelope(5566, 0));
-  const resent = await again;
-  assert.equal(resent.seq, 0);
-  assert.equal(resent.message, "thanks", "the same reply, return data included");
+  // Lazy Pirate: the transport answered a resend itself and says so.
+  link.push({ type: "FrameResent", port: 5566, seq: 0, bytes: 3 });
   const [connection] = await stats();
   assert.equal(connection.duplicates, 1);
-  assert.equal(connection.frames, 1, "the resent frame was not delivered again");
+  assert.equal(connection.frames, 1, "a resent frame is not a frame");
   const next = queue.take();
-  link.push(5566, frameEnvelope(5566, 1));
+  link.push(frame(5566, 1));
   assert.equal((await next)!.seq, 1);
+});
+
+Deno.test("ClientSupervisor in PUB/SUB sends no replies", async () => {
+  const { system, queue, link, supervisor, stats } = await startClient(false);
+  await using _ = system;
+  link.push(frame(5566, 0));
+  const first = (await queue.take())!;
+  supervisor.tell({ type: "Consumed", port: 5566, seq: first.seq, returnData: undefined });
+  await stats();
+  assert.deepEqual(link.replies, []);
 });
 
 Deno.test("ClientSupervisor counts refused messages per port and code", async () => {
   const { system, link, stats } = await startClient(false);
   await using _ = system;
-  link.reject(5566, "malformed-cbor");
-  link.reject(5566, "malformed-cbor");
-  link.reject(5566, "frame-size-mismatch");
-  link.reject(5567, "unknown-version");
+  link.refuse(5566, "malformed-cbor");
+  link.refuse(5566, "malformed-cbor");
+  link.refuse(5566, "frame-size-mismatch");
+  link.refuse(5567, "unknown-version");
   const byPort = new Map((await stats()).map((s) => [s.port, s.rejected]));
   assert.deepEqual(byPort.get(5566), { "malformed-cbor": 2, "frame-size-mismatch": 1 });
   assert.deepEqual(byPort.get(5567), { "unknown-version": 1 });
@@ -162,12 +159,12 @@ Deno.test("ClientSupervisor counts refused messages per port and code", async ()
 Deno.test("ClientSupervisor reports every server gone once, after each has said goodbye", async () => {
   const { system, link, states, stats, allGone } = await startClient(false);
   await using _ = system;
-  link.push(5566, frameEnvelope(5566, 0));
-  link.push(5567, frameEnvelope(5567, 0));
-  link.push(5566, { version: 1, kind: "terminate", port: 5566, seq: 1, sentAt: Date.now() });
+  link.push(frame(5566, 0));
+  link.push(frame(5567, 0));
+  link.push(goodbye(5566));
   await stats();
   assert.equal(allGone(), 0, "one server is still there");
-  link.push(5567, { version: 1, kind: "terminate", port: 5567, seq: 1, sentAt: Date.now() });
+  link.push(goodbye(5567));
   await stats();
   await stats(); // liveness -> supervisor takes one more hop
   assert.equal(allGone(), 1);
@@ -188,14 +185,14 @@ Deno.test("ClientSupervisor waits for servers it never heard from before shuttin
   });
   await using _ = system;
   // 5566 comes and goes before 5567 has even started.
-  link.push(5566, frameEnvelope(5566, 0));
-  link.push(5566, { version: 1, kind: "terminate", port: 5566, seq: 1, sentAt: Date.now() });
+  link.push(frame(5566, 0));
+  link.push(goodbye(5566));
   const leftAt = performance.now();
   await stats();
   await stats();
   assert.equal(allGone(), 0, "5567 was never heard from: keep waiting for it");
-  link.push(5567, frameEnvelope(5567, 0));
-  link.push(5567, { version: 1, kind: "terminate", port: 5567, seq: 1, sentAt: Date.now() });
+  link.push(frame(5567, 0));
+  link.push(goodbye(5567));
   await stats();
   await stats();
   assert.equal(allGone(), 1, "every expected server came and went: shut down at once");
@@ -212,8 +209,8 @@ Deno.test("ClientSupervisor shuts down after the grace period when an expected s
     leaveGraceMs: 0,
   });
   await using _ = system;
-  link.push(5566, frameEnvelope(5566, 0));
-  link.push(5566, { version: 1, kind: "terminate", port: 5566, seq: 1, sentAt: Date.now() });
+  link.push(frame(5566, 0));
+  link.push(goodbye(5566));
   await stats();
   assert.equal(allGone(), 0);
   const started = performance.now();
@@ -228,12 +225,12 @@ Deno.test("ClientSupervisor shuts down after the grace period when an expected s
   assert.ok(performance.now() - started >= 50, "not before the grace period");
 });
 
-Deno.test("ClientSupervisor REQ/REP: only the last frame's number again is a resend; lower ones are restarts", async () => {
+Deno.test("ClientSupervisor REQ/REP: a number not above the last is a restart; resends are the transport's", async () => {
   const { system, queue, link, supervisor, stats } = await startClient(true);
   await using _ = system;
   const delivered: number[] = [];
   const send = async (seq: number): Promise<void> => {
-    link.push(5566, frameEnvelope(5566, seq));
+    link.push(frame(5566, seq));
     const delivery = (await queue.take())!;
     delivered.push(delivery.seq);
     supervisor.tell({ type: "Consumed", port: 5566, seq: delivery.seq, returnData: undefined });
@@ -243,18 +240,19 @@ Deno.test("ClientSupervisor REQ/REP: only the last frame's number again is a res
   // the server's), but it must not make the server's next frames resends.
   await send(2 ** 53 - 1);
   await send(3);
-  // The server resends 3 (Lazy Pirate): answered, not delivered again.
-  const answered = new Promise<Envelope>((resolve) => link.onReply((_, e) => resolve(e)));
-  link.push(5566, frameEnvelope(5566, 3));
-  assert.equal((await answered).seq, 3);
+  // The server resends 3 (Lazy Pirate): the transport answered it.
+  link.push({ type: "FrameResent", port: 5566, seq: 3, bytes: 3 });
   await send(4);
-  // Lower than the last but not the last: a restart, delivered.
+  // Lower than the last: a restart, delivered.
   await send(2);
-  assert.deepEqual(delivered, [0, 1, 2, 2 ** 53 - 1, 3, 4, 2]);
+  // The last number again, passed on as a frame (a transport that restarted
+  // and forgot its last reply): a restart too, delivered.
+  await send(2);
+  assert.deepEqual(delivered, [0, 1, 2, 2 ** 53 - 1, 3, 4, 2, 2]);
   const [connection] = await stats();
   assert.equal(connection.duplicates, 1);
-  assert.equal(connection.restarts, 2, "after the spoof, and at 2");
-  assert.equal(connection.frames, 7);
+  assert.equal(connection.restarts, 3, "after the spoof, and twice at 2");
+  assert.equal(connection.frames, 8);
 });
 
 Deno.test("ClientSupervisor PUB/SUB: a lower or far-ahead number is a restart, a small gap is lost frames", async () => {
@@ -263,7 +261,7 @@ Deno.test("ClientSupervisor PUB/SUB: a lower or far-ahead number is a restart, a
   const delivered: number[] = [];
   const seqs = [0, 1, 2, 2 ** 53 - 1, 3, 4, 10, 2000, 2000, 3024, 3025];
   for (const seq of seqs) {
-    link.push(5566, frameEnvelope(5566, seq));
+    link.push(frame(5566, seq));
     delivered.push((await queue.take())!.seq);
   }
   assert.deepEqual(delivered, seqs, "every frame delivered: PUB/SUB never resends");
@@ -285,17 +283,10 @@ Deno.test("ClientSupervisor in plain mode believes a goodbye only once the serve
     leaveGraceMs,
   });
   await using _ = system;
-  const terminate = (seq: number): Envelope => ({
-    version: 1,
-    kind: "terminate",
-    port: 5566,
-    seq,
-    sentAt: Date.now(),
-  });
-  link.push(5566, frameEnvelope(5566, 0));
+  link.push(frame(5566, 0));
   // A spoofed goodbye, then the server's next frame within the grace.
-  link.push(5566, terminate(1));
-  link.push(5566, frameEnvelope(5566, 1));
+  link.push(goodbye(5566));
+  link.push(frame(5566, 1));
   assert.deepEqual((await queue.take())?.seq, 0);
   assert.deepEqual((await queue.take())?.seq, 1);
   const [connection] = await stats();
@@ -303,7 +294,7 @@ Deno.test("ClientSupervisor in plain mode believes a goodbye only once the serve
   assert.equal(connection.state, "live");
 
   // The real goodbye: nothing follows it.
-  link.push(5566, terminate(2));
+  link.push(goodbye(5566));
   const saidAt = performance.now();
   let timer!: ReturnType<typeof setTimeout>;
   await Promise.race([

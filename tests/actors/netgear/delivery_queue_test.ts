@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { DeliveryQueue } from "../../../actors/netgear/delivery_queue.ts";
-import type { Delivery } from "../../../actors/netgear/messages.ts";
+import type { Received } from "../../../actors/netgear/received.ts";
 
-function delivery(port: number, seq: number): Delivery {
+function delivery(port: number, seq: number): Received {
   return { port, seq, sentAt: 0, receivedAt: 0, frame: undefined, message: seq };
 }
 

@@ -1,0 +1,109 @@
+/**
+ * The figures NetGear reports: a client's per-server {@linkcode ServerStats}
+ * and {@linkcode TrackedServer}s, and a server's own
+ * {@linkcode NetGearServerStats}.
+ *
+ * @example Sum what every server sent
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { ServerStats } from "./stats.ts";
+ * const total = (all: ServerStats[]) => all.reduce((sum, s) => sum + s.frames, 0);
+ * assert.equal(total([]), 0);
+ * ```
+ *
+ * @module
+ */
+
+import type { ServerState } from "./events.ts";
+
+/**
+ * A port's state in a client's `stats()`: a server's state, or `"rejected"`
+ * for a port that has only ever sent messages the client refused. Such a
+ * port is not a server: it never joined, is not in `servers()`, and its
+ * refused messages keep nothing alive; its refusals are still counted.
+ */
+export type ConnectionState = ServerState | "rejected";
+
+/** One tracked server's figures, as a client's `stats()` reports them. */
+export interface ServerStats {
+  /** The server's port. */
+  readonly port: number;
+  /** Its state. */
+  readonly state: ConnectionState;
+  /** Frames received (each one delivered or dropped for a slow user). */
+  readonly frames: number;
+  /** Bytes received, on the wire. */
+  readonly bytes: number;
+  /** Frames per second over the last second or so. */
+  readonly fps: number;
+  /** Heartbeats received. */
+  readonly heartbeats: number;
+  /** Resent requests answered again, not delivered twice (Lazy Pirate retries). */
+  readonly duplicates: number;
+  /** PUB/SUB: frames lost on the way, from gaps in their numbers. */
+  readonly lost: number;
+  /**
+   * Times the frame numbers started over: went back (a restarted server,
+   * or a number spoofed by another peer in plain mode) or, in PUB/SUB,
+   * jumped ahead by more than 1024. Such a frame is delivered.
+   */
+  readonly restarts: number;
+  /**
+   * Goodbyes (terminate) taken back because the port sent again within the
+   * grace period (a heartbeat interval; plain mode only): most likely
+   * another peer's spoof, which did not end the server.
+   */
+  readonly spoofedTerminates: number;
+  /** Messages refused, by `ProtocolError` code. */
+  readonly rejected: Readonly<Record<string, number>>;
+  /** The data sent with the last frame that had some. */
+  readonly lastMessage: unknown;
+  /** The last frame's number, or -1. */
+  readonly lastSeq: number;
+  /** When the last message arrived (ms since the epoch), or 0. */
+  readonly lastSeenAt: number;
+  /** Frames waiting for `recv`. */
+  readonly queued: number;
+  /** Frames dropped because `recv` did not keep up (PUB/SUB). */
+  readonly dropped: number;
+}
+
+/** A server the client tracks, and its state. */
+export interface TrackedServer {
+  /** The server's port. */
+  readonly port: number;
+  /** Its state. */
+  readonly state: ServerState;
+  /** When it last changed state (ms since the epoch). */
+  readonly since: number;
+}
+
+/** A server's own figures, as a server's `stats()` reports them. */
+export interface NetGearServerStats {
+  /** The server's port. */
+  readonly port: number;
+  /**
+   * Frames sent (each successful `send()`, with or without pixels): the
+   * client answered them (REQ/REP) or ZeroMQ queued them (PUB/SUB).
+   */
+  readonly sent: number;
+  /** Heartbeats sent while there was nothing else to send. */
+  readonly heartbeats: number;
+  /** Fresh sockets opened after the first: Lazy Pirate retries and refused handshakes. */
+  readonly reconnects: number;
+  /** REQ/REP: handshakes the client refused (secure mode mismatch, unknown key). */
+  readonly refused: number;
+  /** PUB/SUB: frames not sent, by why, whether `send()` rejected or resolved (`whenNoSubscriber`). */
+  readonly dropped: {
+    /** No client subscribed within `subscriberTimeout`, or it left while the frame waited. */
+    readonly noSubscriber: number;
+    /** The client's queue was full and the client already known to be stuck. */
+    readonly queueFull: number;
+    /** The client's queue stayed full for `requestTimeout`. */
+    readonly expired: number;
+    /** All of the above. */
+    readonly total: number;
+  };
+  /** PUB/SUB: whether a client is subscribed now; `undefined` for other patterns. */
+  readonly subscribed: boolean | undefined;
+}

@@ -1,0 +1,177 @@
+/**
+ * What arrives on a client's port, read: the envelope decoded and checked,
+ * then turned into the transport interface's events with its JPEG decoded.
+ * Shared by the REP and SUB (and PAIR) client transports.
+ *
+ * @module
+ */
+
+import { describeError } from "../actors/describe.ts";
+import type { Frame } from "../capture/frame.ts";
+import { JpegCodec } from "./codecs/jpeg.ts";
+import { type Envelope, ProtocolCodec, type WireFrame } from "./protocol/protocol.ts";
+import { ProtocolError } from "./protocol/protocol_errors.ts";
+import type { FrameArrived, GoodbyeArrived, HeartbeatArrived } from "./transport.ts";
+
+/** A message's size on the wire. */
+export function wireBytes(parts: Uint8Array[]): number {
+  let bytes = 0;
+  for (const part of parts) bytes += part.byteLength;
+  return bytes;
+}
+
+/** The current time as envelopes carry it (ms since the epoch). */
+export function wireNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/** Reads one client's inbound messages. */
+export class Inbound {
+  /** Decodes what arrives and encodes the replies (REQ/REP). */
+  readonly codec: ProtocolCodec;
+  readonly #maxMessageSize: number;
+  readonly #decode: boolean;
+  readonly #fastUpsample: boolean;
+  #jpegCodec: JpegCodec | undefined;
+
+  constructor(options: {
+    readonly maxMessageSize: number;
+    readonly jpeg?: { readonly decode: boolean; readonly fastUpsample: boolean };
+  }) {
+    this.#maxMessageSize = options.maxMessageSize;
+    this.#decode = options.jpeg?.decode ?? true;
+    this.#fastUpsample = options.jpeg?.fastUpsample ?? false;
+    this.codec = new ProtocolCodec({ maxMessageBytes: options.maxMessageSize });
+  }
+
+  /**
+   * Decodes what arrived on `port` and checks it may come from a server
+   * there (no JPEG decoding yet). Anything the decoder throws is the peer's
+   * doing and becomes a refusal: only a `ProtocolError` is expected, but a
+   * decoder bug tripped by hostile bytes must not end the port's loop.
+   *
+   * @throws {ProtocolError} When it must be refused.
+   */
+  accept(port: number, parts: Uint8Array[]): Envelope {
+    let envelope: Envelope;
+    try {
+      // The port is checked with the head, before `message` is decoded: a
+      // spoofed port costs no decoding.
+      envelope = this.codec.decodeParts(parts, { port });
+    } catch (error) {
+      if (error instanceof ProtocolError) throw error;
+      throw new ProtocolError(
+        "malformed-cbor",
+        `Cannot decode envelope: the decoder failed on it (${describeError(error)})`,
+        { cause: error },
+      );
+    }
+    if (envelope.kind === "reply") {
+      throw new ProtocolError(
+        "bad-field",
+        'Cannot accept message: kind "reply" is sent by clients, not servers',
+        { field: "kind" },
+      );
+    }
+    return envelope;
+  }
+
+  /** A heartbeat's or a goodbye's event. */
+  signal(port: number, envelope: Envelope, bytes: number): HeartbeatArrived | GoodbyeArrived {
+    return envelope.kind === "terminate"
+      ? { type: "GoodbyeArrived", port, bytes }
+      : { type: "HeartbeatArrived", port, bytes };
+  }
+
+  /**
+   * A frame's event, its JPEG decoded (or, when the client keeps JPEG, only
+   * its header checked).
+   *
+   * @throws {ProtocolError} When the JPEG is bad or decodes too large.
+   */
+  frame(port: number, envelope: Envelope, bytes: number, skipped = 0): FrameArrived {
+    const wire = envelope.frame;
+    let frame: Frame | undefined;
+    let jpeg: Uint8Array | undefined;
+    if (wire === undefined) {
+      frame = undefined;
+    } else if (wire.encoding === "jpeg") {
+      jpeg = wire.data;
+      frame = this.#decodeJpeg(wire);
+    } else {
+      const { width, height, channels, format, data } = wire;
+      frame = { width, height, channels, format, data };
+    }
+    const { seq, sentAt, message } = envelope;
+    const arrived: FrameArrived = {
+      type: "FrameArrived",
+      port,
+      seq,
+      sentAt,
+      frame,
+      message,
+      bytes,
+    };
+    if (jpeg === undefined && skipped === 0) return arrived;
+    return skipped > 0 ? { ...arrived, jpeg, skipped } : { ...arrived, jpeg };
+  }
+
+  /** Releases the JPEG decoder. */
+  close(): void {
+    this.#jpegCodec?.close();
+    this.#jpegCodec = undefined;
+  }
+
+  /**
+   * Decodes (or, when the client keeps JPEG, only checks the header of) a
+   * compressed frame. Bad bytes become a refused message, never a crash.
+   */
+  #decodeJpeg(wire: WireFrame): Frame | undefined {
+    // A few hundred bytes of JPEG may claim 65535x65535 pixels: decoded
+    // frames are held to the same limit as raw ones, before any allocation.
+    const decodedBytes = wire.width * wire.height * wire.channels;
+    if (this.#decode && decodedBytes > this.#maxMessageSize) {
+      throw new ProtocolError(
+        "oversized",
+        `Cannot accept frame: its JPEG decodes to ${wire.width}x${wire.height}x${wire.channels} = ${decodedBytes} bytes, more than option "maxMessageSize" (${this.#maxMessageSize})`,
+        { field: "frame.data" },
+      );
+    }
+    try {
+      this.#jpegCodec ??= new JpegCodec();
+      const codec = this.#jpegCodec;
+      if (!this.#decode) {
+        const info = codec.info(wire.data);
+        if (info.width !== wire.width || info.height !== wire.height) {
+          throw new ProtocolError(
+            "bad-jpeg",
+            `Cannot accept frame: its JPEG is ${info.width}x${info.height} but the envelope says ${wire.width}x${wire.height}`,
+            { field: "frame.data" },
+          );
+        }
+        return undefined;
+      }
+      const frame = codec.decode(wire.data, {
+        format: wire.format,
+        fastUpsample: this.#fastUpsample,
+        maxPixels: wire.width * wire.height,
+      });
+      if (frame.width !== wire.width || frame.height !== wire.height) {
+        throw new ProtocolError(
+          "bad-jpeg",
+          `Cannot accept frame: its JPEG is ${frame.width}x${frame.height} but the envelope says ${wire.width}x${wire.height}`,
+          { field: "frame.data" },
+        );
+      }
+      const { width, height, format } = wire;
+      return { width, height, channels: frame.channels, format, data: frame.data };
+    } catch (error) {
+      if (error instanceof ProtocolError) throw error;
+      throw new ProtocolError(
+        "bad-jpeg",
+        `Cannot decode the frame's JPEG: ${describeError(error)}`,
+        { field: "frame.data", cause: error },
+      );
+    }
+  }
+}

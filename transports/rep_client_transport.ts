@@ -1,0 +1,211 @@
+/**
+ * The REQ/REP client's transport actor: one REP socket per port. Each frame
+ * is held until its parent sends the {@linkcode Reply} (so a server never
+ * runs ahead of the user); heartbeats and goodbyes are answered at once, and
+ * a refused request at once with an error reply, so no server is ever left
+ * waiting by a bad message.
+ *
+ * Lazy Pirate: a server that missed its reply sends the same frame again
+ * (same number) on a fresh socket. The transport answers it with the reply
+ * it sent before, return data included, and tells its parent
+ * {@linkcode FrameResent} instead of the frame: a frame is never passed on
+ * twice. Only the last answered frame's number again is a resend (REQ's
+ * lockstep means only the last request can be resent); any other number is
+ * passed on as a frame.
+ *
+ * Each reply goes out in the version of the request it answers (a server
+ * that speaks only protocol version 1 refuses a 2), in one part (a reply's
+ * send resolves once queued, so its data must be copied).
+ *
+ * @module
+ */
+
+import type { Actor, ActorContext } from "../actors/actor.ts";
+import type { ActorRef } from "../actors/actor_ref.ts";
+import { ClientPorts } from "./_client_ports.ts";
+import { Inbound, wireBytes, wireNow } from "./_inbound.ts";
+import type { Envelope } from "./protocol/protocol.ts";
+import { ProtocolError } from "./protocol/protocol_errors.ts";
+import type {
+  ClientTransportCommand,
+  ClientTransportEvent,
+  FrameArrived,
+  FrameResent,
+  Reply,
+} from "./transport.ts";
+import type { ZmqClientTransportOptions } from "./zmq_transport_options.ts";
+import type { ZmqSocket } from "./zmq/zmq_socket.ts";
+
+/** How a REP client transport opens its sockets. */
+export type RepClientTransportOptions = ZmqClientTransportOptions;
+
+/** A frame passed on and waiting for its reply. */
+interface Pending {
+  readonly seq: number;
+  /** Settled by the parent's `Reply`, or with `undefined` when the wait is abandoned. */
+  readonly resolve: (reply: Reply | undefined) => void;
+}
+
+/**
+ * Receives frames on every port and answers each once its parent replies.
+ *
+ * @example
+ * ```ts ignore
+ * // Spawned by the client's supervisor, whose messages it tells.
+ * context.spawn("transport", { create: () => new RepClientTransport(options) });
+ * ```
+ */
+export class RepClientTransport implements Actor<ClientTransportCommand> {
+  readonly #options: RepClientTransportOptions;
+  readonly #ports: ClientPorts;
+  readonly #inbound: Inbound;
+  readonly #pending = new Map<number, Pending>();
+  /** Per port, the last frame answered and its reply: what a Lazy Pirate retry gets again. */
+  readonly #answered = new Map<number, Envelope>();
+
+  /** @param options Where and how to open the sockets. */
+  constructor(options: RepClientTransportOptions) {
+    this.#options = options;
+    this.#ports = new ClientPorts(options, {
+      kind: "rep",
+      receiveHighWaterMark: 1000,
+      subscribe: false,
+    });
+    this.#inbound = new Inbound(options);
+  }
+
+  /** Opens one socket per port and starts receiving on each. */
+  async started(context: ActorContext<ClientTransportCommand>): Promise<void> {
+    const parent = context.parent as ActorRef<ClientTransportEvent>;
+    try {
+      await this.#ports.open(context);
+    } catch (error) {
+      this.#inbound.close();
+      this.#options.onReady(error);
+      return;
+    }
+    this.#ports.serve(
+      (port, socket) => this.#serve(port, socket, parent),
+      parent,
+      context,
+      (port) => this.#abandon(port),
+    );
+    this.#options.onReady();
+  }
+
+  /** Closes every socket and waits for the receive loops to end. */
+  async stopped(): Promise<void> {
+    this.#inbound.close();
+    await this.#ports.close(() => {
+      for (const port of [...this.#pending.keys()]) this.#abandon(port);
+    });
+  }
+
+  /** Handles one message. */
+  receive(message: ClientTransportCommand): void {
+    switch (message.type) {
+      case "Reply": {
+        const pending = this.#pending.get(message.port);
+        // A reply for a frame that is no longer pending: its socket was
+        // replaced meanwhile, and nobody waits for it.
+        if (pending === undefined || pending.seq !== message.seq) return;
+        this.#pending.delete(message.port);
+        pending.resolve(message);
+        return;
+      }
+      default: {
+        const unreachable: never = message.type;
+        throw new TypeError(`Cannot handle message type ${unreachable}`);
+      }
+    }
+  }
+
+  /** Ends the wait for `port`'s reply (the socket is going). */
+  #abandon(port: number): void {
+    this.#pending.get(port)?.resolve(undefined);
+    this.#pending.delete(port);
+  }
+
+  /** Each request is held until its reply comes (or answered at once). */
+  async #serve(
+    port: number,
+    socket: ZmqSocket,
+    parent: ActorRef<ClientTransportEvent>,
+  ): Promise<void> {
+    const inbound = this.#inbound;
+    while (!this.#ports.stopping) {
+      const parts = await socket.receive();
+      const bytes = wireBytes(parts);
+      let request: Envelope;
+      let arrived: FrameArrived | undefined;
+      try {
+        request = inbound.accept(port, parts);
+        if (request.kind === "frame" && this.#answered.get(port)?.seq !== request.seq) {
+          arrived = inbound.frame(port, request, bytes);
+        }
+      } catch (error) {
+        if (!(error instanceof ProtocolError)) throw error;
+        parent.tell({ type: "MessageRefused", port, code: error.code, reason: error.message });
+        // Version 1: every version reads an error reply (PROTOCOL.md §7).
+        await socket.send(inbound.codec.encode({
+          version: 1,
+          kind: "reply",
+          port,
+          seq: 0,
+          sentAt: wireNow(),
+          error: { code: error.code, message: error.message },
+        }));
+        continue;
+      }
+      if (request.kind !== "frame") {
+        // Heartbeats and goodbyes are answered here, at once: the goodbye
+        // may be the last message before the client shuts down, and its
+        // answer must not race that shutdown.
+        parent.tell(inbound.signal(port, request, bytes));
+        await socket.send(inbound.codec.encode({
+          version: request.version,
+          kind: "reply",
+          port,
+          seq: request.seq,
+          sentAt: wireNow(),
+        }));
+        continue;
+      }
+      if (arrived === undefined) {
+        // A Lazy Pirate retry of a frame the user already has: answer it
+        // as before, never pass it on twice.
+        const resent: FrameResent = { type: "FrameResent", port, seq: request.seq, bytes };
+        parent.tell(resent);
+        await socket.send(
+          inbound.codec.encode(inVersion(this.#answered.get(port)!, request.version)),
+        );
+        continue;
+      }
+      // Settled by Reply, or with undefined when the transport stops.
+      // (A race against a shared "stopped" promise would add a reaction
+      // to it per frame, kept until the end.)
+      const seq = request.seq;
+      const reply = new Promise<Reply | undefined>((resolve) =>
+        this.#pending.set(port, { seq, resolve })
+      );
+      parent.tell(arrived);
+      const answer = await reply;
+      if (answer === undefined || this.#ports.stopping) return;
+      const envelope: Envelope = {
+        version: request.version,
+        kind: "reply",
+        port,
+        seq,
+        sentAt: wireNow(),
+      };
+      if (answer.returnData !== undefined) envelope.message = answer.returnData;
+      this.#answered.set(port, envelope);
+      await socket.send(inbound.codec.encode(envelope));
+    }
+  }
+}
+
+/** `reply` in the version of the request it answers. */
+function inVersion(reply: Envelope, version: number): Envelope {
+  return reply.version === version ? reply : { ...reply, version };
+}
