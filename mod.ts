@@ -3,12 +3,21 @@
  * over ZeroMQ, built as a system of actors. The TypeScript counterpart of
  * vidgear's NetGear Multi-Servers Mode, for Deno.
  *
+ * This entry point holds what a NetGear user needs:
+ *
  * - {@linkcode NetGear}: `await NetGear.open(options)` gives a client
- *   (`receiveMode: true`) or a server.
- * - Frame sources for servers: {@linkcode SyntheticSource},
- *   {@linkcode FfmpegSource}, {@linkcode PiCameraSource}.
- * - The actor runtime NetGear is built on: {@linkcode ActorSystem} and friends.
- * - The wire protocol: {@linkcode ProtocolCodec} (see `transports/protocol/PROTOCOL.md`).
+ *   (`receiveMode: true`) or a server; their options, figures, events and
+ *   errors; the live {@linkcode Viewer} and {@linkcode previewValue}.
+ * - {@linkcode Frame}s and the sources that make them:
+ *   {@linkcode SyntheticSource}, {@linkcode FfmpegSource},
+ *   {@linkcode PiCameraSource}; {@linkcode buildMontages} to tile them.
+ * - {@linkcode generateKeys} for secure mode.
+ *
+ * The building blocks have their own entry points: `./netgear` (NetGear
+ * alone), `./actors` (the actor runtime), `./transports` (ZeroMQ sockets,
+ * the transport actors and the wire protocol, `transports/protocol/PROTOCOL.md`),
+ * `./capture` and `./processing` (MediaPipe face detection and other
+ * processors; importing this module does not load MediaPipe).
  *
  * @example Two servers, one client, over REQ/REP
  * ```ts
@@ -37,6 +46,38 @@
  * @module
  */
 
-export * from "./transports/mod.ts";
-export * from "./capture/mod.ts";
-export * from "./actors/mod.ts";
+export * from "./actors/netgear/mod.ts";
+export { CHANNELS_OF, type Frame, PIXEL_FORMATS, type PixelFormat } from "./capture/frame.ts";
+export { SyntheticSource, type SyntheticSourceOptions } from "./capture/synthetic_source.ts";
+export { FfmpegSource, type FfmpegSourceOptions, type InputKind } from "./capture/ffmpeg_source.ts";
+export { PiCameraSource, type PiCameraSourceOptions } from "./capture/picamera_source.ts";
+export type {
+  FrameSource,
+  QueueOptions,
+  QueuePolicy,
+  SignalOptions,
+  SourceInfo,
+  SourceState,
+  SourceStats,
+} from "./capture/source.ts";
+export {
+  CaptureError,
+  type CaptureErrorCode,
+  type CaptureErrorOptions,
+  type ProcessExitDetails,
+  ProcessExitedError,
+  ToolNotFoundError,
+} from "./capture/errors.ts";
+export {
+  buildMontages,
+  type Interpolation,
+  type MontageGrid,
+  type MontageOptions,
+  type TileSize,
+} from "./capture/montage.ts";
+export {
+  type GeneratedKey,
+  generateKeys,
+  type GenerateKeysOptions,
+} from "./transports/security/curve_keys.ts";
+export { CurveKeyError, type CurveKeyErrorCode } from "./transports/security/errors.ts";

@@ -5,10 +5,10 @@
  * @module
  */
 
-import { NetGear, type NetGearClient } from "../transports/netgear.ts";
-import type { Pattern, SecureMode } from "../transports/netgear_options.ts";
+import { NetGear, type NetGearClient, type NetGearClientEventMap } from "../actors/netgear/mod.ts";
+import type { Pattern, SecureMode } from "../actors/netgear/mod.ts";
 import { formatStats, LiveBlock } from "./_stats_view.ts";
-import { previewValue } from "../transports/preview.ts";
+import { previewValue } from "../actors/netgear/mod.ts";
 import { intFlag, optionalValue, parseFlags, portsFlag } from "./_flags.ts";
 
 /** `--help` text. */
@@ -109,8 +109,8 @@ export async function runClient(
   const view = new LiveBlock();
   if (client.viewerUrl) view.note(`live view: ${client.viewerUrl}`);
   const counts = new Map<number, number>();
-  const onState = (event: Event) => {
-    const { port, state, reason } = (event as CustomEvent).detail;
+  const onState = (event: NetGearClientEventMap["serverstate"]) => {
+    const { port, state, reason } = event.detail;
     view.note(`server on port ${port}: ${state} (${reason})`);
   };
   client.addEventListener("serverstate", onState);

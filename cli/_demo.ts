@@ -7,9 +7,9 @@
  * @module
  */
 
-import { NetGear } from "../transports/netgear.ts";
-import { CLIENT_V8_FLAGS } from "./v8_flags.ts";
-import type { Pattern } from "../transports/netgear_options.ts";
+import { NetGear } from "../actors/netgear/mod.ts";
+import { CLIENT_V8_FLAGS } from "../actors/netgear/mod.ts";
+import type { Pattern } from "../actors/netgear/mod.ts";
 import { runClient } from "./_client.ts";
 import { intFlag, optionalValue, parseFlags } from "./_flags.ts";
 

@@ -4,13 +4,13 @@
  * @module
  */
 
-import { NetGear } from "../transports/netgear.ts";
-import type { Pattern, SecureMode } from "../transports/netgear_options.ts";
+import { NetGear } from "../actors/netgear/mod.ts";
+import type { Pattern, SecureMode } from "../actors/netgear/mod.ts";
 import { SyntheticSource } from "../capture/synthetic_source.ts";
 import { FfmpegSource } from "../capture/ffmpeg_source.ts";
 import type { FrameSource } from "../capture/source.ts";
 import { intFlag, parseFlags } from "./_flags.ts";
-import { previewValue } from "../transports/preview.ts";
+import { previewValue } from "../actors/netgear/mod.ts";
 
 /** `--help` text. */
 export const SERVER_HELP = `actorgear server: stream frames to a NetGear client

@@ -5,8 +5,8 @@
  * @module
  */
 
-import type { ServerStats } from "../transports/netgear.ts";
-import { previewValue } from "../transports/preview.ts";
+import type { ServerStats } from "../actors/netgear/mod.ts";
+import { previewValue } from "../actors/netgear/mod.ts";
 
 const encoder = new TextEncoder();
 

@@ -18,7 +18,7 @@ import { SERVER_HELP, serverMain } from "./_server.ts";
 import { KEYS_HELP, keysMain } from "./_keys.ts";
 import { UsageError } from "./errors.ts";
 import { describeError } from "../actors/describe.ts";
-import { ConfigurationError } from "../transports/netgear_options.ts";
+import { ConfigurationError } from "../actors/netgear/mod.ts";
 
 const HELP = `actorgear: stream frames from many servers to one client
 

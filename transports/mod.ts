@@ -1,31 +1,49 @@
 /**
- * ActorGear's transports: NetGear (many servers, one client) over ZeroMQ
- * sockets that never hang under Deno, and the CBOR wire protocol
- * (`PROTOCOL.md` beside this file).
+ * ActorGear's transports: ZeroMQ sockets that never hang under Deno, the
+ * CBOR wire protocol (`PROTOCOL.md` in `protocol/`), JPEG, CURVE keys, and
+ * the transport actors NetGear runs on.
  *
- * @example Two servers, one client
+ * - The transport interface, as messages ({@linkcode ClientTransportEvent},
+ *   {@linkcode ClientTransportCommand}, {@linkcode ServerTransportCommand},
+ *   {@linkcode SendOutcome}), and its implementations: per pattern and side
+ *   over ZeroMQ ({@linkcode RepClientTransport},
+ *   {@linkcode SubClientTransport}, {@linkcode ReqServerTransport},
+ *   {@linkcode PubServerTransport}) and in memory for tests
+ *   ({@linkcode MemoryClientTransport}).
+ * - {@linkcode ZmqSocket}: a ZeroMQ socket with `send`/`receive` that wait
+ *   event-driven, cancellable by `AbortSignal`.
+ * - {@linkcode ProtocolCodec}: envelopes to bytes and back.
+ *
+ * @example PUSH to PULL over loopback
  * ```ts
  * import assert from "node:assert/strict";
- * import { NetGear } from "./mod.ts";
- * const client = await NetGear.open({ receiveMode: true, multiserverMode: true, port: [5866, 5867] });
- * const server = await NetGear.open({ multiserverMode: true, port: 5867 });
- * const frame = { width: 1, height: 1, channels: 3, data: new Uint8Array(3) };
- * const sending = server.send(frame, { message: "hello" });
- * assert.ok((await client.recv())?.port === 5867);
- * await sending;
- * await server.close();
- * await client.close();
+ * import { ZmqSocket } from "./mod.ts";
+ * await using pull = new ZmqSocket("pull");
+ * await pull.bind("tcp://127.0.0.1:*");
+ * await using push = new ZmqSocket("push");
+ * push.connect(pull.lastEndpoint!);
+ * await push.send(new TextEncoder().encode("hi"));
+ * const [part] = await pull.receive({ signal: AbortSignal.timeout(5000) });
+ * assert.equal(new TextDecoder().decode(part), "hi");
  * ```
  *
  * @module
  */
 
-export * from "../capture/frame.ts";
-export * from "./netgear.ts";
-export * from "./netgear_options.ts";
+export * from "./transport.ts";
+export * from "./zmq_transport_options.ts";
+export * from "./rep_client_transport.ts";
+export * from "./sub_client_transport.ts";
+export * from "./req_server_transport.ts";
+export * from "./pub_server_transport.ts";
+export * from "./memory_transport.ts";
+export * from "./send_size.ts";
 export * from "./protocol/protocol.ts";
 export * from "./errors.ts";
 export * from "./zmq/zmq_socket.ts";
-export * from "./viewer.ts";
-export * from "./preview.ts";
-export * from "../cli/v8_flags.ts";
+export * from "./codecs/jpeg.ts";
+export * from "./codecs/errors.ts";
+export * from "./security/secure_mode.ts";
+export * from "./security/curve_keys.ts";
+export * from "./security/errors.ts";
+export * from "./security/zap_handler.ts";

@@ -27,7 +27,7 @@
  *
  * @example Motion and a caption on every frame of every server
  * ```ts ignore
- * import { NetGear } from "../../transports/netgear.ts";
+ * import { NetGear } from "../netgear/mod.ts";
  * import { MotionDetector, Pipeline, TextOverlay } from "./mod.ts";
  *
  * await using client = await NetGear.open({ receiveMode: true, multiserverMode: true, port: [5566, 5567] });

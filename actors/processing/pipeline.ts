@@ -302,7 +302,7 @@ class Run implements Sink {
  * @example On a client: motion on every stream, the message drawn on each frame
  * ```ts ignore
  * // Not run: it needs NetGear servers streaming on ports 5566 and 5567, and runs until they stop.
- * import { NetGear } from "../../transports/netgear.ts";
+ * import { NetGear } from "../netgear/mod.ts";
  * import { MotionDetector, Pipeline, TextOverlay } from "./mod.ts";
  *
  * await using client = await NetGear.open({ receiveMode: true, multiserverMode: true, port: [5566, 5567] });

@@ -8,8 +8,8 @@
  * @module
  */
 
-import { NetGear } from "../../transports/netgear.ts";
-import type { Pattern } from "../../transports/netgear_options.ts";
+import { NetGear } from "../../actors/netgear/mod.ts";
+import type { Pattern } from "../../actors/netgear/mod.ts";
 
 const [pattern, delayMs, ports] = Deno.args;
 const client = await NetGear.open({

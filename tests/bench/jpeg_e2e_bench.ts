@@ -10,7 +10,7 @@
 
 import { parseArgs } from "node:util";
 import { cpuUsage } from "node:process";
-import { NetGear } from "../../transports/netgear.ts";
+import { NetGear } from "../../actors/netgear/mod.ts";
 import { freePorts } from "../_helpers/ports.ts";
 
 const { values } = parseArgs({

@@ -66,7 +66,7 @@ import {
   setV8Flags,
   type ThroughputRun,
 } from "./netgear/_runs.ts";
-import { CLIENT_V8_FLAGS } from "../../cli/v8_flags.ts";
+import { CLIENT_V8_FLAGS } from "../../actors/netgear/mod.ts";
 
 const HELP = `deno task bench [options]: ActorGear's benchmarks
 

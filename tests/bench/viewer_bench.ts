@@ -31,8 +31,8 @@ import "../_helpers/preload_native.ts";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { SyntheticSource } from "../../capture/synthetic_source.ts";
-import { NetGear, type NetGearClient } from "../../transports/netgear.ts";
-import { Viewer } from "../../transports/viewer.ts";
+import { NetGear, type NetGearClient } from "../../actors/netgear/mod.ts";
+import { Viewer } from "../../actors/netgear/mod.ts";
 import { Chromium, type ChromiumPage, hasChromium } from "../_helpers/chromium.ts";
 import { freePorts } from "../_helpers/ports.ts";
 

@@ -1,8 +1,8 @@
 import "../_helpers/preload_native.ts";
 import assert from "node:assert/strict";
 import { formatStats } from "../../cli/_stats_view.ts";
-import { NetGear } from "../../transports/netgear.ts";
-import type { ServerStats } from "../../transports/netgear.ts";
+import { NetGear } from "../../actors/netgear/mod.ts";
+import type { ServerStats } from "../../actors/netgear/mod.ts";
 import { freePorts } from "../_helpers/ports.ts";
 
 const CLI = new URL("../../cli/cli.ts", import.meta.url).pathname;

@@ -20,7 +20,7 @@ import {
   type PipelineStage,
 } from "../../../actors/processing/mod.ts";
 import { FaceDetector, type Frame } from "../../../actors/processing/mod.ts";
-import { NetGear } from "../../../transports/netgear.ts";
+import { NetGear } from "../../../actors/netgear/mod.ts";
 import { freePorts } from "../../_helpers/ports.ts";
 import { decodeImage, imagePath, modelPath } from "./_image.ts";
 

@@ -6,7 +6,7 @@ import {
   type ProcessorItem,
   TextOverlay,
 } from "../../../actors/processing/mod.ts";
-import { NetGear, type NetGearServer } from "../../../transports/netgear.ts";
+import { NetGear, type NetGearServer } from "../../../actors/netgear/mod.ts";
 import { freePorts } from "../../_helpers/ports.ts";
 import { sha256, testFrame } from "../../_helpers/frames.ts";
 import { Gate } from "./_helpers.ts";

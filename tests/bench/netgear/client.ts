@@ -22,8 +22,8 @@
 
 import { parseArgs } from "node:util";
 import process from "node:process";
-import { NetGear, type NetGearClient, type ServerStateEvent } from "../../../transports/netgear.ts";
-import type { Pattern } from "../../../transports/netgear_options.ts";
+import { NetGear, type NetGearClient } from "../../../actors/netgear/mod.ts";
+import type { Pattern } from "../../../actors/netgear/mod.ts";
 import { now, Window, type WindowResult } from "../_window.mjs";
 
 const { values } = parseArgs({
@@ -60,7 +60,7 @@ try {
   Deno.exit(3);
 }
 client.addEventListener("serverstate", (event) => {
-  const { port, state, reason } = (event as CustomEvent<ServerStateEvent>).detail;
+  const { port, state, reason } = event.detail;
   emit({ event: "state", port, state, reason, at: now() });
 });
 

@@ -20,9 +20,9 @@
  */
 
 import { parseArgs } from "node:util";
-import { NetGear } from "../../../transports/netgear.ts";
+import { NetGear } from "../../../actors/netgear/mod.ts";
 import type { Frame } from "../../../capture/frame.ts";
-import type { Pattern } from "../../../transports/netgear_options.ts";
+import type { Pattern } from "../../../actors/netgear/mod.ts";
 import { now, Pacer, percentile } from "../_window.mjs";
 
 const { values } = parseArgs({

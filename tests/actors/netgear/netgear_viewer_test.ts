@@ -1,9 +1,9 @@
-import "../_helpers/preload_native.ts";
+import "../../_helpers/preload_native.ts";
 import assert from "node:assert/strict";
-import { NetGear } from "../../transports/netgear.ts";
-import { ConfigurationError } from "../../transports/netgear_options.ts";
-import { ViewerError } from "../../transports/viewer.ts";
-import { freePorts } from "../_helpers/ports.ts";
+import { NetGear } from "../../../actors/netgear/mod.ts";
+import { ConfigurationError } from "../../../actors/netgear/mod.ts";
+import { ViewerError } from "../../../actors/netgear/mod.ts";
+import { freePorts } from "../../_helpers/ports.ts";
 
 Deno.test("NetGear client with viewer: true serves the live view until it shuts down", async () => {
   const ports = freePorts(1);

@@ -1,4 +1,4 @@
-import "../_helpers/preload_native.ts";
+import "../../_helpers/preload_native.ts";
 /**
  * A NetGear client facing hostile peers on 127.0.0.1 (issue 14, client side):
  * messages ZeroMQ itself discards, spoofed sequence numbers and goodbyes,
@@ -10,30 +10,30 @@ import "../_helpers/preload_native.ts";
  * --allow-read --allow-env --allow-ffi --allow-net=127.0.0.1`.
  */
 import assert from "node:assert/strict";
-import { delay } from "../../actors/abort.ts";
-import { ActorSystem } from "../../actors/actor_system.ts";
-import { CLIENT_SUPERVISION, ClientSupervisor } from "../../actors/netgear/client_supervisor.ts";
-import { DeliveryQueue } from "../../actors/netgear/delivery_queue.ts";
-import type { ClientSupervisorMessage } from "../../actors/netgear/client_supervisor_messages.ts";
+import { delay } from "../../../actors/abort.ts";
+import { ActorSystem } from "../../../actors/actor_system.ts";
+import { CLIENT_SUPERVISION, ClientSupervisor } from "../../../actors/netgear/client_supervisor.ts";
+import { DeliveryQueue } from "../../../actors/netgear/delivery_queue.ts";
+import type { ClientSupervisorMessage } from "../../../actors/netgear/client_supervisor_messages.ts";
 import {
   NetGear,
   type NetGearClient,
   type Received,
   type ServerStateEvent,
   type ServerStats,
-} from "../../transports/netgear.ts";
-import { generateKeys } from "../../transports/security/curve_keys.ts";
-import { type Envelope, ProtocolCodec } from "../../transports/protocol/protocol.ts";
-import { TransportOperationError } from "../../transports/errors.ts";
-import { RepClientTransport } from "../../transports/rep_client_transport.ts";
+} from "../../../actors/netgear/mod.ts";
+import { generateKeys } from "../../../transports/security/curve_keys.ts";
+import { type Envelope, ProtocolCodec } from "../../../transports/protocol/protocol.ts";
+import { TransportOperationError } from "../../../transports/errors.ts";
+import { RepClientTransport } from "../../../transports/rep_client_transport.ts";
 import {
   type SocketKind,
   type ZmqOperationOptions,
   ZmqSocket,
   type ZmqSocketOptions,
-} from "../../transports/zmq/zmq_socket.ts";
-import { freePorts } from "../_helpers/ports.ts";
-import { testFrame } from "../_helpers/frames.ts";
+} from "../../../transports/zmq/zmq_socket.ts";
+import { freePorts } from "../../_helpers/ports.ts";
+import { testFrame } from "../../_helpers/frames.ts";
 
 const PYTHON = "/usr/bin/python3";
 /** Python's own bound on each wait: it exits instead of hanging. */
@@ -436,7 +436,7 @@ Deno.test("a spoofed frame number costs one restart, not every later frame of th
 /** Every `serverstate` event of a client. */
 function stateLog(client: NetGearClient): ServerStateEvent[] {
   const log: ServerStateEvent[] = [];
-  client.addEventListener("serverstate", (e) => log.push((e as CustomEvent).detail));
+  client.addEventListener("serverstate", (e) => log.push(e.detail));
   return log;
 }
 
@@ -563,7 +563,7 @@ Deno.test("a port that only sends refused messages is no server, and refused mes
   const states = stateLog(client);
   const stale = new Promise<void>((resolve) =>
     client.addEventListener("serverstate", (e) => {
-      const { port, state } = (e as CustomEvent<ServerStateEvent>).detail;
+      const { port, state } = e.detail;
       if (port === serverPort && state === "stale") resolve();
     })
   );

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Decoder, Tag } from "cbor-x";
-import { previewValue } from "../../transports/preview.ts";
+import { previewValue } from "../../../actors/netgear/mod.ts";
 
 /** The decoder settings of ActorGear's wire protocol. */
 const decoder = new Decoder({ useRecords: false, mapsAsObjects: true });

@@ -1,4 +1,4 @@
-import "../_helpers/preload_native.ts";
+import "../../_helpers/preload_native.ts";
 /**
  * What NetGear servers put on the wire, read with raw sockets: REQ servers
  * send protocol version 2 (the frame's pixels as a second part, straight
@@ -6,11 +6,11 @@ import "../_helpers/preload_native.ts";
  * client answers each request in its own version.
  */
 import assert from "node:assert/strict";
-import { NetGear } from "../../transports/netgear.ts";
-import { type Envelope, ProtocolCodec } from "../../transports/protocol/protocol.ts";
-import { ZmqSocket } from "../../transports/zmq/zmq_socket.ts";
-import { freePorts } from "../_helpers/ports.ts";
-import { sha256, testFrame } from "../_helpers/frames.ts";
+import { NetGear } from "../../../actors/netgear/mod.ts";
+import { type Envelope, ProtocolCodec } from "../../../transports/protocol/protocol.ts";
+import { ZmqSocket } from "../../../transports/zmq/zmq_socket.ts";
+import { freePorts } from "../../_helpers/ports.ts";
+import { sha256, testFrame } from "../../_helpers/frames.ts";
 
 const codec = new ProtocolCodec();
 

@@ -1,10 +1,10 @@
-import "../_helpers/preload_native.ts";
+import "../../_helpers/preload_native.ts";
 import assert from "node:assert/strict";
-import { NetGear } from "../../transports/netgear.ts";
-import type { Frame } from "../../capture/frame.ts";
-import { ProtocolCodec } from "../../transports/protocol/protocol.ts";
-import { ZmqSocket } from "../../transports/zmq/zmq_socket.ts";
-import { freePorts } from "../_helpers/ports.ts";
+import { NetGear } from "../../../actors/netgear/mod.ts";
+import type { Frame } from "../../../capture/frame.ts";
+import { ProtocolCodec } from "../../../transports/protocol/protocol.ts";
+import { ZmqSocket } from "../../../transports/zmq/zmq_socket.ts";
+import { freePorts } from "../../_helpers/ports.ts";
 
 /** A smooth, camera-like gradient with some texture. */
 function gradient(width: number, height: number, shift: number): Frame {
@@ -137,7 +137,7 @@ Deno.test("NetGear client refuses a JPEG that claims more pixels than maxMessage
     pattern: 1,
     maxMessageSize,
   });
-  const { JpegCodec } = await import("../../transports/codecs/jpeg.ts");
+  const { JpegCodec } = await import("../../../transports/codecs/jpeg.ts");
   using jpeg = new JpegCodec();
   const small = jpeg.encode(gradient(16, 16, 0));
   const codec = new ProtocolCodec();

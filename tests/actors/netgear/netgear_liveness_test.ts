@@ -1,22 +1,27 @@
-import "../_helpers/preload_native.ts";
+import "../../_helpers/preload_native.ts";
 import assert from "node:assert/strict";
-import { NetGear, type ServerStateEvent } from "../../transports/netgear.ts";
-import { freePorts } from "../_helpers/ports.ts";
-import { testFrame } from "../_helpers/frames.ts";
+import {
+  NetGear,
+  type NetGearClient,
+  type NetGearClientEventMap,
+  type ServerStateEvent,
+} from "../../../actors/netgear/mod.ts";
+import { freePorts } from "../../_helpers/ports.ts";
+import { testFrame } from "../../_helpers/frames.ts";
 
-const CLI = new URL("../../cli/cli.ts", import.meta.url).pathname;
+const CLI = new URL("../../../cli/cli.ts", import.meta.url).pathname;
 const RUN = ["run", "--allow-read", "--allow-env", "--allow-ffi", "--allow-run"];
 
-function stateLog(target: EventTarget): ServerStateEvent[] {
+function stateLog(target: NetGearClient): ServerStateEvent[] {
   const log: ServerStateEvent[] = [];
-  target.addEventListener("serverstate", (e) => log.push((e as CustomEvent).detail));
+  target.addEventListener("serverstate", (e) => log.push(e.detail));
   return log;
 }
 
-function nextState(target: EventTarget, port: number, state: string): Promise<ServerStateEvent> {
+function nextState(target: NetGearClient, port: number, state: string): Promise<ServerStateEvent> {
   return new Promise((resolve) => {
-    const listener = (e: Event) => {
-      const detail = (e as CustomEvent<ServerStateEvent>).detail;
+    const listener = (e: NetGearClientEventMap["serverstate"]) => {
+      const detail = e.detail;
       if (detail.port === port && detail.state === state) {
         target.removeEventListener("serverstate", listener);
         resolve(detail);

@@ -1,4 +1,4 @@
-import "../_helpers/preload_native.ts";
+import "../../_helpers/preload_native.ts";
 /**
  * Fuzzing the NetGear client: thousands of seeded random byte strings and
  * mutated envelopes hit one of its ports from raw ZeroMQ sockets while a
@@ -13,15 +13,20 @@ import { Encoder } from "cbor-x";
 import {
   NetGear,
   type NetGearClient,
+  type NetGearClientEventMap,
   type NetGearServer,
   type Received,
   type ServerStateEvent,
   type ServerStats,
-} from "../../transports/netgear.ts";
-import { type Envelope, ProtocolCodec, ProtocolError } from "../../transports/protocol/protocol.ts";
-import { ZmqSocket } from "../../transports/zmq/zmq_socket.ts";
-import { freePorts } from "../_helpers/ports.ts";
-import { sha256, testFrame } from "../_helpers/frames.ts";
+} from "../../../actors/netgear/mod.ts";
+import {
+  type Envelope,
+  ProtocolCodec,
+  ProtocolError,
+} from "../../../transports/protocol/protocol.ts";
+import { ZmqSocket } from "../../../transports/zmq/zmq_socket.ts";
+import { freePorts } from "../../_helpers/ports.ts";
+import { sha256, testFrame } from "../../_helpers/frames.ts";
 
 const SEED = 0x5eed_2026;
 const FUZZ_COUNT = 3000;
@@ -320,8 +325,8 @@ function stateReached(
   reason: ServerStateEvent["reason"],
 ): Promise<void> {
   return new Promise((resolve) => {
-    const onState = (event: Event): void => {
-      const detail = (event as CustomEvent<ServerStateEvent>).detail;
+    const onState = (event: NetGearClientEventMap["serverstate"]): void => {
+      const detail = event.detail;
       if (detail.port !== port || detail.reason !== reason) return;
       client.removeEventListener("serverstate", onState);
       resolve();

@@ -1,9 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  ConfigurationError,
-  type NetGearOptions,
-  resolveOptions,
-} from "../../transports/netgear_options.ts";
+import { resolveOptions } from "../../../actors/netgear/_resolve_options.ts";
+import { ConfigurationError, type NetGearOptions } from "../../../actors/netgear/mod.ts";
 
 function refusal(options: unknown): ConfigurationError {
   try {

@@ -1,9 +1,9 @@
-import "../_helpers/preload_native.ts";
+import "../../_helpers/preload_native.ts";
 import assert from "node:assert/strict";
-import { NetGear } from "../../transports/netgear.ts";
-import { generateKeys } from "../../transports/security/curve_keys.ts";
-import { freePorts } from "../_helpers/ports.ts";
-import { testFrame } from "../_helpers/frames.ts";
+import { NetGear } from "../../../actors/netgear/mod.ts";
+import { generateKeys } from "../../../transports/security/curve_keys.ts";
+import { freePorts } from "../../_helpers/ports.ts";
+import { testFrame } from "../../_helpers/frames.ts";
 
 Deno.test("NetGear ironhouse: an authorised server streams, an unknown key gets nowhere", async () => {
   const trusted = await Deno.makeTempDir({ prefix: "actorgear-keys-" });

@@ -1,4 +1,4 @@
-import "../_helpers/preload_native.ts";
+import "../../_helpers/preload_native.ts";
 /**
  * Structured hostile CBOR against a NetGear client: seeded random trees
  * (deep nesting, huge announced counts, every tag cbor-x knows, bignums,
@@ -11,12 +11,17 @@ import "../_helpers/preload_native.ts";
  * Needs `--allow-read --allow-env --allow-ffi --allow-net=127.0.0.1`.
  */
 import assert from "node:assert/strict";
-import { NetGear, type Received } from "../../transports/netgear.ts";
-import { ProtocolCodec, ProtocolError } from "../../transports/protocol/protocol.ts";
-import { ZmqSocket } from "../../transports/zmq/zmq_socket.ts";
-import { freePorts } from "../_helpers/ports.ts";
-import { testFrame } from "../_helpers/frames.ts";
-import { header, hostileShapes, text, withMessage } from "./protocol/_hostile_cbor.ts";
+import { NetGear, type Received } from "../../../actors/netgear/mod.ts";
+import { ProtocolCodec, ProtocolError } from "../../../transports/protocol/protocol.ts";
+import { ZmqSocket } from "../../../transports/zmq/zmq_socket.ts";
+import { freePorts } from "../../_helpers/ports.ts";
+import { testFrame } from "../../_helpers/frames.ts";
+import {
+  header,
+  hostileShapes,
+  text,
+  withMessage,
+} from "../../transports/protocol/_hostile_cbor.ts";
 
 const SEED = 0x0bad_cb08;
 /** Small enough that every shape is cheap to build, large enough for each attack. */

@@ -1,4 +1,4 @@
-import "../_helpers/preload_native.ts";
+import "../../_helpers/preload_native.ts";
 /**
  * NetGear against an independent implementation: tests/interop/python_server.py,
  * a Python server written from transports/protocol/PROTOCOL.md alone (pyzmq + cbor2),
@@ -8,12 +8,17 @@ import "../_helpers/preload_native.ts";
  * `--allow-run --allow-read --allow-env --allow-ffi --allow-net=127.0.0.1`.
  */
 import assert from "node:assert/strict";
-import { NO_PYTHON, PYTHON, requirePython } from "../_helpers/python.ts";
-import { NetGear, type NetGearClient, type ServerStateEvent } from "../../transports/netgear.ts";
-import { freePorts } from "../_helpers/ports.ts";
-import { sha256, testFrame } from "../_helpers/frames.ts";
+import { NO_PYTHON, PYTHON, requirePython } from "../../_helpers/python.ts";
+import {
+  NetGear,
+  type NetGearClient,
+  type NetGearClientEventMap,
+  type ServerStateEvent,
+} from "../../../actors/netgear/mod.ts";
+import { freePorts } from "../../_helpers/ports.ts";
+import { sha256, testFrame } from "../../_helpers/frames.ts";
 
-const SERVER = new URL("../interop/python_server.py", import.meta.url).pathname;
+const SERVER = new URL("../../interop/python_server.py", import.meta.url).pathname;
 /** Python's own bound on each wait (a reply, a subscriber): it exits instead of hanging. */
 const PYTHON_TIMEOUT_MS = 15_000;
 
@@ -121,7 +126,7 @@ function pythonArgs(
 function recordStates(client: NetGearClient): ServerStateEvent[] {
   const events: ServerStateEvent[] = [];
   client.addEventListener("serverstate", (event) => {
-    events.push((event as CustomEvent<ServerStateEvent>).detail);
+    events.push(event.detail);
   });
   return events;
 }
@@ -130,8 +135,8 @@ function recordStates(client: NetGearClient): ServerStateEvent[] {
 function joined(client: NetGearClient, ports: readonly number[]): Promise<void> {
   const waiting = new Set(ports);
   return new Promise((resolve) => {
-    const onState = (event: Event): void => {
-      const { port, reason } = (event as CustomEvent<ServerStateEvent>).detail;
+    const onState = (event: NetGearClientEventMap["serverstate"]): void => {
+      const { port, reason } = event.detail;
       if (reason === "joined") waiting.delete(port);
       if (waiting.size === 0) {
         client.removeEventListener("serverstate", onState);

@@ -1,12 +1,12 @@
-import "../_helpers/preload_native.ts";
+import "../../_helpers/preload_native.ts";
 import assert from "node:assert/strict";
-import { NetGear, type ServerStateEvent } from "../../transports/netgear.ts";
-import { freePorts } from "../_helpers/ports.ts";
-import { testFrame } from "../_helpers/frames.ts";
+import { NetGear, type ServerStateEvent } from "../../../actors/netgear/mod.ts";
+import { freePorts } from "../../_helpers/ports.ts";
+import { testFrame } from "../../_helpers/frames.ts";
 
 const PERMISSIONS = ["--allow-read", "--allow-env", "--allow-ffi", "--allow-run"];
-const CLI = new URL("../../cli/cli.ts", import.meta.url).pathname;
-const RECORDER = new URL("../_helpers/recording_client.ts", import.meta.url).pathname;
+const CLI = new URL("../../../cli/cli.ts", import.meta.url).pathname;
+const RECORDER = new URL("../../_helpers/recording_client.ts", import.meta.url).pathname;
 
 /** Reads a child's stdout as JSON lines, calling `onLine` for each. */
 async function readLines(
@@ -133,7 +133,7 @@ Deno.test("a SIGKILLed server restarted on the same port is tracked again", asyn
   const events: ServerStateEvent[] = [];
   let changed: (() => void) | undefined;
   client.addEventListener("serverstate", (e) => {
-    events.push((e as CustomEvent<ServerStateEvent>).detail);
+    events.push(e.detail);
     changed?.();
   });
   // Wakes on every state change and every frame.

@@ -1,8 +1,8 @@
-import "../_helpers/preload_native.ts";
+import "../../_helpers/preload_native.ts";
 import assert from "node:assert/strict";
-import { NetGear, type NetGearServer } from "../../transports/netgear.ts";
-import { freePorts } from "../_helpers/ports.ts";
-import { sha256, testFrame } from "../_helpers/frames.ts";
+import { NetGear, type NetGearServer } from "../../../actors/netgear/mod.ts";
+import { freePorts } from "../../_helpers/ports.ts";
+import { sha256, testFrame } from "../../_helpers/frames.ts";
 
 const FRAMES = 20;
 

@@ -1,29 +1,68 @@
-import "../_helpers/preload_native.ts";
+import "../../_helpers/preload_native.ts";
 import assert from "node:assert/strict";
-import type { ServerState } from "../../actors/netgear/events.ts";
-import { SyntheticSource } from "../../capture/synthetic_source.ts";
-import type { Frame } from "../../capture/frame.ts";
-import { JpegCodec } from "../../transports/codecs/jpeg.ts";
+import { SyntheticSource } from "../../../capture/synthetic_source.ts";
+import type { Frame } from "../../../capture/frame.ts";
+import { JpegCodec } from "../../../transports/codecs/jpeg.ts";
 import {
   NetGear,
+  type NetGearClientEventMap,
   type NetGearServer,
   type Received,
+  type ServerState,
   type ServerStats,
+  type ShutdownReason,
   type TrackedServer,
-} from "../../transports/netgear.ts";
-import { Viewer, ViewerError } from "../../transports/viewer.ts";
-import { ProtocolCodec } from "../../transports/protocol/protocol.ts";
-import { ZmqSocket } from "../../transports/zmq/zmq_socket.ts";
-import { freePorts } from "../_helpers/ports.ts";
-import { testFrame } from "../_helpers/frames.ts";
-import { Chromium, CHROMIUM_PATH, type ChromiumPage, hasChromium } from "../_helpers/chromium.ts";
+  Viewer,
+  type ViewerClient,
+  ViewerError,
+} from "../../../actors/netgear/mod.ts";
+import { ProtocolCodec } from "../../../transports/protocol/protocol.ts";
+import { ZmqSocket } from "../../../transports/zmq/zmq_socket.ts";
+import { freePorts } from "../../_helpers/ports.ts";
+import { testFrame } from "../../_helpers/frames.ts";
+import {
+  Chromium,
+  CHROMIUM_PATH,
+  type ChromiumPage,
+  hasChromium,
+} from "../../_helpers/chromium.ts";
 
 /** A stand-in client: the test decides when frames, states and the shutdown happen. */
-class FakeClient extends EventTarget {
-  shutdownReason: "all-gone" | "closed" | "transport-lost" | undefined = undefined;
+class FakeClient extends EventTarget implements ViewerClient {
+  shutdownReason: ShutdownReason | undefined = undefined;
   tracked: TrackedServer[] = [];
   statsList: ServerStats[] = [];
   readonly #listeners = new Set<(received: Received) => void>();
+
+  override addEventListener<K extends keyof NetGearClientEventMap>(
+    type: K,
+    listener: (event: NetGearClientEventMap[K]) => void,
+  ): void;
+  override addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+  ): void;
+  override addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+  ): void {
+    super.addEventListener(type, listener);
+  }
+
+  override removeEventListener<K extends keyof NetGearClientEventMap>(
+    type: K,
+    listener: (event: NetGearClientEventMap[K]) => void,
+  ): void;
+  override removeEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+  ): void;
+  override removeEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+  ): void {
+    super.removeEventListener(type, listener);
+  }
 
   onFrame(listener: (received: Received) => void): () => void {
     this.#listeners.add(listener);

@@ -6,7 +6,7 @@
  * @module
  */
 
-import "../_helpers/preload_native.ts";
+import "../../_helpers/preload_native.ts";
 import assert from "node:assert/strict";
 import {
   NetGear,
@@ -15,12 +15,12 @@ import {
   type Received,
   SendError,
   type ServerStateEvent,
-} from "../../transports/netgear.ts";
-import type { Frame } from "../../capture/frame.ts";
-import type { NetGearOptions } from "../../transports/netgear_options.ts";
-import { generateKeys } from "../../transports/security/curve_keys.ts";
-import { freePorts } from "../_helpers/ports.ts";
-import { testFrame } from "../_helpers/frames.ts";
+} from "../../../actors/netgear/mod.ts";
+import type { Frame } from "../../../capture/frame.ts";
+import type { NetGearOptions } from "../../../actors/netgear/mod.ts";
+import { generateKeys } from "../../../transports/security/curve_keys.ts";
+import { freePorts } from "../../_helpers/ports.ts";
+import { testFrame } from "../../_helpers/frames.ts";
 
 /** Collects what goes to the console while `body` runs (restart traces, refusal logs). */
 async function capturingConsole<T>(
@@ -82,7 +82,7 @@ async function reopenClient(
 function stateLog(client: NetGearClient): ServerStateEvent[] {
   const events: ServerStateEvent[] = [];
   client.addEventListener("serverstate", (e) => {
-    events.push((e as CustomEvent<ServerStateEvent>).detail);
+    events.push(e.detail);
   });
   return events;
 }
@@ -487,7 +487,7 @@ Deno.test("a plain REQ server facing a CURVE client is not stuck: it fails namin
 });
 
 const PERMISSIONS = ["--allow-read", "--allow-env", "--allow-ffi"];
-const RECORDER = new URL("../_helpers/recording_client.ts", import.meta.url).pathname;
+const RECORDER = new URL("../../_helpers/recording_client.ts", import.meta.url).pathname;
 
 /** A PUB/SUB client in its own process, to kill; resolves once it has a frame. */
 async function startKillableClient(port: number): Promise<Deno.ChildProcess> {
@@ -625,7 +625,7 @@ Deno.test("a PUB server whose client stopped reading rejects with queue-full aft
   const [port] = freePorts(1);
   // A subscriber that takes one message and then never reads again: a
   // client frozen with its connection up.
-  const { ZmqSocket } = await import("../../transports/zmq/zmq_socket.ts");
+  const { ZmqSocket } = await import("../../../transports/zmq/zmq_socket.ts");
   await using stuck = new ZmqSocket("sub", { receiveHighWaterMark: 1 });
   await stuck.bind(`tcp://127.0.0.1:${port}`);
   stuck.subscribe();

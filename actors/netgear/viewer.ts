@@ -28,18 +28,62 @@
  * @module
  */
 
-import type { ServerState } from "../actors/netgear/events.ts";
-import type { Frame } from "../capture/frame.ts";
-import { JpegCodec } from "./codecs/jpeg.ts";
-import type { NetGearClient, Received, ServerStateEvent } from "./netgear.ts";
-import { previewValue } from "./preview.ts";
+import { JpegCodec } from "../../transports/codecs/jpeg.ts";
 import { VIEWER_PAGE } from "./_viewer_page.ts";
+import { Tile, type ViewerCore } from "./_viewer_tile.ts";
+import { MJPEG_BOUNDARY, MjpegStream, PageSession, VIEWER_CLOSED } from "./_viewer_watchers.ts";
+import { ViewerError } from "./errors.ts";
+import type { NetGearClientEventMap, ServerState, ShutdownReason } from "./events.ts";
+import type { Received } from "./received.ts";
+import type { ServerStats, TrackedServer } from "./stats.ts";
 
-/** What the viewer needs of a client: {@linkcode NetGearClient} has it all. */
-export type ViewerClient = Pick<
-  NetGearClient,
-  "onFrame" | "stats" | "servers" | "shutdownReason" | "addEventListener" | "removeEventListener"
->;
+/**
+ * What the viewer needs of a client: a `NetGearClient` has it all, and a
+ * test can stand in for one.
+ */
+export interface ViewerClient {
+  /**
+   * Calls `listener` with every frame as it arrives.
+   *
+   * @param listener Told each frame.
+   * @returns A function that removes the listener.
+   */
+  onFrame(listener: (received: Received) => void): () => void;
+  /**
+   * Per-server figures.
+   *
+   * @returns One entry per server seen.
+   */
+  stats(): Promise<ServerStats[]>;
+  /**
+   * Every server seen so far and its state.
+   *
+   * @returns One entry per port.
+   */
+  servers(): TrackedServer[];
+  /** Why the client stopped, or `undefined` while it runs. */
+  readonly shutdownReason: ShutdownReason | undefined;
+  /**
+   * Listens for `serverstate` and `shutdown`.
+   *
+   * @param type The event's name.
+   * @param listener Told each event.
+   */
+  addEventListener<K extends keyof NetGearClientEventMap>(
+    type: K,
+    listener: (event: NetGearClientEventMap[K]) => void,
+  ): void;
+  /**
+   * Stops listening.
+   *
+   * @param type The event's name.
+   * @param listener The listener given to `addEventListener`.
+   */
+  removeEventListener<K extends keyof NetGearClientEventMap>(
+    type: K,
+    listener: (event: NetGearClientEventMap[K]) => void,
+  ): void;
+}
 
 /** Options of {@linkcode Viewer.start}. */
 export interface ViewerOptions {
@@ -97,42 +141,6 @@ export interface ViewerTileStats {
   readonly watchers: number;
 }
 
-/**
- * The viewer could not start: a port in use, an address not available, no
- * network permission for it…
- *
- * @example Fall back to any free port
- * ```ts ignore
- * import { Viewer, ViewerError } from "./viewer.ts";
- *
- * let viewer: Viewer;
- * try {
- *   viewer = await Viewer.start(client, { port: 8080 });
- * } catch (error) {
- *   if (!(error instanceof ViewerError)) throw error;
- *   viewer = await Viewer.start(client);
- * }
- * ```
- */
-export class ViewerError extends Error {
-  /** The address it tried to listen on. */
-  readonly hostname: string;
-  /** The port it tried to listen on. */
-  readonly port: number;
-  /**
-   * @param hostname The address it tried to listen on.
-   * @param port The port it tried to listen on.
-   * @param message What failed and what to do.
-   * @param options The original error as `cause`.
-   */
-  constructor(hostname: string, port: number, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "ViewerError";
-    this.hostname = hostname;
-    this.port = port;
-  }
-}
-
 /** Every option with its value decided. */
 interface ResolvedViewerOptions {
   readonly hostname: string;
@@ -142,285 +150,10 @@ interface ResolvedViewerOptions {
   readonly signal: AbortSignal | undefined;
 }
 
-/** The longest last-message preview sent to the page, in characters. */
-const MESSAGE_PREVIEW = 160;
 const STATS_INTERVAL_MS = 500;
 /** How long close() waits for a page to answer the WebSocket closing handshake. */
 const CLOSE_GRACE_MS = 1000;
 const LOOPBACK_NAMES = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
-const encoder = new TextEncoder();
-/** What ends the MJPEG responses still open on close (not worth a log line). */
-const VIEWER_CLOSED = new Error("the viewer closed");
-const MJPEG_BOUNDARY = "actorgear-frame";
-const MJPEG_FIRST = encoder.encode(`--${MJPEG_BOUNDARY}\r\n`);
-// The boundary follows each image at once: browsers show a part only once
-// they see the boundary that ends it.
-const MJPEG_AFTER = encoder.encode(`\r\n--${MJPEG_BOUNDARY}\r\n`);
-
-/** A frame as shown: JPEG bytes and, built once for every page, its WebSocket packet. */
-class Shown {
-  readonly port: number;
-  readonly seq: number;
-  readonly jpeg: Uint8Array;
-  #packet: Uint8Array | undefined;
-
-  constructor(port: number, seq: number, jpeg: Uint8Array) {
-    this.port = port;
-    this.seq = seq;
-    this.jpeg = jpeg;
-  }
-
-  /** The page's binary message: port and seq (u32 little endian), then the JPEG. */
-  get packet(): Uint8Array {
-    if (this.#packet === undefined) {
-      const packet = new Uint8Array(8 + this.jpeg.byteLength);
-      const header = new DataView(packet.buffer);
-      header.setUint32(0, this.port, true);
-      header.setUint32(4, this.seq >>> 0, true);
-      packet.set(this.jpeg, 8);
-      this.#packet = packet;
-    }
-    return this.#packet;
-  }
-}
-
-/**
- * One watcher of one tile: holds at most one frame for it (the newest) until
- * it is ready, so a slow watcher skips frames instead of queueing them.
- */
-class Seat {
-  readonly #tile: Tile;
-  readonly #deliver: (shown: Shown) => void;
-  #ready = true;
-  #pending: Shown | undefined;
-
-  constructor(tile: Tile, deliver: (shown: Shown) => void) {
-    this.#tile = tile;
-    this.#deliver = deliver;
-  }
-
-  offer(shown: Shown): void {
-    if (this.#ready) {
-      this.#ready = false;
-      this.#deliver(shown);
-      return;
-    }
-    if (this.#pending !== undefined) this.#tile.dropped++;
-    this.#pending = shown;
-  }
-
-  /** The watcher can take one more frame. */
-  ready(): void {
-    const pending = this.#pending;
-    if (pending === undefined) {
-      this.#ready = true;
-      return;
-    }
-    this.#pending = undefined;
-    this.#deliver(pending);
-  }
-
-  leave(): void {
-    this.#tile.leave(this);
-  }
-}
-
-/** One server's tile: its newest frame, paced to `maxFps`, and who watches it. */
-class Tile {
-  readonly port: number;
-  state: ServerState | "unknown" = "unknown";
-  received = 0;
-  shown = 0;
-  encoded = 0;
-  dropped = 0;
-  /** Whether the frame shown last came as JPEG (passed on) or raw (encoded here). */
-  source: "jpeg" | "raw" | undefined;
-  /** Why frames of this tile cannot be shown, if they cannot. */
-  error: string | undefined;
-  readonly seats = new Set<Seat>();
-  /** The last message previewed and its text: stats come every 500 ms, messages less often. */
-  #previewed: { message: unknown; text: string | null } | undefined;
-  #current: Shown | undefined;
-  #newest: { seq: number; jpeg?: Uint8Array; frame?: Frame } | undefined;
-  #lastShownAt = -Infinity;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  readonly #viewer: ViewerCore;
-
-  constructor(port: number, viewer: ViewerCore) {
-    this.port = port;
-    this.#viewer = viewer;
-  }
-
-  /** On the client's delivery path: keep a reference, nothing more. */
-  offer(received: Received): void {
-    this.received++;
-    if (received.jpeg !== undefined) {
-      this.#newest = { seq: received.seq, jpeg: received.jpeg };
-    } else if (received.frame !== undefined) {
-      this.#newest = { seq: received.seq, frame: received.frame };
-    } else {
-      return;
-    }
-    if (this.seats.size > 0) this.#schedule();
-  }
-
-  /**
-   * The page's text for `message`, made once per message: a message with a
-   * million keys costs about as much to preview as to decode, and it would
-   * otherwise be paid again at every stats push.
-   */
-  preview(message: unknown): string | null {
-    if (this.#previewed === undefined || !Object.is(this.#previewed.message, message)) {
-      this.#previewed = { message, text: messagePreview(message) };
-    }
-    return this.#previewed.text;
-  }
-
-  join(deliver: (shown: Shown) => void): Seat {
-    const seat = new Seat(this, deliver);
-    this.seats.add(seat);
-    if (this.#current !== undefined) seat.offer(this.#current);
-    if (this.#newest !== undefined) this.#schedule();
-    return seat;
-  }
-
-  leave(seat: Seat): void {
-    this.seats.delete(seat);
-    if (this.seats.size === 0) this.stop();
-  }
-
-  stop(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-  }
-
-  #schedule(): void {
-    if (this.#timer !== undefined) return;
-    const due = this.#lastShownAt + this.#viewer.frameIntervalMs - performance.now();
-    // Even when due now, a timer takes the encoding off the delivery path.
-    this.#timer = setTimeout(() => this.#show(), Math.max(0, due));
-  }
-
-  #show(): void {
-    this.#timer = undefined;
-    const newest = this.#newest;
-    this.#newest = undefined;
-    if (newest === undefined || this.seats.size === 0) return;
-    let jpeg = newest.jpeg;
-    if (jpeg === undefined) {
-      try {
-        jpeg = this.#viewer.encode(newest.frame!);
-        this.encoded++;
-        this.error = undefined;
-      } catch (error) {
-        this.error = error instanceof Error ? error.message : String(error);
-        return;
-      }
-    }
-    this.#lastShownAt = performance.now();
-    this.shown++;
-    this.source = newest.jpeg === undefined ? "raw" : "jpeg";
-    const shown = new Shown(this.port, newest.seq, jpeg);
-    this.#current = shown;
-    for (const seat of this.seats) seat.offer(shown);
-  }
-}
-
-/** What tiles ask of the viewer. */
-interface ViewerCore {
-  readonly frameIntervalMs: number;
-  encode(frame: Frame): Uint8Array;
-}
-
-/** A page connected over the WebSocket, with a seat at every tile. */
-class PageSession {
-  readonly socket: WebSocket;
-  readonly seats = new Map<number, Seat>();
-  readonly closed: Promise<void>;
-
-  constructor(socket: WebSocket) {
-    this.socket = socket;
-    this.closed = new Promise((resolve) => socket.addEventListener("close", () => resolve()));
-  }
-
-  /** Whether the socket has opened: frames sent before would be lost, and their seats stuck. */
-  opened = false;
-
-  sit(tile: Tile): void {
-    if (!this.opened || this.seats.has(tile.port)) return;
-    this.seats.set(tile.port, tile.join((shown) => this.send(shown.packet)));
-  }
-
-  send(data: string | Uint8Array): void {
-    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(data);
-  }
-
-  /** The page drew a tile's frame (or asked for one): its next may go. */
-  onMessage(data: unknown): void {
-    if (typeof data !== "string" || data.length > 200) return;
-    let message: unknown;
-    try {
-      message = JSON.parse(data);
-    } catch {
-      return;
-    }
-    const { type, port } = (message ?? {}) as { type?: unknown; port?: unknown };
-    if (type === "ready" && typeof port === "number") this.seats.get(port)?.ready();
-  }
-
-  leave(): void {
-    for (const seat of this.seats.values()) seat.leave();
-    this.seats.clear();
-  }
-}
-
-/** An MJPEG response for one tile. */
-class MjpegStream {
-  readonly body: ReadableStream<Uint8Array>;
-  #controller!: ReadableStreamDefaultController<Uint8Array>;
-  #seat: Seat | undefined;
-  #ended = false;
-  readonly #onEnd: (stream: MjpegStream) => void;
-
-  constructor(tile: Tile, onEnd: (stream: MjpegStream) => void) {
-    this.#onEnd = onEnd;
-    this.body = new ReadableStream<Uint8Array>({
-      start: (controller) => {
-        this.#controller = controller;
-        controller.enqueue(MJPEG_FIRST);
-        this.#seat = tile.join((shown) => this.#write(shown));
-      },
-      // Called only once the connection has taken everything enqueued: the
-      // socket's back-pressure is what makes a slow reader skip frames.
-      pull: () => this.#seat?.ready(),
-      cancel: () => this.#end(),
-    }, { highWaterMark: 0 });
-  }
-
-  #write(shown: Shown): void {
-    if (this.#ended) return;
-    const { jpeg } = shown;
-    this.#controller.enqueue(encoder.encode(
-      `Content-Type: image/jpeg\r\nContent-Length: ${jpeg.byteLength}\r\nX-Frame-Seq: ${shown.seq}\r\n\r\n`,
-    ));
-    this.#controller.enqueue(jpeg);
-    this.#controller.enqueue(MJPEG_AFTER);
-  }
-
-  /** Ends the response: what is queued is dropped, so a stuck reader cannot hold close() up. */
-  close(): void {
-    if (this.#ended) return;
-    this.#controller.error(VIEWER_CLOSED);
-    this.#end();
-  }
-
-  #end(): void {
-    if (this.#ended) return;
-    this.#ended = true;
-    this.#seat?.leave();
-    this.#onEnd(this);
-  }
-}
 
 /**
  * A live view of a NetGear client's servers in the browser.
@@ -460,9 +193,9 @@ export class Viewer implements AsyncDisposable {
   #statsTimer: ReturnType<typeof setInterval> | undefined;
   #statsInFlight: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
-  readonly #onState = (event: Event) => this.#stateChanged(event as CustomEvent<ServerStateEvent>);
-  readonly #onShutdown = (event: Event) =>
-    this.#shutDown((event as CustomEvent<{ reason: string }>).detail.reason);
+  readonly #onState = (event: NetGearClientEventMap["serverstate"]) => this.#stateChanged(event);
+  readonly #onShutdown = (event: NetGearClientEventMap["shutdown"]) =>
+    this.#shutDown(event.detail.reason);
   readonly #onAbort = () => void this.close();
 
   private constructor(client: ViewerClient, options: ResolvedViewerOptions) {
@@ -493,7 +226,7 @@ export class Viewer implements AsyncDisposable {
    * Starts a viewer of `client`'s servers: an HTTP server on `hostname` and
    * `port` serving the live page at `url`.
    *
-   * @param client The client to show (a {@linkcode NetGearClient}).
+   * @param client The client to show (a `NetGearClient`).
    * @param options Address, port, frame rate, JPEG quality and `signal`.
    * @returns The running viewer.
    * @throws {RangeError} When `port`, `maxFps` or `quality` is out of range.
@@ -661,7 +394,7 @@ export class Viewer implements AsyncDisposable {
     });
   }
 
-  #stateChanged(event: CustomEvent<ServerStateEvent>): void {
+  #stateChanged(event: NetGearClientEventMap["serverstate"]): void {
     const detail = event.detail;
     this.#tile(detail.port).state = detail.state;
     this.#broadcast(JSON.stringify({ type: "state", ...detail }));
@@ -813,12 +546,4 @@ function text(status: number, body: string): Response {
     status,
     headers: { "content-type": "text/plain; charset=utf-8" },
   });
-}
-
-/**
- * A message as the page shows it: short text, whatever a server sent (a
- * bigint, a cycle, a `toString` key that is no function…); null for none.
- */
-function messagePreview(message: unknown): string | null {
-  return message === undefined ? null : previewValue(message, { maxLength: MESSAGE_PREVIEW });
 }

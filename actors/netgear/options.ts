@@ -1,0 +1,241 @@
+/**
+ * NetGear's options, as {@linkcode NetGear.open} takes them.
+ *
+ * Names are vidgear's in camelCase. Unlike vidgear, which logs and skips a
+ * bad value, every mistake is refused with a `ConfigurationError` naming the
+ * option, the value and what would be valid.
+ *
+ * @example A multi-server client over PUB/SUB
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { NetGearOptions } from "./options.ts";
+ * const options: NetGearOptions = {
+ *   receiveMode: true, multiserverMode: true, port: [5566, 5567], pattern: 2,
+ * };
+ * assert.equal(options.pattern, 2);
+ * ```
+ *
+ * @module
+ */
+
+import type { SecureMode } from "../../transports/security/secure_mode.ts";
+
+export type { SecureMode };
+
+/** Messaging pattern: 0 = PAIR, 1 = REQ/REP, 2 = PUB/SUB (vidgear's numbering). */
+export type Pattern = 0 | 1 | 2;
+
+/** Options of {@linkcode NetGear.open}, shared by clients and servers. */
+export interface NetGearOptions {
+  /**
+   * The client's address. In multi-server mode servers connect to it and the
+   * client binds there; in plain mode the server binds and the client connects.
+   *
+   * @default {"127.0.0.1"}
+   */
+  address?: string;
+  /**
+   * Port(s). A multi-server client takes the non-empty list of every server's
+   * distinct port; a server (and a plain-mode client) takes one port.
+   *
+   * @default {5555}
+   */
+  port?: number | readonly number[];
+  /**
+   * Transport protocol. Only `"tcp"` is supported.
+   *
+   * @default {"tcp"}
+   */
+  protocol?: "tcp";
+  /**
+   * 0 = PAIR (plain mode only), 1 = REQ/REP, 2 = PUB/SUB.
+   *
+   * @default {1}
+   */
+  pattern?: Pattern;
+  /**
+   * `true` opens a client (receives frames), `false` a server (sends them).
+   *
+   * @default {false}
+   */
+  receiveMode?: boolean;
+  /**
+   * Log connections, departures and rejected messages to the terminal.
+   *
+   * @default {false}
+   */
+  logging?: boolean;
+  /**
+   * Many servers, one client: each server is identified by its port.
+   *
+   * @default {false}
+   */
+  multiserverMode?: boolean;
+  /**
+   * vidgear's one-server-many-clients mode. Not supported by ActorGear; it is
+   * accepted only so that combining it with `multiserverMode` gets vidgear's
+   * error.
+   *
+   * @default {false}
+   */
+  multiclientMode?: boolean;
+  /**
+   * The client returns data to each server with each reply (REQ/REP only).
+   *
+   * @default {false}
+   */
+  bidirectionalMode?: boolean;
+  /**
+   * REQ/REP: how long a server waits for the client's reply before it
+   * reconnects and resends (Lazy Pirate), in milliseconds.
+   *
+   * @default {4000}
+   */
+  requestTimeout?: number;
+  /**
+   * REQ/REP: how many times a server resends an unanswered request before
+   * `send` fails.
+   *
+   * @default {3}
+   */
+  maxRetries?: number;
+  /**
+   * PUB/SUB, in milliseconds. On a client: how long it waits in silence
+   * before it marks a server gone (overrides `livenessTimeout`; 20 or more).
+   * On a server: how long `send` waits for a subscribed client, counted
+   * from when the server noticed it had none (opened, or the client
+   * unsubscribed or disconnected); past that, `whenNoSubscriber` decides
+   * (0 or more; 0 = never wait).
+   *
+   * @default {livenessTimeout} on a client; `requestTimeout * (maxRetries + 1)` on a server (the time a REQ server takes to give up)
+   */
+  subscriberTimeout?: number;
+  /**
+   * PUB/SUB server: what `send` does with a frame no client takes, because
+   * no client has been subscribed for `subscriberTimeout` ms, or because the
+   * subscribed client has taken nothing for `requestTimeout` ms (its queue
+   * stayed full: a client that froze or lost its network). `"reject"`:
+   * `send` rejects with a `SendError` whose code is `"no-subscriber"` or
+   * `"queue-full"`. `"drop"`: `send` resolves and the frame is dropped.
+   * Either way the frame is counted in `server.stats().dropped`.
+   *
+   * @default {"reject"}
+   */
+  whenNoSubscriber?: "reject" | "drop";
+  /**
+   * How often an idle server sends a heartbeat, in milliseconds. A server
+   * silent for twice this long is marked `stale`.
+   *
+   * @default {1000}
+   */
+  heartbeatInterval?: number;
+  /**
+   * How long a server may stay silent before the client marks it `gone`, in
+   * milliseconds. Must exceed twice `heartbeatInterval`.
+   *
+   * @default {5000}
+   */
+  livenessTimeout?: number;
+  /**
+   * Largest message accepted from the network, in bytes; larger ones are
+   * refused by ZeroMQ before they are read.
+   *
+   * @default {67108864}
+   */
+  maxMessageSize?: number;
+  /**
+   * Client: frames buffered per server between the network and `recv`. In
+   * PUB/SUB the oldest is dropped (and counted) when full; in REQ/REP a server
+   * waits for its reply, so at most one frame per server is ever buffered.
+   *
+   * @default {4}
+   */
+  queueSize?: number;
+  /**
+   * Server: JPEG-compress frames before sending (vidgear's
+   * `jpeg_compression`). `true`, or the colourspace of the frames given to
+   * `send` when they carry no `format`: `"BGR"`, `"RGB"`, `"RGBA"`, `"GRAY"`.
+   *
+   * @default {false}
+   */
+  jpegCompression?: boolean | string;
+  /**
+   * Server: JPEG quality, from 10 to 100.
+   *
+   * @default {90}
+   */
+  jpegCompressionQuality?: number;
+  /**
+   * Server: use the fast (less accurate) DCT when encoding.
+   *
+   * @default {true}
+   */
+  jpegCompressionFastdct?: boolean;
+  /**
+   * Client: use fast (less smooth) chroma upsampling when decoding.
+   *
+   * @default {false}
+   */
+  jpegCompressionFastupsample?: boolean;
+  /**
+   * Client: decode JPEG frames before handing them out. With `false`,
+   * `Received.frame` is undefined for JPEG frames and `Received.jpeg` holds
+   * the compressed bytes (for example to serve them to a browser as they
+   * are); the header is still checked.
+   *
+   * @default {true}
+   */
+  jpegDecode?: boolean;
+  /**
+   * CurveZMQ security (vidgear's `secure_mode`); client and servers must use
+   * the same mode. 0 = off; 1 = stonehouse: encrypted, servers need the
+   * client's public key and the client admits any server; 2 = ironhouse:
+   * encrypted, and the client admits only servers whose public key file is
+   * in its `keysDir/public_keys/` (others are refused, logged once and
+   * counted). Make keys with `actorgear keys generate`.
+   *
+   * @default {0}
+   */
+  secureMode?: SecureMode;
+  /**
+   * Where secure mode finds its keys (layout in `curve_keys.ts`): a client
+   * reads `private_keys/client.key_secret` (and, in ironhouse,
+   * `public_keys/*.key`), a server `private_keys/server.key_secret` and
+   * `public_keys/client.key`. Only with `secureMode` 1 or 2.
+   *
+   * @default {"~/.actorgear/keys"}
+   */
+  keysDir?: string;
+  /**
+   * Client: serve a live view of every server in the browser (`Viewer`),
+   * started once the client is open and closed when it
+   * shuts down; its address is `client.viewerUrl`. `true` listens on
+   * 127.0.0.1 on a free port; an object says where (`port` 0 = a free one).
+   * Needs `--allow-net` for that address.
+   *
+   * @default {false}
+   */
+  viewer?: boolean | ViewerListenOptions;
+  /**
+   * Aborts opening; once open, aborting closes the client or server.
+   *
+   * @default {undefined}
+   */
+  signal?: AbortSignal;
+}
+
+/** Where the client's live viewer listens (the `viewer` option). */
+export interface ViewerListenOptions {
+  /**
+   * The port; 0 picks a free one.
+   *
+   * @default {0}
+   */
+  port?: number;
+  /**
+   * The address; `"0.0.0.0"` shows the video to the network.
+   *
+   * @default {"127.0.0.1"}
+   */
+  hostname?: string;
+}

@@ -1,0 +1,298 @@
+/**
+ * The sending end of NetGear: {@linkcode NetGearServer}, opened by
+ * `NetGear.open({ ... })` without `receiveMode`. It checks each frame in the
+ * caller's call, compresses it when asked, and hands it to the server actor,
+ * which sends it through the pattern's transport.
+ *
+ * @module
+ */
+
+import { ActorSystem } from "../actor_system.ts";
+import { AskTimeoutError } from "../errors.ts";
+import type { ActorRef } from "../actor_ref.ts";
+import type { Frame } from "../../capture/frame.ts";
+import { JpegCodec } from "../../transports/codecs/jpeg.ts";
+import { PubServerTransport } from "../../transports/pub_server_transport.ts";
+import { ReqServerTransport } from "../../transports/req_server_transport.ts";
+import { SendSize } from "../../transports/send_size.ts";
+import {
+  newServerTransportStats,
+  type OutgoingFrame,
+  type SendOutcome,
+  type ServerTransportStats,
+} from "../../transports/transport.ts";
+import { checkFrame, checkSendOptions, messageError, tooLarge } from "./_check_send.ts";
+import { awaitReady, endpointOf, logLevel } from "./_open.ts";
+import type { ResolvedNetGearOptions } from "./_resolve_options.ts";
+import { SendError } from "./errors.ts";
+import { ServerActor } from "./server_actor.ts";
+import type { ServerMessage } from "./server_messages.ts";
+import type { NetGearServerStats } from "./stats.ts";
+
+/** Options of {@linkcode NetGearServer.send}. */
+export interface SendOptions {
+  /**
+   * Data of any CBOR-encodable type sent along with the frame.
+   *
+   * @default {undefined}
+   */
+  message?: unknown;
+  /**
+   * Stops waiting for the send. The frame may still go out: in REQ/REP its
+   * bytes are read from `frame.data` until that request is answered or given
+   * up (`requestTimeout x (maxRetries + 1)`), so give an aborted send a fresh
+   * buffer for the next frame rather than rewriting this one.
+   *
+   * @default {undefined}
+   */
+  signal?: AbortSignal;
+}
+
+/** Set by NetGearServer's static block: the only code that may build one. */
+let open: (options: ResolvedNetGearOptions) => Promise<NetGearServer>;
+
+/**
+ * The sending end: in multi-server mode it connects to the client's address
+ * on its own port, which is how the client knows it.
+ */
+export class NetGearServer implements AsyncDisposable {
+  readonly #options: ResolvedNetGearOptions;
+  readonly #system: ActorSystem;
+  #server!: ActorRef<ServerMessage>;
+  #jpeg: JpegCodec | undefined;
+  /** Measures each send, in the caller's call, to refuse what cannot go. */
+  #size: SendSize | undefined;
+  /** Written by the transport actor, read by `stats()`. */
+  readonly #stats: ServerTransportStats;
+  #closing: Promise<void> | undefined;
+  readonly #onAbort = () => void this.close();
+
+  private constructor(options: ResolvedNetGearOptions) {
+    this.#options = options;
+    this.#system = new ActorSystem({ name: "netgear-server", logLevel: logLevel(options) });
+    this.#stats = newServerTransportStats(options.pattern === 2);
+  }
+
+  static {
+    // The one way in, for NetGear.open: not part of the class's API.
+    open = async (options) => {
+      const server = new NetGearServer(options);
+      await server.#start();
+      return server;
+    };
+  }
+
+  /** This server's port. */
+  get port(): number {
+    return this.#options.ports[0];
+  }
+
+  async #start(): Promise<void> {
+    const options = this.#options;
+    let onReady!: (error?: unknown) => void;
+    const ready = new Promise<unknown>((resolve) => onReady = resolve);
+    const transport = {
+      address: options.address,
+      port: this.port,
+      pattern: options.pattern === 0 ? 0 as const : 2 as const,
+      role: options.multiserverMode ? "connect" as const : "bind" as const,
+      requestTimeout: options.requestTimeout,
+      maxRetries: options.maxRetries,
+      maxMessageSize: options.maxMessageSize,
+      secureMode: options.secureMode,
+      keysDir: options.keysDir,
+      subscriberTimeout: options.subscriberTimeout,
+      whenNoSubscriber: options.whenNoSubscriber,
+      stats: this.#stats,
+      onReady,
+    };
+    this.#server = this.#system.spawn<ServerMessage>("server", {
+      create: () =>
+        new ServerActor({
+          heartbeatInterval: options.heartbeatInterval,
+          sendTimeoutMs: this.#sendTimeoutMs(),
+          transport: options.pattern === 1
+            ? ReqServerTransport.props(transport)
+            : PubServerTransport.props(transport),
+        }),
+    });
+    await awaitReady(ready, this.#system, options);
+    options.signal?.addEventListener("abort", this.#onAbort, { once: true });
+    if (options.logging) console.info(`[netgear] server ready on ${endpointOf(options)}`);
+  }
+
+  #sendTimeoutMs(): number {
+    const { requestTimeout, maxRetries, pattern, subscriberTimeout } = this.#options;
+    // PUB: a frame waits for a subscriber, then at most requestTimeout for room.
+    const longest = pattern === 2
+      ? subscriberTimeout + requestTimeout
+      : requestTimeout * (maxRetries + 1);
+    return longest + 1000;
+  }
+
+  /**
+   * This server's figures: frames sent and dropped, heartbeats, reconnects,
+   * refused handshakes and (PUB/SUB) whether a client is subscribed. Read at
+   * once, even while a send is pending.
+   *
+   * @returns A snapshot.
+   * @example
+   * ```ts ignore
+   * const { sent, dropped } = server.stats();
+   * console.log(`${sent} frames sent, ${dropped.total} dropped`);
+   * ```
+   */
+  stats(): NetGearServerStats {
+    const s = this.#stats;
+    const { noSubscriber, queueFull, expired } = s.dropped;
+    return {
+      port: this.port,
+      sent: s.sent,
+      heartbeats: s.heartbeats,
+      reconnects: s.reconnects,
+      refused: s.refused,
+      dropped: { noSubscriber, queueFull, expired, total: noSubscriber + queueFull + expired },
+      subscribed: s.subscribed,
+    };
+  }
+
+  /**
+   * Sends a frame, with optional data of any CBOR-encodable type.
+   *
+   * In REQ/REP this waits for the client's reply (resending per Lazy Pirate
+   * if it is late); in bidirectional mode it returns the client's
+   * `returnData`. In PUB/SUB it resolves once ZeroMQ has queued the frame;
+   * while no client is subscribed it waits up to `subscriberTimeout`, then
+   * rejects or drops the frame as `whenNoSubscriber` says (see
+   * {@linkcode NetGearServer.stats} for the counts).
+   *
+   * The frame and the message are checked first, in this call: an invalid
+   * one rejects at once and never reaches the network, and the server
+   * carries on.
+   *
+   * @param frame The frame, or `undefined` to send data alone. Its bytes are
+   * not kept once `send()` has settled; until then leave them unchanged: in
+   * REQ/REP ZeroMQ sends them straight from `frame.data`, without a copy
+   * (PUB/SUB copies them before `send()` resolves).
+   * @param options `message` and `signal`.
+   * @returns The client's return data in bidirectional mode, else `undefined`.
+   * @throws {SendError} When the client never answered, refused the frame or the handshake, took no frame (PUB/SUB), or the server is closed.
+   * @throws {TypeError} When `frame`, a field of it, `options` or `options.message` has the wrong type (a message CBOR cannot carry: a function, a symbol, a cycle), or there is neither a frame nor a message.
+   * @throws {RangeError} When a frame field is out of range (width or height not an integer 1..65535, channels not those of the format, data not width x height x channels bytes) or the message would exceed `maxMessageSize`.
+   * @example
+   * ```ts ignore
+   * const reply = await server.send(frame, { message: "I'm Server-1 at Port: 5577" });
+   * ```
+   */
+  async send(frame: Frame | undefined, options: SendOptions = {}): Promise<unknown> {
+    checkSendOptions(options);
+    options.signal?.throwIfAborted();
+    if (this.#closing) {
+      throw new SendError(this.port, "closed", "Cannot send: the server is closed");
+    }
+    const { message } = options;
+    const wire = this.#checked(frame, message);
+    let outcome: SendOutcome;
+    try {
+      outcome = await this.#server.ask<SendOutcome>(
+        (replyTo) => ({ type: "Send", frame: wire, message, replyTo }),
+        // A heartbeat may be ahead of this frame: allow for its one attempt.
+        {
+          timeoutMs: this.#sendTimeoutMs() + this.#options.requestTimeout + 1000,
+          signal: options.signal,
+        },
+      );
+    } catch (error) {
+      if (!(error instanceof AskTimeoutError)) throw error;
+      throw new SendError(
+        this.port,
+        "timeout",
+        `Cannot send to the client on port ${this.port}: no outcome within ${error.timeoutMs} ms; is the client running and listening on this port?`,
+      );
+    }
+    switch (outcome.type) {
+      case "Sent":
+        return undefined;
+      case "Replied":
+        return this.#options.bidirectionalMode ? outcome.returnData : undefined;
+      case "SendFailed":
+        throw new SendError(
+          this.port,
+          outcome.code,
+          outcome.reason.startsWith("Cannot") ? outcome.reason : `Cannot send: ${outcome.reason}`,
+        );
+    }
+  }
+
+  /**
+   * Checks a send's frame and message, and returns the frame as it goes on
+   * the wire. Nothing invalid may reach the actors: an envelope the
+   * transport cannot encode would only fail there, later and less clearly.
+   */
+  #checked(frame: Frame | undefined, message: unknown): OutgoingFrame | undefined {
+    if (frame === undefined && message === undefined) {
+      throw new TypeError(
+        "Cannot send: neither a frame nor options.message was given; pass a frame, options.message, or both",
+      );
+    }
+    const wire = frame === undefined ? undefined : this.#toWire(frame);
+    this.#size ??= new SendSize();
+    let size: number;
+    try {
+      size = this.#size.measure(this.port, wire, message);
+    } catch (error) {
+      throw messageError(error, message);
+    }
+    if (size > this.#options.maxMessageSize) {
+      throw tooLarge(size, this.#options.maxMessageSize);
+    }
+    return wire;
+  }
+
+  /** The frame as it goes on the wire: its pixels as they are, or JPEG. */
+  #toWire(frame: Frame): OutgoingFrame {
+    const { compress, quality, fastDct } = this.#options.jpeg;
+    const format = checkFrame(frame, compress?.format ?? "bgr24", this.#options.maxMessageSize);
+    const { width, height } = frame;
+    if (!compress) {
+      return { width, height, channels: frame.channels, format, encoding: "raw", data: frame.data };
+    }
+    this.#jpeg ??= new JpegCodec();
+    const data = this.#jpeg.encode({ ...frame, format }, { quality, fastDct });
+    return { width, height, channels: frame.channels, format, encoding: "jpeg", data };
+  }
+
+  /**
+   * Tells the client this server is leaving, then closes the socket. Safe to
+   * call twice.
+   */
+  close(): Promise<void> {
+    if (this.#closing) return this.#closing;
+    this.#options.signal?.removeEventListener("abort", this.#onAbort);
+    this.#closing = (async () => {
+      try {
+        await this.#server.ask<SendOutcome>((replyTo) => ({ type: "Leave", replyTo }), {
+          timeoutMs: this.#sendTimeoutMs(),
+        });
+      } catch {
+        // The client may already be gone; leaving must not fail.
+      }
+      await this.#system.shutdown();
+      this.#jpeg?.close();
+    })();
+    return this.#closing;
+  }
+
+  /** Same as {@linkcode NetGearServer.close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/**
+ * Opens a server on resolved options: for `NetGear.open`, not exported from
+ * the package.
+ */
+export function openServer(options: ResolvedNetGearOptions): Promise<NetGearServer> {
+  return open(options);
+}
