@@ -51,6 +51,7 @@ export { CHANNELS_OF, type Frame, PIXEL_FORMATS, type PixelFormat } from "./capt
 export { SyntheticSource, type SyntheticSourceOptions } from "./capture/synthetic_source.ts";
 export { FfmpegSource, type FfmpegSourceOptions, type InputKind } from "./capture/ffmpeg_source.ts";
 export { PiCameraSource, type PiCameraSourceOptions } from "./capture/picamera_source.ts";
+export type { OverflowPolicy } from "./actors/bounded_queue.ts";
 export type {
   FrameSource,
   QueueOptions,

@@ -6,7 +6,7 @@
 // handler costs no extra microtask. Lifecycle work (start, restart, stop) runs
 // as async procedures that also park the loop.
 import type { Actor, Props } from "./actor.ts";
-import { ActorRef, type AskOptions, type MessageTarget } from "./actor_ref.ts";
+import { type ActorRef, type AskOptions, type MessageTarget, newActorRef } from "./actor_ref.ts";
 import type { ActorState, ActorStats } from "./actor_stats.ts";
 import { ActorStoppedError } from "./errors.ts";
 import type { Logger } from "./logger.ts";
@@ -96,7 +96,7 @@ export class ActorCell<M> implements MessageTarget<M>, Cell<M> {
       createCell,
       (_child, reason) => this.#fail(reason),
     );
-    this.ref = new ActorRef(this.path, this);
+    this.ref = newActorRef(this.path, this);
     this.#context = new CellContext(this);
     this.sendSystem(START);
   }

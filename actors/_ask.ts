@@ -2,7 +2,7 @@
 // shared deadline queue for timeouts, and a registry so asks whose message is
 // dead-lettered (or that outlive the system) reject at once instead of
 // waiting for the timeout.
-import { ActorRef, type AskOptions, type MessageTarget } from "./actor_ref.ts";
+import { type ActorRef, type AskOptions, type MessageTarget, newActorRef } from "./actor_ref.ts";
 import { ActorStoppedError, AskTimeoutError } from "./errors.ts";
 import { DeadlineQueue, type Expiring } from "./_deadline_queue.ts";
 import { RESOLVED } from "./_resolved.ts";
@@ -176,7 +176,7 @@ export function runAsk<M, R>(
   const ask = new PendingAsk<R>(registry, ref.path, timeoutMs, signal);
   let message: M;
   try {
-    message = make(new ActorRef<R>(ask.path, ask));
+    message = make(newActorRef<R>(ask.path, ask));
   } catch (error) {
     ask.fail(error);
     return ask.promise;

@@ -30,9 +30,8 @@ export interface TellOptions {
 }
 
 /**
- * What a ref delivers to. Implemented by the runtime; not meant for user code.
- *
- * @internal
+ * What a ref delivers to: an actor's cell, or a pending ask. Implemented by
+ * the runtime, and not exported from `mod.ts`.
  */
 export interface MessageTarget<M> {
   /** Queues `message` (see {@linkcode ActorRef.tell}). */
@@ -44,6 +43,9 @@ export interface MessageTarget<M> {
     options: AskOptions,
   ): Promise<R>;
 }
+
+/** Set by ActorRef's static block: the only code that may build a ref. */
+let makeRef: <M>(path: string, target: MessageTarget<M>) => ActorRef<M>;
 
 /**
  * Address of an actor accepting messages of type `M`.
@@ -88,16 +90,14 @@ export class ActorRef<M> {
   readonly path: string;
   #target: MessageTarget<M>;
 
-  /**
-   * Binds a path to a delivery target. Called by the runtime only.
-   *
-   * @param path The actor's path.
-   * @param target Where messages go.
-   * @internal
-   */
-  constructor(path: string, target: MessageTarget<M>) {
+  private constructor(path: string, target: MessageTarget<M>) {
     this.path = path;
     this.#target = target;
+  }
+
+  static {
+    // The one way to make a ref, for the runtime: see newActorRef.
+    makeRef = (path, target) => new ActorRef(path, target);
   }
 
   /**
@@ -230,4 +230,16 @@ export class ActorRef<M> {
   [Symbol.for("Deno.customInspect")](): string {
     return this.toString();
   }
+}
+
+/**
+ * Binds a path to a delivery target: how the runtime makes refs. Not
+ * exported from `mod.ts`: refs come from `spawn` and `ask`.
+ *
+ * @param path The actor's path.
+ * @param target Where messages go.
+ * @returns The ref.
+ */
+export function newActorRef<M>(path: string, target: MessageTarget<M>): ActorRef<M> {
+  return makeRef(path, target);
 }

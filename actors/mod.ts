@@ -65,7 +65,7 @@
  */
 
 export * from "./actor.ts";
-export * from "./actor_ref.ts";
+export { ActorRef, type AskOptions, type TellOptions } from "./actor_ref.ts";
 export * from "./actor_stats.ts";
 export * from "./actor_system.ts";
 export * from "./bounded_queue.ts";

@@ -47,8 +47,13 @@ Copy public key files only; a secret key never leaves its machine.
  * @throws {CurveKeyError} If keys already exist without `--overwrite`
  * (`code` `"exists"`) or a file cannot be written.
  * @example
- * ```ts ignore
- * await keysMain(["generate", "--dir", "./keys"]);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { keysMain } from "./_keys.ts";
+ * const dir = await Deno.makeTempDir();
+ * await keysMain(["generate", "--dir", dir]);
+ * assert.ok((await Deno.stat(`${dir}/public_keys/client.key`)).isFile);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function keysMain(args: readonly string[]): Promise<void> {

@@ -115,8 +115,6 @@ export class ClientPorts {
       ...this.#security,
     };
     const socket = this.#options.openSocket?.(kind, options) ?? new ZmqSocket(kind, options);
-    // Ironhouse fails closed: with no ZAP handler bound, no server is admitted.
-    if (options.zapDomain !== undefined) socket.raw.zapEnforceDomain = true;
     const endpoint = `tcp://${address}:${port}`;
     try {
       if (role === "bind") await socket.bind(endpoint);
@@ -188,7 +186,7 @@ export class ClientPorts {
     context: ActorContext<ClientTransportCommand>,
   ): Promise<boolean> {
     // Whatever the old socket still holds is what broke it: do not keep it.
-    if (!old.closed) old.raw.linger = 0;
+    if (!old.closed) old.linger = 0;
     await old.close();
     for (let attempt = 1; !this.#stopping; attempt++) {
       try {
@@ -243,6 +241,7 @@ export class ClientPorts {
     this.#zap = await ZapHandler.start(await loadAuthorizedKeys(keysDir!), {
       log: (message) => context.log.warn(message),
     });
-    return { ...curve, zapDomain: this.#zap.domain };
+    // Ironhouse fails closed: with no ZAP handler bound, no server is admitted.
+    return { ...curve, zapDomain: this.#zap.domain, zapEnforceDomain: true };
   }
 }

@@ -34,7 +34,7 @@ export interface SocketSetup {
   /** Options beyond the message size, linger and keys. */
   readonly options: ZmqSocketOptions;
   /** Called with each new socket before it binds or connects. */
-  readonly configure?: (socket: ZmqSocket) => void;
+  readonly configure?: () => void;
 }
 
 /** A server transport's one socket, replaced when it is stuck. */
@@ -82,7 +82,7 @@ export class ServerSocket {
     const old = this.#socket;
     this.#socket = undefined;
     if (old) {
-      old.raw.linger = 0;
+      old.linger = 0;
       await old.close();
     }
     if (this.#stopping) return undefined;
@@ -114,7 +114,7 @@ export class ServerSocket {
       ...this.#setup.options,
       ...this.#curve,
     });
-    this.#setup.configure?.(socket);
+    this.#setup.configure?.();
     this.#socket = socket;
     const endpoint = `tcp://${address}:${port}`;
     try {

@@ -35,6 +35,7 @@ export type TransportOperation =
   | "bind"
   | "connect"
   | "disconnect"
+  | "unbind"
   | "subscribe"
   | "send"
   | "receive";
@@ -85,7 +86,7 @@ export class TransportClosedError extends TransportError {
  */
 export class TransportEndpointError extends TransportError {
   /** What was being done to the endpoint. */
-  readonly operation: "bind" | "connect" | "disconnect";
+  readonly operation: "bind" | "connect" | "disconnect" | "unbind";
   /** The endpoint as given, for example `"tcp://127.0.0.1:5566"`. */
   readonly endpoint: string;
   /** The ZeroMQ error code, for example `"EADDRINUSE"`; `undefined` if none. */
@@ -101,7 +102,7 @@ export class TransportEndpointError extends TransportError {
    * @param options `cause`: the original ZeroMQ error.
    */
   constructor(
-    operation: "bind" | "connect" | "disconnect",
+    operation: "bind" | "connect" | "disconnect" | "unbind",
     endpoint: string,
     code: string | undefined,
     reason: string,

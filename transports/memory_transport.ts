@@ -152,7 +152,11 @@ export class MemoryLink {
 export class MemoryClientTransport implements Actor<ClientTransportCommand> {
   readonly #link: MemoryLink;
 
-  /** @param link The outside end. */
+  /**
+   * Makes the transport.
+   *
+   * @param link The outside end.
+   */
   constructor(link: MemoryLink) {
     this.#link = link;
   }

@@ -47,3 +47,7 @@ export * from "./security/secure_mode.ts";
 export * from "./security/curve_keys.ts";
 export * from "./security/errors.ts";
 export * from "./security/zap_handler.ts";
+// The types the transport actors' signatures name: the actor runtime's
+// (Actor, ActorContext, ActorRef, Props and what they refer to) and frames.
+export type * from "../actors/mod.ts";
+export type { Frame, PixelFormat } from "../capture/frame.ts";

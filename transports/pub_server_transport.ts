@@ -42,7 +42,6 @@ import { type Envelope, ProtocolCodec } from "./protocol/protocol.ts";
 import type { SendOutcome, ServerTransportCommand } from "./transport.ts";
 import type { ZmqServerTransportOptions } from "./zmq_transport_options.ts";
 import type { ZmqSocket } from "./zmq/zmq_socket.ts";
-import type { XPublisher } from "zeromq";
 
 /** How a PUB (or PAIR) server transport opens its socket and waits for its client. */
 export interface PubServerTransportOptions extends ZmqServerTransportOptions {
@@ -161,10 +160,10 @@ export class PubServerTransport implements Actor<ServerTransportCommand> {
         // PUB to one client: no queue for a client that is not connected,
         // so frames sent while it was away are not delivered, stale, to the
         // next one, and its disconnection reaches us as an unsubscription.
-        ...(flowControlled ? { immediate: true } : {}),
+        // A full queue refuses a frame instead of dropping it (see #publish).
+        ...(flowControlled ? { immediate: true, noDrop: true } : {}),
       },
-      configure: (socket) => {
-        if (flowControlled) (socket.raw as XPublisher).noDrop = true;
+      configure: () => {
         this.#subscribed = false;
         if (this.#publishes) this.#socket.stats.subscribed = false;
       },

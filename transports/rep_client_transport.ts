@@ -63,7 +63,11 @@ export class RepClientTransport implements Actor<ClientTransportCommand> {
   /** Per port, the last frame answered and its reply: what a Lazy Pirate retry gets again. */
   readonly #answered = new Map<number, Envelope>();
 
-  /** @param options Where and how to open the sockets. */
+  /**
+   * Makes the transport; it opens its sockets once started.
+   *
+   * @param options Where and how to open the sockets.
+   */
   constructor(options: RepClientTransportOptions) {
     this.#options = options;
     this.#ports = new ClientPorts(options, {

@@ -44,7 +44,6 @@ import { SECURE_MODE_NAMES } from "./security/secure_mode.ts";
 import type { SendOutcome, ServerTransportCommand } from "./transport.ts";
 import type { ZmqServerTransportOptions } from "./zmq_transport_options.ts";
 import { ZmqSocket } from "./zmq/zmq_socket.ts";
-import type { Request } from "zeromq";
 
 /** How a REQ server transport opens its socket and retries. */
 export interface ReqServerTransportOptions extends ZmqServerTransportOptions {
@@ -127,14 +126,16 @@ export class ReqServerTransport implements Actor<ServerTransportCommand> {
     this.#watchesRefusal = options.role === "connect";
     this.#socket = new ServerSocket(options, {
       kind: "req",
-      options: { sendHighWaterMark: 1000 },
-      configure: (socket) => {
+      options: {
+        sendHighWaterMark: 1000,
         // Relaxed (may send before the reply came, which this class never
         // does), so that it reports itself writable while it has a
         // connection or is making one, even with a request unanswered:
         // only a refused handshake, after which libzmq drops the
         // connection for good, leaves it unwritable (see #refusedNow).
-        if (this.#watchesRefusal) (socket.raw as Request).relaxed = true;
+        ...(this.#watchesRefusal ? { requestRelaxed: true } : {}),
+      },
+      configure: () => {
         this.#refusedUntil = undefined;
         this.#confirmed = false;
       },
@@ -371,7 +372,7 @@ export class ReqServerTransport implements Actor<ServerTransportCommand> {
     if (!this.#watchesRefusal || socket !== this.#socket.current || socket.closed) return false;
     let writable: boolean;
     try {
-      writable = socket.raw.writable;
+      writable = socket.writable;
     } catch {
       return false;
     }

@@ -85,7 +85,11 @@ export class SubClientTransport implements Actor<ClientTransportCommand> {
   /** Per port, the newest frame waiting for the user's room. */
   readonly #held = new Map<number, Held>();
 
-  /** @param options Where and how to open the sockets. */
+  /**
+   * Makes the transport; it opens its sockets once started.
+   *
+   * @param options Where and how to open the sockets.
+   */
   constructor(options: SubClientTransportOptions) {
     this.#options = options;
     const pair = options.pattern === 0;

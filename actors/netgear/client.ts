@@ -259,6 +259,7 @@ export class NetGearClient extends EventTarget implements AsyncDisposable, Async
    * @throws The signal's reason when aborted.
    * @example
    * ```ts ignore
+   * // Not run: needs an open `client` and a server sending to it.
    * const data = await client.recv({ returnData: "Hi, I am a Client here." });
    * if (data === null) console.log("every server has left");
    * ```
@@ -287,6 +288,7 @@ export class NetGearClient extends EventTarget implements AsyncDisposable, Async
    * @returns A function that removes the listener.
    * @example
    * ```ts ignore
+   * // Not run: needs an open `client`.
    * const stop = client.onFrame(({ port, seq }) => console.log(port, seq));
    * ```
    */

@@ -50,6 +50,7 @@ export function connectionName(port: number): string {
  *
  * @example
  * ```ts ignore
+ * // Not run: NetGearClient spawns it (client.ts), with options only it has.
  * system.spawn("client", { create: () => new ClientSupervisor(options) });
  * ```
  */

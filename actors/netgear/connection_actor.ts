@@ -58,6 +58,7 @@ const GAP_WINDOW = 1024;
  *
  * @example
  * ```ts ignore
+ * // Not run: the client supervisor spawns one per server (client_supervisor.ts).
  * context.spawn("conn-5566", { create: () => new ConnectionActor({ port: 5566, requestReply: true }) });
  * ```
  */

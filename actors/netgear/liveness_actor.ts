@@ -72,6 +72,7 @@ interface Tracked {
  *
  * @example
  * ```ts ignore
+ * // Not run: the client supervisor spawns it (client_supervisor.ts).
  * context.spawn("liveness", {
  *   create: () => new LivenessActor({ staleAfterMs: 2000, goneAfterMs: 5000, tickMs: 250 }),
  * });

@@ -47,3 +47,4 @@ export { ConfigurationError, OpenError, SendError, ViewerError } from "./errors.
 export { Viewer, type ViewerClient, type ViewerOptions, type ViewerTileStats } from "./viewer.ts";
 export { type PreviewOptions, previewValue } from "./preview.ts";
 export { CLIENT_V8_FLAGS } from "./v8_flags.ts";
+export type { Frame, PixelFormat } from "../../capture/frame.ts";

@@ -138,6 +138,7 @@ export class NetGearServer implements AsyncDisposable {
    * @returns A snapshot.
    * @example
    * ```ts ignore
+   * // Not run: needs an open `server`.
    * const { sent, dropped } = server.stats();
    * console.log(`${sent} frames sent, ${dropped.total} dropped`);
    * ```
@@ -181,6 +182,7 @@ export class NetGearServer implements AsyncDisposable {
    * @throws {RangeError} When a frame field is out of range (width or height not an integer 1..65535, channels not those of the format, data not width x height x channels bytes) or the message would exceed `maxMessageSize`.
    * @example
    * ```ts ignore
+   * // Not run: needs an open `server`, a `frame`, and a client answering.
    * const reply = await server.send(frame, { message: "I'm Server-1 at Port: 5577" });
    * ```
    */

@@ -32,6 +32,7 @@ export interface ServerActorOptions {
  *
  * @example
  * ```ts ignore
+ * // Not run: NetGearServer spawns it (server.ts), with options only it has.
  * const server = system.spawn("server", { create: () => new ServerActor(options) });
  * ```
  */

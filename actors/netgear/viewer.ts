@@ -16,6 +16,7 @@
  *
  * @example Watch a client's servers in a browser
  * ```ts ignore
+ * // Not run: serves the page until every server has gone.
  * import { NetGear } from "./netgear.ts";
  * import { Viewer } from "./viewer.ts";
  *
@@ -165,6 +166,7 @@ const LOOPBACK_NAMES = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
  *
  * @example Start on a chosen port, stop on Ctrl+C
  * ```ts ignore
+ * // Not run: listens on port 8080 and runs until Ctrl+C.
  * import { NetGear } from "./netgear.ts";
  * import { Viewer } from "./viewer.ts";
  *
@@ -235,6 +237,7 @@ export class Viewer implements AsyncDisposable {
    * @throws The signal's reason when aborted before it started.
    * @example
    * ```ts ignore
+   * // Not run: needs an open `client`.
    * await using viewer = await Viewer.start(client, { maxFps: 10, quality: 70 });
    * console.log(`open ${viewer.url}`);
    * ```

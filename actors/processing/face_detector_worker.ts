@@ -6,6 +6,7 @@
  *
  * @example
  * ```ts ignore
+ * // Not run: loads the face model into a Worker; see face_detector_processor_test.ts.
  * import { FACE_DETECTOR_WORKER, Pipeline } from "./mod.ts";
  * await using pipeline = new Pipeline([{
  *   worker: FACE_DETECTOR_WORKER,

@@ -27,6 +27,7 @@
  *
  * @example Motion and a caption on every frame of every server
  * ```ts ignore
+ * // Not run: needs NetGear servers streaming on ports 5566 and 5567, and runs until they stop.
  * import { NetGear } from "../netgear/mod.ts";
  * import { MotionDetector, Pipeline, TextOverlay } from "./mod.ts";
  *
@@ -45,6 +46,11 @@
  */
 
 export type { Frame, PixelFormat } from "../../capture/frame.ts";
+// The runtime's types that stage and pipeline options and figures name.
+export type { ActorState } from "../actor_stats.ts";
+export type { LogLevel } from "../logger.ts";
+export type { MailboxOptions } from "../mailbox.ts";
+export type { OverflowPolicy } from "../bounded_queue.ts";
 export * from "./errors.ts";
 export * from "./face_detector.ts";
 export * from "./face_landmarker.ts";

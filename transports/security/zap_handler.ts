@@ -18,9 +18,9 @@
  *   stonehouse CURVE server): `200`, as if no handler were running;
  * - any other domain: `400`, so a socket whose handler has gone fails closed.
  *
- * Close the sockets that rely on a handler before the handler; setting
- * `zapEnforceDomain` on them (through `ZmqSocket.raw`) also refuses peers
- * while no handler is bound at all.
+ * Close the sockets that rely on a handler before the handler; the
+ * `zapEnforceDomain` option on them also refuses peers while no handler is
+ * bound at all.
  *
  * @module
  */
@@ -182,7 +182,7 @@ async function closeRouter(closing: Router): Promise<void> {
   // later, on ZeroMQ's reaper thread, and a handler started meanwhile would
   // find it still taken.
   try {
-    await closing.socket.raw.unbind(ZAP_ENDPOINT);
+    await closing.socket.unbind(ZAP_ENDPOINT);
   } catch {
     // Closing releases it in the end.
   }

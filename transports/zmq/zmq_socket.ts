@@ -134,6 +134,29 @@ export interface ZmqSocketOptions {
    * @default {undefined} none
    */
   zapDomain?: string;
+  /**
+   * Refuse peers while no ZAP handler answers for `zapDomain`, instead of
+   * admitting them (ZMQ_ZAP_ENFORCE_DOMAIN): authentication that fails
+   * closed.
+   *
+   * @default {false}
+   */
+  zapEnforceDomain?: boolean;
+  /**
+   * `req` only: allow a new request before the last one's reply came, and
+   * report the socket writable while it has (or is making) a connection
+   * even with a request unanswered (ZMQ_REQ_RELAXED).
+   *
+   * @default {false}
+   */
+  requestRelaxed?: boolean;
+  /**
+   * `xpub` (and `pub`) only: a full subscriber queue makes `send()` fail
+   * with `"EAGAIN"` instead of dropping the message (ZMQ_XPUB_NODROP).
+   *
+   * @default {false}
+   */
+  noDrop?: boolean;
 }
 
 /** Options of one {@linkcode ZmqSocket} operation. */
@@ -174,6 +197,9 @@ const ZMQ_CURVE_PUBLICKEY = 48;
 const ZMQ_CURVE_SECRETKEY = 49;
 const ZMQ_CURVE_SERVERKEY = 50;
 const ZMQ_ZAP_DOMAIN = 55;
+const ZMQ_REQ_RELAXED = 53;
+const ZMQ_XPUB_NODROP = 69;
+const ZMQ_ZAP_ENFORCE_DOMAIN = 93;
 
 const DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024 * 1024;
 /**
@@ -335,23 +361,36 @@ export class ZmqSocket implements AsyncDisposable {
   }
 
   /**
-   * The underlying npm:zeromq socket, for options this class does not wrap.
-   *
-   * Do not call its `receive()`/`send()` (under Deno 2.9 they may never
-   * resolve) nor `close()` (use this class's `close()`, which first makes
-   * sure no pending poll holds the socket's descriptor). Reading its
-   * `readable`/`writable`/`events` consumes ZeroMQ's edge-triggered wake-up:
-   * do it only while no `receive()`/`send()` of this socket is pending.
-   *
-   * @example Read an option this class does not wrap
-   * ```ts
-   * import { ZmqSocket } from "./zmq_socket.ts";
-   * await using socket = new ZmqSocket("dealer");
-   * console.log(socket.raw.reconnectInterval);
-   * ```
+   * Milliseconds undelivered messages are kept after `close()` (ZMQ_LINGER;
+   * see {@linkcode ZmqSocketOptions.linger}). Set it to 0 before closing a
+   * socket whose unsent messages must not go out late.
    */
-  get raw(): zmq.Socket {
-    return this.#raw;
+  get linger(): number {
+    return this.#io.getInt32Option(ZMQ_LINGER);
+  }
+
+  set linger(ms: number) {
+    checkInteger("linger", ms, -1);
+    this.#io.setInt32Option(ZMQ_LINGER, ms);
+  }
+
+  /**
+   * Whether ZeroMQ has a message ready to receive. Reading it consumes
+   * ZeroMQ's edge-triggered wake-up: look only while no `receive()` or
+   * `send()` of this socket is pending.
+   */
+  get readable(): boolean {
+    return this.#io.readable;
+  }
+
+  /**
+   * Whether ZeroMQ would take a message now (a relaxed `req` with no
+   * connection left, its handshake refused, is not). Reading it consumes
+   * ZeroMQ's edge-triggered wake-up: look only while no `receive()` or
+   * `send()` of this socket is pending.
+   */
+  get writable(): boolean {
+    return this.#io.writable;
   }
 
   /**
@@ -426,6 +465,24 @@ export class ZmqSocket implements AsyncDisposable {
       this.#raw.disconnect(endpoint);
     } catch (error) {
       throw endpointError("disconnect", endpoint, error);
+    }
+  }
+
+  /**
+   * Stops listening on an endpoint given to `bind()`, at once (closing
+   * releases it too, but later, on ZeroMQ's own thread).
+   *
+   * @param endpoint The endpoint as bound, or as `lastEndpoint` reports it.
+   * @returns Resolves once unbound.
+   * @throws {TransportEndpointError} If it was not bound (`"ENOENT"`).
+   * @throws {TransportClosedError} If the socket is closed.
+   */
+  async unbind(endpoint: string): Promise<void> {
+    if (this.closed) throw new TransportClosedError("unbind");
+    try {
+      await this.#raw.unbind(endpoint);
+    } catch (error) {
+      throw endpointError("unbind", endpoint, error);
     }
   }
 
@@ -560,10 +617,13 @@ export class ZmqSocket implements AsyncDisposable {
    * if ZeroMQ cannot tell the socket's state: the next call reports why).
    * @example Times out when nothing happens
    * ```ts
+   * import assert from "node:assert/strict";
    * import { ZmqSocket } from "./zmq_socket.ts";
    * await using pull = new ZmqSocket("pull");
    * await pull.bind("tcp://127.0.0.1:*");
+   * const started = performance.now();
    * await pull.nextSignal(5);
+   * assert.ok(performance.now() - started < 1000);
    * ```
    */
   nextSignal(timeoutMs: number): Promise<void> {
@@ -920,7 +980,7 @@ function errorText(error: unknown): string {
 }
 
 function endpointError(
-  operation: "bind" | "connect" | "disconnect",
+  operation: "bind" | "connect" | "disconnect" | "unbind",
   endpoint: string,
   error: unknown,
 ): TransportEndpointError {
@@ -991,6 +1051,9 @@ function validateOptions(options: ZmqSocketOptions): void {
   checkType("immediate", options.immediate, "boolean");
   checkType("curveServer", options.curveServer, "boolean");
   checkType("zapDomain", options.zapDomain, "string");
+  checkType("zapEnforceDomain", options.zapEnforceDomain, "boolean");
+  checkType("requestRelaxed", options.requestRelaxed, "boolean");
+  checkType("noDrop", options.noDrop, "boolean");
   const keys = ["curveSecretKey", "curvePublicKey", "curveServerKey"] as const;
   for (const name of keys) {
     const key = options[name];
@@ -1051,6 +1114,13 @@ function applyOptions(raw: RawSocket, options: ZmqSocketOptions): void {
   if (options.zapDomain !== undefined) {
     raw.setStringOption(ZMQ_ZAP_DOMAIN, options.zapDomain);
   }
+  if (options.zapEnforceDomain !== undefined) {
+    raw.setBoolOption(ZMQ_ZAP_ENFORCE_DOMAIN, options.zapEnforceDomain);
+  }
+  if (options.requestRelaxed !== undefined) {
+    raw.setBoolOption(ZMQ_REQ_RELAXED, options.requestRelaxed);
+  }
+  if (options.noDrop !== undefined) raw.setBoolOption(ZMQ_XPUB_NODROP, options.noDrop);
   if (options.curveServer === true) {
     raw.setBoolOption(ZMQ_CURVE_SERVER, true);
     raw.setStringOption(ZMQ_CURVE_SECRETKEY, options.curveSecretKey!);

@@ -29,8 +29,8 @@ async function curveRep(server: KeyPair, zapDomain?: string): Promise<ZmqSocket>
     curveServer: true,
     curveSecretKey: server.secretKey,
     zapDomain,
+    zapEnforceDomain: zapDomain !== undefined,
   });
-  if (zapDomain !== undefined) rep.raw.zapEnforceDomain = true;
   await rep.bind("tcp://127.0.0.1:*");
   return rep;
 }
