@@ -304,8 +304,10 @@ export interface VidgearCodecOptions {
    */
   maxDataBytes?: number;
   /**
-   * The deepest nesting of arrays and objects in a JSON part, 2..256 (the
-   * header itself uses 2). Also bounds what `encode*` accepts as a message.
+   * The deepest nesting of arrays and objects in a JSON part, 2..256: the
+   * header or reply object is 1 deep, so a message or returned value may
+   * nest `maxDepth - 1` levels. The encoders refuse messages and data that
+   * would break it, so what one codec sends another with the same limit reads.
    *
    * @default {32}
    */
@@ -1464,7 +1466,8 @@ function jsonText(action: string, key: string, value: unknown, maxDepth: number)
         );
     }
     if (v === null) return;
-    if (depth >= maxDepth) {
+    // In the JSON object that carries it, a top-level container is 2 deep.
+    if (depth + 2 > maxDepth) {
       throw new RangeError(
         `${action}: "${key}" nests deeper than option "maxDepth" (${maxDepth})`,
       );
