@@ -4,16 +4,24 @@
  * Connecting a ZeroMQ socket to {@linkcode SshTunnel.endpoint} then reaches
  * `<remoteHost>:<remotePort>` as seen from the SSH server.
  *
- * ssh never prompts: without a password it runs in `BatchMode`; with one
- * (vidgear's `ssh_tunnel_pwd`) it asks a throwaway `SSH_ASKPASS` script,
- * which answers password prompts only, from the environment of the ssh
- * process (never its command line, never a file). Host keys are checked
- * strictly unless asked otherwise.
+ * ssh never prompts: without a password it runs in `BatchMode`. OpenSSH
+ * reads a password (vidgear's `ssh_tunnel_pwd`) only from a terminal or an
+ * `SSH_ASKPASS` program, so with one ssh runs with
+ * `SSH_ASKPASS_REQUIRE=force` (never the terminal, even if there is one)
+ * and a throwaway askpass script: mode 0700 in a 0700 temporary directory,
+ * removed when the tunnel closes or fails to open. The script holds no
+ * secret; it prints the password from an environment variable of the ssh
+ * process, and only for a password prompt (a host key question, a key
+ * passphrase or a new-password prompt gets no answer). So the password is
+ * never on a command line (`ps`) nor on disk; like any environment, it is
+ * readable by the same user and root (`/proc/<pid>/environ`), by no one
+ * else. Keys are still the better choice. Host keys are checked strictly
+ * unless asked otherwise.
  *
- * Needs OpenSSH's `ssh` (7.3 or newer; 8.4 or newer with a password),
- * `--allow-run` for it, `--allow-net=127.0.0.1` to pick a free local port,
- * `--allow-env`, and with a password `--allow-read --allow-write` for the
- * temporary askpass script. Not for Windows.
+ * Needs OpenSSH's `ssh` (8.4 or newer with a password), `--allow-run` for
+ * it, `--allow-net=127.0.0.1` to pick a free local port, `--allow-env`,
+ * and with a password `--allow-read --allow-write` for the askpass script.
+ * Not for Windows.
  *
  * @example Tunnel a ZeroMQ connection (needs a reachable sshd)
  * ```ts ignore
