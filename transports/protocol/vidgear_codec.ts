@@ -114,13 +114,13 @@ export const VIDGEAR_COLORSPACE_OF_FORMAT: Readonly<Record<PixelFormat, VidgearC
 export const VIDGEAR_TERMINATE_ACK = "Termination signal successfully received at client!";
 
 /** The default largest JSON part a {@linkcode VidgearCodec} accepts: 1 MiB. */
-export const DEFAULT_MAX_HEADER_BYTES: number = 1024 * 1024;
+export const VIDGEAR_DEFAULT_MAX_HEADER_BYTES: number = 1024 * 1024;
 /** The default largest frame or array part a {@linkcode VidgearCodec} accepts: 64 MiB. */
-export const DEFAULT_MAX_DATA_BYTES: number = 64 * 1024 * 1024;
+export const VIDGEAR_DEFAULT_MAX_DATA_BYTES: number = 64 * 1024 * 1024;
 /** The default deepest nesting of arrays and objects in a received JSON part. */
-export const DEFAULT_MAX_JSON_DEPTH: number = 32;
+export const VIDGEAR_DEFAULT_MAX_DEPTH: number = 32;
 /** The default most JSON values and keys in a received JSON part. */
-export const DEFAULT_MAX_JSON_ITEMS: number = 16_384;
+export const VIDGEAR_DEFAULT_MAX_ITEMS: number = 16_384;
 
 /** A JPEG as it travels: its bytes and how vidgear says to decode them. */
 export interface VidgearJpeg {
@@ -470,11 +470,11 @@ export class VidgearCodec {
    */
   constructor(options: VidgearCodecOptions = {}) {
     this.#maxHeaderBytes = limit("maxHeaderBytes", options.maxHeaderBytes, 64, 0xffff_ffff) ??
-      DEFAULT_MAX_HEADER_BYTES;
+      VIDGEAR_DEFAULT_MAX_HEADER_BYTES;
     this.#maxDataBytes = limit("maxDataBytes", options.maxDataBytes, 0, 0xffff_ffff) ??
-      DEFAULT_MAX_DATA_BYTES;
-    this.#maxDepth = limit("maxDepth", options.maxDepth, 2, 256) ?? DEFAULT_MAX_JSON_DEPTH;
-    this.#maxItems = limit("maxItems", options.maxItems, 16, 2 ** 24) ?? DEFAULT_MAX_JSON_ITEMS;
+      VIDGEAR_DEFAULT_MAX_DATA_BYTES;
+    this.#maxDepth = limit("maxDepth", options.maxDepth, 2, 256) ?? VIDGEAR_DEFAULT_MAX_DEPTH;
+    this.#maxItems = limit("maxItems", options.maxItems, 16, 2 ** 24) ?? VIDGEAR_DEFAULT_MAX_ITEMS;
   }
 
   /**
@@ -663,7 +663,7 @@ export class VidgearCodec {
    * Encodes a client's acknowledgement of a frame in REQ/REP without
    * bidirectional mode: vidgear's `Data received on device: <id> !`.
    *
-   * @param deviceId This client's id: 8 characters A-Z, 0-9 (see {@linkcode newDeviceId}).
+   * @param deviceId This client's id: 8 characters A-Z, 0-9 (see {@linkcode newVidgearDeviceId}).
    * @returns The one part.
    * @throws {RangeError} If `deviceId` is not 8 characters A-Z, 0-9.
    * @example
@@ -906,12 +906,12 @@ export class VidgearCodec {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { newDeviceId } from "./vidgear_codec.ts";
+ * import { newVidgearDeviceId } from "./vidgear_codec.ts";
  *
- * assert.match(newDeviceId(), /^[A-Z0-9]{8}$/);
+ * assert.match(newVidgearDeviceId(), /^[A-Z0-9]{8}$/);
  * ```
  */
-export function newDeviceId(): string {
+export function newVidgearDeviceId(): string {
   const id: string[] = [];
   // 36 * 7 = 252: bytes from 252 up are drawn again, so every character is equally likely.
   while (id.length < 8) {

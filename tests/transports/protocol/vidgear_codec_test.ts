@@ -17,7 +17,7 @@ import { ZmqSocket } from "../../../transports/zmq/zmq_socket.ts";
 import {
   decodeVidgearJpeg,
   FORMAT_OF_VIDGEAR_COLORSPACE,
-  newDeviceId,
+  newVidgearDeviceId,
   ProtocolError,
   VIDGEAR_COLORSPACES,
   VIDGEAR_TERMINATE_ACK,
@@ -290,7 +290,7 @@ Deno.test("decodeServerMessage: a frame's bytes are a plain Uint8Array view of t
 
 Deno.test("encodeAck and encodeTerminateAck: vidgear's answer strings, read back by decodeReply", () => {
   const codec = new VidgearCodec();
-  const id = newDeviceId();
+  const id = newVidgearDeviceId();
   assert.match(id, /^[A-Z0-9]{8}$/);
   const [ack] = codec.encodeAck(id);
   assert.match(decoder.decode(ack), VIDGEAR_ACK);
@@ -315,7 +315,7 @@ Deno.test("encodeAck and encodeTerminateAck: vidgear's answer strings, read back
   for (const bad of ["ABCD123", "abcd1234", "ABCD12345", "ABCD-234", 12345678]) {
     assert.throws(() => codec.encodeAck(bad as string), RangeError);
   }
-  const ids = new Set(Array.from({ length: 50 }, newDeviceId));
+  const ids = new Set(Array.from({ length: 50 }, newVidgearDeviceId));
   assert.ok(ids.size > 45, "ids are random");
 });
 
@@ -990,7 +990,7 @@ interop(
       "--message",
       '{"note": "hi", "n": [1, 2.5, null]}',
     ]);
-    const deviceId = newDeviceId();
+    const deviceId = newVidgearDeviceId();
     for (let index = 0; index < 2; index++) {
       const parts = await rep.receive({ signal: deadline() });
       // vidgear's REQ_CORRELATE request id travels before the delimiter: REP keeps it as routing.
