@@ -105,6 +105,7 @@ const COST_OBJECT = 64;
 const COST_PER_PROPERTY = 48;
 const COST_STRING = 40;
 const COST_VIEW = 112;
+const COST_TYPED_ARRAY = 96;
 const COST_TAG_OBJECT = 64;
 const COST_COLLECTION_ENTRY = 32;
 const COST_ERROR = 256;
@@ -377,10 +378,12 @@ export class CborScanner {
     } else if (tag >= 64) {
       // A typed array whose bytes are not aligned for its element size is
       // copied (one-byte elements never are).
-      // The view itself is counted with the byte string inside.
+      // Beyond the view counted with the byte string inside: a typed array
+      // of its own kind and, when copied, a fresh ArrayBuffer (measured:
+      // about 184 bytes in all, plus the bytes).
       const copied = tag === 64 || tag === 68 || tag === 72 ? 0 : Math.max(0, length);
       this.#copy(copied);
-      this.#spend(copied);
+      this.#spend(COST_TYPED_ARRAY + copied);
     } else {
       // Dates and bignums: an object, plus a bignum's or date string's bytes.
       this.#spend(COST_TAG_OBJECT + (content === NUMBER ? 0 : length));

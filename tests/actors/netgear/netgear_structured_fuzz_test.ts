@@ -97,11 +97,49 @@ function prng(seed: number): () => number {
   };
 }
 
+/** Bytes appended to a buffer that grows by doubling: no array of numbers per byte. */
+class ByteWriter {
+  #bytes = new Uint8Array(256);
+  #length = 0;
+
+  push(...values: number[]): void {
+    for (const value of values) this.#put(value);
+  }
+
+  fill(value: number, count: number): void {
+    this.#reserve(count);
+    this.#bytes.fill(value, this.#length, this.#length + count);
+    this.#length += count;
+  }
+
+  get last(): number {
+    return this.#bytes[this.#length - 1];
+  }
+
+  bytes(): Uint8Array {
+    return this.#bytes.slice(0, this.#length);
+  }
+
+  #put(value: number): void {
+    this.#reserve(1);
+    this.#bytes[this.#length++] = value;
+  }
+
+  #reserve(count: number): void {
+    if (this.#length + count <= this.#bytes.length) return;
+    let size = this.#bytes.length * 2;
+    while (size < this.#length + count) size *= 2;
+    const grown = new Uint8Array(size);
+    grown.set(this.#bytes.subarray(0, this.#length));
+    this.#bytes = grown;
+  }
+}
+
 /** A random CBOR tree as bytes: no validity intended, only shape. */
-function randomTree(random: () => number): number[] {
+function randomTree(random: () => number): Uint8Array {
   const int = (n: number) => Math.floor(random() * n);
-  const out: number[] = [];
-  let budget = 2000; // bytes of structure per message, so the corpus stays small
+  const out = new ByteWriter();
+  let budget = 2000; // items of structure per message, so the corpus stays small
   const item = (depth: number): void => {
     if (--budget <= 0) {
       out.push(0x00);
@@ -110,8 +148,8 @@ function randomTree(random: () => number): number[] {
     const roll = int(16);
     if (depth > 60 || roll < 3) {
       out.push([0x00, 0x17, 0x20, 0xf4, 0xf5, 0xf6, 0xf7, 0xf9, 0xe0, 0xf8, 0x1c][int(11)]);
-      if (out[out.length - 1] === 0xf9) out.push(0x3c, 0x00);
-      if (out[out.length - 1] === 0xf8) out.push(int(256));
+      if (out.last === 0xf9) out.push(0x3c, 0x00);
+      else if (out.last === 0xf8) out.push(int(256));
       return;
     }
     switch (roll) {
@@ -153,7 +191,7 @@ function randomTree(random: () => number): number[] {
         {
           const n = [8, 64, 65, 1000, 20_000][int(5)];
           out.push(0xc2 + int(2), ...header(2, n));
-          for (let i = 0; i < n; i++) out.push(0xff);
+          out.fill(0xff, n);
         }
         return;
       case 12: // text, possibly not UTF-8
@@ -171,7 +209,7 @@ function randomTree(random: () => number): number[] {
     }
   };
   item(0);
-  return out;
+  return out.bytes();
 }
 
 /** The structured corpus: random trees and the catalogued shapes, all on `port`. */
@@ -294,6 +332,7 @@ Deno.test("NetGear REQ/REP client survives structured hostile CBOR without stall
     received.map((r) => r.message),
     Array.from({ length: GOOD_FRAMES }, (_, n) => n),
   );
+  console.log(`worst event-loop stall under attack: ${worst.toFixed(1)} ms`);
   assert.ok(worst < MAX_STALL_MS, `the event loop stalled ${worst.toFixed(1)} ms`);
   assert.deepEqual(logs.errors, []);
 });
@@ -374,6 +413,7 @@ Deno.test("NetGear PUB/SUB client survives structured hostile CBOR without stall
     received.map((r) => r.message),
     Array.from({ length: GOOD_FRAMES }, (_, n) => n),
   );
+  console.log(`worst event-loop stall under attack: ${worst.toFixed(1)} ms`);
   assert.ok(worst < MAX_STALL_MS, `the event loop stalled ${worst.toFixed(1)} ms`);
   assert.deepEqual(logs.errors, []);
 });
