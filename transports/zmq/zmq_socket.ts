@@ -151,6 +151,13 @@ export interface ZmqSocketOptions {
    */
   requestRelaxed?: boolean;
   /**
+   * `req` only: number requests and drop replies that do not answer the
+   * last one, as needed with `requestRelaxed` (ZMQ_REQ_CORRELATE).
+   *
+   * @default {false}
+   */
+  requestCorrelate?: boolean;
+  /**
    * `xpub` (and `pub`) only: a full subscriber queue makes `send()` fail
    * with `"EAGAIN"` instead of dropping the message (ZMQ_XPUB_NODROP).
    *
@@ -197,6 +204,7 @@ const ZMQ_CURVE_PUBLICKEY = 48;
 const ZMQ_CURVE_SECRETKEY = 49;
 const ZMQ_CURVE_SERVERKEY = 50;
 const ZMQ_ZAP_DOMAIN = 55;
+const ZMQ_REQ_CORRELATE = 52;
 const ZMQ_REQ_RELAXED = 53;
 const ZMQ_XPUB_NODROP = 69;
 const ZMQ_ZAP_ENFORCE_DOMAIN = 93;
@@ -1053,6 +1061,7 @@ function validateOptions(options: ZmqSocketOptions): void {
   checkType("zapDomain", options.zapDomain, "string");
   checkType("zapEnforceDomain", options.zapEnforceDomain, "boolean");
   checkType("requestRelaxed", options.requestRelaxed, "boolean");
+  checkType("requestCorrelate", options.requestCorrelate, "boolean");
   checkType("noDrop", options.noDrop, "boolean");
   const keys = ["curveSecretKey", "curvePublicKey", "curveServerKey"] as const;
   for (const name of keys) {
@@ -1119,6 +1128,9 @@ function applyOptions(raw: RawSocket, options: ZmqSocketOptions): void {
   }
   if (options.requestRelaxed !== undefined) {
     raw.setBoolOption(ZMQ_REQ_RELAXED, options.requestRelaxed);
+  }
+  if (options.requestCorrelate !== undefined) {
+    raw.setBoolOption(ZMQ_REQ_CORRELATE, options.requestCorrelate);
   }
   if (options.noDrop !== undefined) raw.setBoolOption(ZMQ_XPUB_NODROP, options.noDrop);
   if (options.curveServer === true) {

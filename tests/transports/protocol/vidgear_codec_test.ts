@@ -934,9 +934,7 @@ function portOf(socket: ZmqSocket): number {
 
 /** A REQ socket set up as vidgear's server sets up its own: ZMQ_REQ_RELAXED and ZMQ_REQ_CORRELATE. */
 function vidgearReq(): ZmqSocket {
-  const req = new ZmqSocket("req");
-  Object.assign(req.raw, { relaxed: true, correlate: true });
-  return req;
+  return new ZmqSocket("req", { requestRelaxed: true, requestCorrelate: true });
 }
 
 /** Per-channel means of interleaved pixels, as the peer prints `channel_means`. */
