@@ -104,7 +104,7 @@ Deno.test("NetGear stonehouse: encrypted frames arrive intact, and secure mode o
       maxRetries: 0,
     });
     // A plain server meeting a CURVE client cannot be told from an absent
-    // client (see zmq_server_transport.ts), but the error says what to check.
+    // client (see req_server_transport.ts), but the error says what to check.
     await assert.rejects(
       plain.send(testFrame(port, 0)),
       /no client subscribed within 300 ms.*secureMode 1 or 2/,
