@@ -1,8 +1,7 @@
 /**
  * What the REQ and PUB (and PAIR) server transports share: the socket they
  * send on (opened with the secure mode's keys, replaced when it is stuck),
- * the envelopes they number, and how a command is answered whatever
- * happens.
+ * and how a command is answered whatever happens.
  *
  * @module
  */
@@ -21,7 +20,6 @@ import {
   newServerTransportStats,
   type SendFailed,
   type SendOutcome,
-  type ServerTransportCommand,
   type ServerTransportStats,
 } from "./transport.ts";
 import type { ZmqServerTransportOptions } from "./zmq_transport_options.ts";
@@ -137,44 +135,6 @@ export class ServerSocket {
       curvePublicKey: own.publicKey,
       curveSecretKey: own.secretKey,
     };
-  }
-}
-
-/**
- * Numbers what a server sends: frames 0, 1, 2…; heartbeats and the goodbye
- * carry the next frame's number, so frame numbers have no gaps. Kept across
- * the transport's restarts, so that the client never sees the numbers start
- * over while the server runs.
- */
-export class Outbox {
-  readonly #port: number;
-  #next = 0;
-
-  constructor(port: number) {
-    this.#port = port;
-  }
-
-  /** The envelope a command sends. */
-  envelope(command: ServerTransportCommand): Envelope {
-    const now = performance.timeOrigin + performance.now();
-    switch (command.type) {
-      case "SendFrame": {
-        const envelope: Envelope = {
-          version: 1,
-          kind: "frame",
-          port: this.#port,
-          seq: this.#next++,
-          sentAt: now,
-        };
-        if (command.message !== undefined) envelope.message = command.message;
-        if (command.frame !== undefined) envelope.frame = command.frame;
-        return envelope;
-      }
-      case "SendHeartbeat":
-        return { version: 1, kind: "heartbeat", port: this.#port, seq: this.#next, sentAt: now };
-      case "SendGoodbye":
-        return { version: 1, kind: "terminate", port: this.#port, seq: this.#next, sentAt: now };
-    }
   }
 }
 

@@ -33,11 +33,11 @@ import {
   closed,
   failed,
   invalid,
-  Outbox,
   secureHint,
   SENT,
   ServerSocket,
 } from "./_server_socket.ts";
+import { Outbox } from "./_outbox.ts";
 import { type Envelope, ProtocolCodec } from "./protocol/protocol.ts";
 import type { SendOutcome, ServerTransportCommand } from "./transport.ts";
 import type { ZmqServerTransportOptions } from "./zmq_transport_options.ts";

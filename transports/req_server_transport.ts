@@ -28,15 +28,8 @@
  */
 
 import type { Actor, ActorContext, Props } from "../actors/actor.ts";
-import {
-  answer,
-  closed,
-  failed,
-  invalid,
-  Outbox,
-  secureHint,
-  ServerSocket,
-} from "./_server_socket.ts";
+import { answer, closed, failed, invalid, secureHint, ServerSocket } from "./_server_socket.ts";
+import { Outbox } from "./_outbox.ts";
 import type { Envelope } from "./protocol/protocol.ts";
 import { ProtocolCodec } from "./protocol/protocol.ts";
 import { ProtocolError } from "./protocol/protocol_errors.ts";

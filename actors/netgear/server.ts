@@ -91,30 +91,32 @@ export class NetGearServer implements AsyncDisposable {
     const options = this.#options;
     let onReady!: (error?: unknown) => void;
     const ready = new Promise<unknown>((resolve) => onReady = resolve);
-    const transport = {
+    const common = {
       address: options.address,
       port: this.port,
-      pattern: options.pattern === 0 ? 0 as const : 2 as const,
       role: options.multiserverMode ? "connect" as const : "bind" as const,
       requestTimeout: options.requestTimeout,
-      maxRetries: options.maxRetries,
       maxMessageSize: options.maxMessageSize,
       secureMode: options.secureMode,
       keysDir: options.keysDir,
-      subscriberTimeout: options.subscriberTimeout,
-      whenNoSubscriber: options.whenNoSubscriber,
       stats: this.#stats,
       onReady,
     };
+    // Made once: the transport numbers frames, and its props keep the
+    // numbering across restarts of the transport and of the server actor.
+    const transport = options.pattern === 1
+      ? ReqServerTransport.props({ ...common, maxRetries: options.maxRetries })
+      : PubServerTransport.props({
+        ...common,
+        pattern: options.pattern,
+        maxRetries: options.maxRetries,
+        subscriberTimeout: options.subscriberTimeout,
+        whenNoSubscriber: options.whenNoSubscriber,
+      });
+    const sendTimeoutMs = this.#sendTimeoutMs();
     this.#server = this.#system.spawn<ServerMessage>("server", {
       create: () =>
-        new ServerActor({
-          heartbeatInterval: options.heartbeatInterval,
-          sendTimeoutMs: this.#sendTimeoutMs(),
-          transport: options.pattern === 1
-            ? ReqServerTransport.props(transport)
-            : PubServerTransport.props(transport),
-        }),
+        new ServerActor({ heartbeatInterval: options.heartbeatInterval, sendTimeoutMs, transport }),
     });
     await awaitReady(ready, this.#system, options);
     options.signal?.addEventListener("abort", this.#onAbort, { once: true });
