@@ -6,7 +6,9 @@
  */
 
 import type { Envelope } from "./protocol/protocol.ts";
-import type { ServerTransportCommand } from "./transport.ts";
+import type { SendOutcome, ServerTransportCommand } from "./transport.ts";
+
+const SENT: SendOutcome = Object.freeze({ type: "Sent" });
 
 /**
  * Numbers what a server sends: frames 0, 1, 2…; heartbeats and the goodbye
@@ -17,14 +19,35 @@ import type { ServerTransportCommand } from "./transport.ts";
 export class Outbox {
   readonly #port: number;
   #next = 0;
+  /** When the last envelope was made for sending (`performance.now()`). */
+  #lastAt = performance.now();
+  /** The goodbye has been sent: nothing else may follow it. */
+  #left = false;
 
   constructor(port: number) {
     this.#port = port;
   }
 
-  /** The envelope a command sends. */
-  envelope(command: ServerTransportCommand): Envelope {
-    const now = performance.timeOrigin + performance.now();
+  /**
+   * The envelope a command sends, or the outcome when nothing is to be sent:
+   * a heartbeat while frames keep the client informed, anything after the
+   * goodbye.
+   */
+  envelope(command: ServerTransportCommand): Envelope | SendOutcome {
+    const clock = performance.now();
+    if (this.#left) {
+      return command.type === "SendGoodbye" ? SENT : {
+        type: "SendFailed",
+        code: "closed",
+        reason: "the server has already said goodbye",
+      };
+    }
+    if (command.type === "SendHeartbeat" && clock - this.#lastAt < (command.ifIdleForMs ?? 0)) {
+      return SENT;
+    }
+    if (command.type === "SendGoodbye") this.#left = true;
+    this.#lastAt = clock;
+    const now = performance.timeOrigin + clock;
     switch (command.type) {
       case "SendFrame": {
         const envelope: Envelope = {

@@ -190,6 +190,10 @@ export class PubServerTransport implements Actor<ServerTransportCommand> {
   /** Sends one frame, heartbeat or goodbye and tells the outcome. */
   async receive(message: ServerTransportCommand): Promise<void> {
     const envelope = this.#outbox.envelope(message);
+    if (!("version" in envelope)) {
+      message.replyTo.tell(envelope);
+      return;
+    }
     // Heartbeats and the goodbye get one try and no wait: see SendHeartbeat.
     const once = message.type !== "SendFrame";
     await answer(message.replyTo, () => this.#send(envelope, once), () => this.#socket.stopping);

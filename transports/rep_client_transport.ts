@@ -165,7 +165,7 @@ export class RepClientTransport implements Actor<ClientTransportCommand> {
         // Heartbeats and goodbyes are answered here, at once: the goodbye
         // may be the last message before the client shuts down, and its
         // answer must not race that shutdown.
-        parent.tell(inbound.signal(port, request, bytes));
+        (this.#options.route?.(port) ?? parent).tell(inbound.signal(port, request, bytes));
         await socket.send(inbound.codec.encode({
           version: request.version,
           kind: "reply",
@@ -179,7 +179,7 @@ export class RepClientTransport implements Actor<ClientTransportCommand> {
         // A Lazy Pirate retry of a frame the user already has: answer it
         // as before, never pass it on twice.
         const resent: FrameResent = { type: "FrameResent", port, seq: request.seq, bytes };
-        parent.tell(resent);
+        (this.#options.route?.(port) ?? parent).tell(resent);
         await socket.send(
           inbound.codec.encode(inVersion(this.#answered.get(port)!, request.version)),
         );
@@ -192,7 +192,9 @@ export class RepClientTransport implements Actor<ClientTransportCommand> {
       const reply = new Promise<Reply | undefined>((resolve) =>
         this.#pending.set(port, { seq, resolve })
       );
-      parent.tell(arrived);
+      // Straight to the server's own actor when there is one: a frame skips
+      // the supervisor, which only hears of state changes.
+      (this.#options.route?.(port) ?? parent).tell(arrived);
       const answer = await reply;
       if (answer === undefined || this.#ports.stopping) return;
       const envelope: Envelope = {

@@ -160,6 +160,10 @@ export class ReqServerTransport implements Actor<ServerTransportCommand> {
     context: ActorContext<ServerTransportCommand>,
   ): Promise<void> {
     const envelope = this.#outbox.envelope(message);
+    if (!("version" in envelope)) {
+      message.replyTo.tell(envelope);
+      return;
+    }
     // Heartbeats and the goodbye get one attempt: see SendHeartbeat.
     const once = message.type !== "SendFrame";
     await answer(

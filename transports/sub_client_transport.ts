@@ -175,7 +175,7 @@ export class SubClientTransport implements Actor<ClientTransportCommand> {
       }
       if (envelope.kind !== "frame") {
         held.release();
-        parent.tell(this.#inbound.signal(port, envelope, bytes));
+        (this.#options.route?.(port) ?? parent).tell(this.#inbound.signal(port, envelope, bytes));
         continue;
       }
       if (held.envelope !== undefined) {
@@ -221,7 +221,10 @@ export class SubClientTransport implements Actor<ClientTransportCommand> {
     parent: ActorRef<ClientTransportEvent>,
   ): void {
     try {
-      parent.tell(this.#inbound.frame(port, envelope, bytes, skipped));
+      // Straight to the server's own actor when there is one (see ClientRoute).
+      (this.#options.route?.(port) ?? parent).tell(
+        this.#inbound.frame(port, envelope, bytes, skipped),
+      );
     } catch (error) {
       // Only ProtocolErrors are expected; this may run from a timer, where
       // anything thrown would end the process: refuse, whatever it is.

@@ -133,6 +133,21 @@ export interface TransportFailed {
 }
 
 /** What a client transport tells its parent. */
+/**
+ * What one port's server did: the events a client transport can tell
+ * straight to that server's own actor (see {@linkcode ClientRoute}) instead
+ * of its parent.
+ */
+export type ServerEvent = FrameArrived | FrameResent | HeartbeatArrived | GoodbyeArrived;
+
+/**
+ * Where a client transport tells each port's {@linkcode ServerEvent}s: the
+ * actor tracking that server, so a frame goes straight from the socket to
+ * it, not through a supervisor; `undefined` for the transport's parent.
+ * Refusals and failures always go to the parent.
+ */
+export type ClientRoute = (port: number) => ActorRef<ServerEvent> | undefined;
+
 export type ClientTransportEvent =
   | FrameArrived
   | FrameResent
@@ -224,6 +239,14 @@ export interface SendFrame {
 export interface SendHeartbeat {
   /** The message's tag. */
   readonly type: "SendHeartbeat";
+  /**
+   * Send only if nothing has gone out for this long, in ms (frames show the
+   * server is there as well as a heartbeat would); otherwise answer `Sent`
+   * at once.
+   *
+   * @default {0} always send
+   */
+  readonly ifIdleForMs?: number;
   /** Told the outcome. */
   readonly replyTo: ActorRef<SendOutcome>;
 }

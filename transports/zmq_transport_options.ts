@@ -8,7 +8,7 @@
  */
 
 import type { SecureMode } from "./security/secure_mode.ts";
-import type { ServerTransportStats } from "./transport.ts";
+import type { ClientRoute, ServerTransportStats } from "./transport.ts";
 import type { SocketKind, ZmqSocket, ZmqSocketOptions } from "./zmq/zmq_socket.ts";
 
 /** How a client transport opens its sockets, one per port. */
@@ -54,6 +54,13 @@ export interface ZmqClientTransportOptions {
    * @default {(kind, options) => new ZmqSocket(kind, options)}
    */
   readonly openSocket?: (kind: SocketKind, options: ZmqSocketOptions) => ZmqSocket;
+  /**
+   * Where each port's frames, resends, heartbeats and goodbyes go, so that
+   * they skip the parent (see {@linkcode ClientRoute}).
+   *
+   * @default {undefined} everything to the parent
+   */
+  readonly route?: ClientRoute;
 }
 
 /** How a server transport opens its socket. */

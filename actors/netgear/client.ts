@@ -13,11 +13,11 @@ import type { Props } from "../actor.ts";
 import { previewValue } from "./preview.ts";
 import { RepClientTransport } from "../../transports/rep_client_transport.ts";
 import { SubClientTransport } from "../../transports/sub_client_transport.ts";
-import type { ClientTransportCommand } from "../../transports/transport.ts";
+import type { ClientRoute, ClientTransportCommand } from "../../transports/transport.ts";
 import { awaitReady, endpointOf, logLevel } from "./_open.ts";
 import type { ResolvedNetGearOptions } from "./_resolve_options.ts";
 import { CLIENT_SUPERVISION, ClientSupervisor } from "./client_supervisor.ts";
-import type { ClientSupervisorMessage } from "./client_supervisor_messages.ts";
+import type { ClientRoutes, ClientSupervisorMessage } from "./client_supervisor_messages.ts";
 import type { ConnectionStats } from "./connection_messages.ts";
 import { DeliveryQueue } from "./delivery_queue.ts";
 import type { NetGearClientEventMap, ServerStateEvent, ShutdownReason } from "./events.ts";
@@ -75,6 +75,8 @@ export class NetGearClient extends EventTarget implements AsyncDisposable, Async
   readonly #system: ActorSystem;
   readonly #queue: DeliveryQueue;
   #supervisor!: ActorRef<ClientSupervisorMessage>;
+  /** Where `recv` tells a taken frame's news: the frame's connection and, in REQ/REP, the transport. */
+  #routes!: ClientRoutes;
   readonly #servers = new Map<number, TrackedServer>();
   readonly #taps = new Set<(received: Received) => void>();
   #closing: Promise<void> | undefined;
@@ -103,7 +105,7 @@ export class NetGearClient extends EventTarget implements AsyncDisposable, Async
     let onReady!: (error?: unknown) => void;
     const ready = new Promise<unknown>((resolve) => onReady = resolve);
     const requestReply = options.pattern === 1;
-    const transport = this.#transport(onReady);
+    const transport = (route: ClientRoute) => this.#transport(onReady, route);
     this.#supervisor = this.#system.spawn<ClientSupervisorMessage>("client", {
       create: () =>
         new ClientSupervisor({
@@ -131,6 +133,10 @@ export class NetGearClient extends EventTarget implements AsyncDisposable, Async
       mailbox: { capacity: 10_000, overflow: "backpressure" },
     });
     await awaitReady(ready, this.#system, options);
+    this.#routes = await this.#supervisor.ask<ClientRoutes>(
+      (replyTo) => ({ type: "GetRoutes", replyTo }),
+      { timeoutMs: 5000 },
+    );
     options.signal?.addEventListener("abort", this.#onAbort, { once: true });
     if (options.logging) {
       console.info(`[netgear] client listening on ${endpointOf(options)}`);
@@ -146,7 +152,10 @@ export class NetGearClient extends EventTarget implements AsyncDisposable, Async
   }
 
   /** The transport actor for the pattern: REP, or SUB (and PAIR). */
-  #transport(onReady: (error?: unknown) => void): Props<ClientTransportCommand> {
+  #transport(
+    onReady: (error?: unknown) => void,
+    route: ClientRoute,
+  ): Props<ClientTransportCommand> {
     const options = this.#options;
     const common = {
       address: options.address,
@@ -156,6 +165,7 @@ export class NetGearClient extends EventTarget implements AsyncDisposable, Async
       secureMode: options.secureMode,
       keysDir: options.keysDir,
       onReady,
+      route,
       jpeg: { decode: options.jpeg.decode, fastUpsample: options.jpeg.fastUpsample },
     };
     if (options.pattern === 1) return { create: () => new RepClientTransport(common) };
@@ -269,10 +279,14 @@ export class NetGearClient extends EventTarget implements AsyncDisposable, Async
     const delivery = await this.#queue.take(options.signal);
     if (delivery === null) return null;
     if (this.#options.pattern === 1 && this.#closing === undefined) {
-      this.#supervisor.tell({
-        type: "Consumed",
-        port: delivery.port,
-        seq: delivery.seq,
+      // Straight to the frame's connection (the server is no longer owed a
+      // reply) and to the transport (the reply): no supervisor in between.
+      const { port, seq } = delivery;
+      this.#routes.connections.get(port)?.tell({ type: "FrameTaken", seq });
+      this.#routes.transport.tell({
+        type: "Reply",
+        port,
+        seq,
         returnData: this.#options.bidirectionalMode ? options.returnData : undefined,
       });
     }

@@ -9,8 +9,7 @@
 import type { Actor, ActorContext, Props } from "../actor.ts";
 import type { ActorRef } from "../actor_ref.ts";
 import { oneForOne } from "../strategy_one_for_one.ts";
-import type { ClientTransportCommand } from "../../transports/transport.ts";
-import { now } from "./_clock.ts";
+import type { ClientRoute, ClientTransportCommand } from "../../transports/transport.ts";
 import type { ClientSupervisorMessage } from "./client_supervisor_messages.ts";
 import { ConnectionActor } from "./connection_actor.ts";
 import type { ConnectionMessage, ConnectionStats } from "./connection_messages.ts";
@@ -26,7 +25,11 @@ export interface ClientSupervisorOptions {
   /** Where delivered frames wait for `recv`. */
   readonly queue: DeliveryQueue;
   /** The transport actor to own (ZeroMQ, or in-memory in tests). */
-  readonly transport: Props<ClientTransportCommand>;
+  /**
+   * The transport actor to own, made for the route it must tell each
+   * port's frames to (their connection actors).
+   */
+  readonly transport: (route: ClientRoute) => Props<ClientTransportCommand>;
   /** Liveness thresholds. */
   readonly liveness: LivenessActorOptions;
   /** Told of every server state change. */
@@ -72,7 +75,14 @@ export class ClientSupervisor implements Actor<ClientSupervisorMessage> {
     this.#liveness = context.spawn("liveness", {
       create: () => new LivenessActor(liveness),
     });
-    this.#transport = context.spawn("transport", this.#options.transport);
+    // One connection actor per port, before the transport: the transport
+    // tells each port's frames straight to it.
+    for (const port of liveness.expectedPorts ?? []) this.#connection(port, context);
+    const connections = this.#connections;
+    this.#transport = context.spawn(
+      "transport",
+      this.#options.transport((port) => connections.get(port)),
+    );
   }
 
   /** Handles one message. */
@@ -84,23 +94,11 @@ export class ClientSupervisor implements Actor<ClientSupervisorMessage> {
       case "FrameArrived":
       case "FrameResent":
       case "HeartbeatArrived":
-      case "GoodbyeArrived": {
-        const { port } = message;
-        const at = now();
-        this.#connection(port, context).tell({ type: "Heard", event: message, at });
-        if (message.type === "GoodbyeArrived") {
-          this.#liveness.tell({ type: "Terminated", port, at });
-        } else {
-          this.#liveness.tell({
-            type: "Seen",
-            port,
-            at,
-            // The transport holds the frame's reply until the user takes it.
-            holding: this.#options.requestReply && message.type === "FrameArrived",
-          });
-        }
+      case "GoodbyeArrived":
+        // Only from a transport that does not route per port (or a port
+        // nobody expected): passed on as it is.
+        this.#connection(message.port, context).tell(message);
         return;
-      }
       case "MessageRefused": {
         // Logged once per port and reason, then only counted: a hostile or
         // broken peer must not be able to flood the log.
@@ -117,18 +115,19 @@ export class ClientSupervisor implements Actor<ClientSupervisorMessage> {
       case "TransportFailed":
         context.log.error(`transport failed on port ${message.port}: ${message.reason}`);
         return;
-      case "Deliver":
-        this.#options.onDelivery?.(message.delivery);
-        this.#options.queue.push(message.delivery, message.skipped);
-        return;
       case "Consumed": {
+        // The client tells the connection and the transport itself (see
+        // GetRoutes); this relay serves whoever holds only this address.
         const { port, seq, returnData } = message;
-        this.#liveness.tell({ type: "Seen", port, at: now(), holding: false });
+        this.#connections.get(port)?.tell({ type: "FrameTaken", seq });
         if (this.#options.requestReply) {
           this.#transport.tell({ type: "Reply", port, seq, returnData });
         }
         return;
       }
+      case "GetRoutes":
+        message.replyTo.tell({ transport: this.#transport, connections: this.#connections });
+        return;
       case "ServerStateChanged":
         this.#connections.get(message.port)?.tell({ type: "StateChanged", state: message.state });
         this.#options.onStateChange(message);
@@ -186,9 +185,19 @@ export class ClientSupervisor implements Actor<ClientSupervisorMessage> {
   ): ActorRef<ConnectionMessage> {
     let ref = this.#connections.get(port);
     if (!ref) {
-      const requestReply = this.#options.requestReply;
+      const { requestReply, queue, onDelivery, liveness } = this.#options;
+      const connection = {
+        port,
+        requestReply,
+        queue,
+        onDelivery,
+        liveness: this.#liveness,
+        // A lag of at most one liveness tick: far below staleness (two
+        // heartbeat intervals), and a few messages a second at most.
+        seenEveryMs: liveness.tickMs,
+      };
       ref = context.spawn<ConnectionMessage>(connectionName(port), {
-        create: () => new ConnectionActor({ port, requestReply }),
+        create: () => new ConnectionActor(connection),
         // Frames must not be dropped between transport and connection: the
         // transport's own bounds (REQ/REP lockstep, SUB high-water mark)
         // already limit what can be in flight.

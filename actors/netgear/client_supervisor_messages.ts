@@ -6,8 +6,8 @@
  */
 
 import type { ActorRef } from "../actor_ref.ts";
-import type { ClientTransportEvent } from "../../transports/transport.ts";
-import type { ConnectionEvent, ConnectionStats } from "./connection_messages.ts";
+import type { ClientTransportCommand, ClientTransportEvent } from "../../transports/transport.ts";
+import type { ConnectionMessage, ConnectionStats } from "./connection_messages.ts";
 import type { LivenessEvent } from "./liveness_messages.ts";
 
 /** The user took the frame `seq` of `port`; REQ/REP: answer it with `returnData`. */
@@ -31,9 +31,26 @@ export interface GetClientStats {
 }
 
 /** What the client supervisor accepts. */
+/** Where the client tells a taken frame's news directly, skipping the supervisor. */
+export interface ClientRoutes {
+  /** Answers each frame (REQ/REP). */
+  readonly transport: ActorRef<ClientTransportCommand>;
+  /** Each port's connection actor. */
+  readonly connections: ReadonlyMap<number, ActorRef<ConnectionMessage>>;
+}
+
+/** Reply with the client's {@linkcode ClientRoutes}. */
+export interface GetRoutes {
+  /** The message's tag. */
+  readonly type: "GetRoutes";
+  /** Told the routes. */
+  readonly replyTo: ActorRef<ClientRoutes>;
+}
+
+/** What the client supervisor accepts. */
 export type ClientSupervisorMessage =
   | ClientTransportEvent
-  | ConnectionEvent
   | LivenessEvent
   | Consumed
+  | GetRoutes
   | GetClientStats;

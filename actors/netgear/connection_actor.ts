@@ -1,21 +1,25 @@
 /**
- * One tracked server, keyed by its port: its figures, its last message, and
- * what its frame numbers say (lost frames, restarts).
+ * One tracked server, keyed by its port: its figures, its last message, what
+ * its frame numbers say (lost frames, restarts), and the frames on their way
+ * to `recv`.
+ *
+ * Every frame passes through here and nowhere else on its way from the
+ * transport to the user's queue: the supervisor only hears of state
+ * changes, and the liveness actor of what it needs to judge silence, at most
+ * every `seenEveryMs` (a frame a millisecond would otherwise be a message a
+ * millisecond).
  *
  * @module
  */
 
 import type { Actor, ActorContext } from "../actor.ts";
 import type { ActorRef } from "../actor_ref.ts";
-import type { FrameArrived } from "../../transports/transport.ts";
+import type { FrameArrived, ServerEvent } from "../../transports/transport.ts";
 import { now } from "./_clock.ts";
-import type {
-  ConnectionEvent,
-  ConnectionMessage,
-  ConnectionStats,
-  Heard,
-} from "./connection_messages.ts";
+import type { ConnectionMessage, ConnectionStats } from "./connection_messages.ts";
+import type { DeliveryQueue } from "./delivery_queue.ts";
 import type { ServerState } from "./events.ts";
+import type { LivenessMessage } from "./liveness_messages.ts";
 import type { Received } from "./received.ts";
 
 /** How a connection actor is set up. */
@@ -24,7 +28,25 @@ export interface ConnectionActorOptions {
   readonly port: number;
   /** `true` in REQ/REP, where the transport answers resent frames itself. */
   readonly requestReply: boolean;
+  /** Where frames wait for `recv`. */
+  readonly queue: DeliveryQueue;
+  /** Told every frame as it is queued (taps such as the viewer). */
+  readonly onDelivery?: (received: Received) => void;
+  /** Told when this server was heard from, and whether we owe it a reply. */
+  readonly liveness: ActorRef<LivenessMessage>;
+  /**
+   * The longest the liveness actor's view of this server may lag behind,
+   * in ms: more frames in between are summed up in one message.
+   */
+  readonly seenEveryMs: number;
 }
+
+/** Flushes what the liveness actor has not been told yet. */
+interface TellLiveness {
+  readonly type: "TellLiveness";
+}
+
+const TELL_LIVENESS: TellLiveness = Object.freeze({ type: "TellLiveness" });
 
 const FPS_WINDOW_MS = 1000;
 /**
@@ -36,7 +58,7 @@ const FPS_WINDOW_MS = 1000;
 const GAP_WINDOW = 1024;
 
 /**
- * Tracks one server. Tells its parent `Deliver` for each new frame.
+ * Tracks one server and queues its frames for `recv`.
  *
  * Frame numbers (`seq`) come from the sender and, in plain mode (no
  * CURVE, or CURVE without ironhouse), anyone who can reach the port can
@@ -62,7 +84,8 @@ const GAP_WINDOW = 1024;
  * context.spawn("conn-5566", { create: () => new ConnectionActor({ port: 5566, requestReply: true }) });
  * ```
  */
-export class ConnectionActor implements Actor<ConnectionMessage> {
+export class ConnectionActor implements Actor<ConnectionMessage | TellLiveness> {
+  readonly #options: ConnectionActorOptions;
   readonly #port: number;
   readonly #requestReply: boolean;
   #state: ServerState | "unseen" = "unseen";
@@ -80,21 +103,51 @@ export class ConnectionActor implements Actor<ConnectionMessage> {
   #fps = 0;
   #windowStart = 0;
   #windowFrames = 0;
+  /** The liveness view: when last heard from, whether a reply is owed, and what liveness was told. */
+  #seenAt = 0;
+  #holding = false;
+  #toldAt: number | undefined;
+  #toldHolding = false;
+  #tellTimer: ReturnType<typeof setTimeout> | undefined;
+  #self!: ActorRef<TellLiveness>;
 
   /**
-   * @param options The server's port and the pattern.
+   * @param options The server's port, the pattern, and where frames and liveness go.
    */
   constructor(options: ConnectionActorOptions) {
+    this.#options = options;
     this.#port = options.port;
     this.#requestReply = options.requestReply;
   }
 
+  /** Keeps its own address for the liveness flush. */
+  started(context: ActorContext<ConnectionMessage | TellLiveness>): void {
+    this.#self = context.self;
+  }
+
+  /** Stops the liveness flush. */
+  stopped(): void {
+    clearTimeout(this.#tellTimer);
+    this.#tellTimer = undefined;
+  }
+
   /** Handles one message. */
-  receive(message: ConnectionMessage, context: ActorContext<ConnectionMessage>): void {
-    const parent = context.parent as ActorRef<ConnectionEvent>;
+  receive(message: ConnectionMessage | TellLiveness): void {
     switch (message.type) {
-      case "Heard":
-        this.#onHeard(message, parent);
+      case "FrameArrived":
+      case "FrameResent":
+      case "HeartbeatArrived":
+      case "GoodbyeArrived":
+        this.#onHeard(message);
+        break;
+      case "FrameTaken":
+        this.#seen(now(), false);
+        break;
+      case "TellLiveness":
+        this.#tellTimer = undefined;
+        if (this.#seenAt !== this.#toldAt || this.#holding !== this.#toldHolding) {
+          this.#tellLiveness();
+        }
         break;
       case "Refused":
         this.#rejected[message.code] = (this.#rejected[message.code] ?? 0) + 1;
@@ -115,29 +168,75 @@ export class ConnectionActor implements Actor<ConnectionMessage> {
     }
   }
 
-  #onHeard(message: Heard, parent: ActorRef<ConnectionEvent>): void {
-    const { event, at } = message;
+  #onHeard(event: ServerEvent): void {
+    const at = now();
     this.#lastSeenAt = at;
     this.#bytes += event.bytes;
     if (this.#state === "unseen") this.#state = "live";
     switch (event.type) {
       case "FrameArrived":
-        this.#onFrame(event, at, parent);
+        this.#onFrame(event, at);
+        // In REQ/REP the transport holds the frame's reply until the user takes it.
+        this.#seen(at, this.#requestReply);
         return;
       case "FrameResent":
-        // Answered by the transport as before; never delivered twice.
+        // Answered by the transport as before, never delivered twice: nothing is owed.
         this.#duplicates++;
+        this.#seen(at, false);
         return;
       case "HeartbeatArrived":
         // The transport has already answered heartbeats and goodbyes.
         this.#heartbeats++;
+        this.#seen(at, false);
         return;
       case "GoodbyeArrived":
+        // At once, never summed up: a goodbye may end the client. It also
+        // supersedes any news not told yet, which would otherwise reach the
+        // liveness actor after it and read as the server speaking again.
+        // Whatever follows a goodbye is told at once: it takes the goodbye
+        // back (a spoofed goodbye, most likely).
+        clearTimeout(this.#tellTimer);
+        this.#tellTimer = undefined;
+        this.#seenAt = at;
+        this.#holding = false;
+        this.#toldAt = undefined;
+        this.#toldHolding = false;
+        this.#options.liveness.tell({ type: "Terminated", port: this.#port, at });
         return;
     }
   }
 
-  #onFrame(event: FrameArrived, at: number, parent: ActorRef<ConnectionEvent>): void {
+  /**
+   * Notes that the server was heard from (or its frame taken) at `at`. The
+   * liveness actor is told at once the first time and then at most every
+   * `seenEveryMs`, with the latest view: later news waits for a timer, one
+   * at a time.
+   */
+  #seen(at: number, holding: boolean): void {
+    this.#seenAt = at;
+    this.#holding = holding;
+    const toldAt = this.#toldAt;
+    const every = this.#options.seenEveryMs;
+    if (toldAt === undefined || at - toldAt >= every) {
+      this.#tellLiveness();
+    } else if (this.#tellTimer === undefined) {
+      const self = this.#self;
+      this.#tellTimer = setTimeout(() => self.tell(TELL_LIVENESS), toldAt + every - at);
+    }
+  }
+
+  #tellLiveness(): void {
+    this.#toldAt = this.#seenAt;
+    this.#toldHolding = this.#holding;
+    this.#options.liveness.tell({
+      type: "Seen",
+      port: this.#port,
+      at: this.#seenAt,
+      holding: this.#holding,
+    });
+  }
+
+  #onFrame(event: FrameArrived, at: number): void {
     const seq = event.seq;
     const skipped = event.skipped ?? 0;
     if (this.#lastSeq >= 0) {
@@ -164,11 +263,9 @@ export class ConnectionActor implements Actor<ConnectionMessage> {
       frame: event.frame,
       message: event.message,
     };
-    parent.tell({
-      type: "Deliver",
-      skipped,
-      delivery: event.jpeg === undefined ? delivery : { ...delivery, jpeg: event.jpeg },
-    });
+    const received = event.jpeg === undefined ? delivery : { ...delivery, jpeg: event.jpeg };
+    this.#options.onDelivery?.(received);
+    this.#options.queue.push(received, skipped);
   }
 
   #countFps(at: number, frames: number): void {

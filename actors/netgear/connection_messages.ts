@@ -5,24 +5,19 @@
  */
 
 import type { ActorRef } from "../actor_ref.ts";
-import type {
-  FrameArrived,
-  FrameResent,
-  GoodbyeArrived,
-  HeartbeatArrived,
-} from "../../transports/transport.ts";
+import type { ServerEvent } from "../../transports/transport.ts";
 import type { ServerState } from "./events.ts";
-import type { Received } from "./received.ts";
 import type { ServerStats } from "./stats.ts";
 
-/** Something from this connection's server, as its transport told it. */
-export interface Heard {
+/**
+ * The user took frame `seq` from `recv`: the server is no longer owed a
+ * reply by us (REQ/REP), which liveness needs to know.
+ */
+export interface FrameTaken {
   /** The message's tag. */
-  readonly type: "Heard";
-  /** What arrived. */
-  readonly event: FrameArrived | FrameResent | HeartbeatArrived | GoodbyeArrived;
-  /** When it arrived (ms since the epoch). */
-  readonly at: number;
+  readonly type: "FrameTaken";
+  /** The frame's number. */
+  readonly seq: number;
 }
 
 /** A message from this server was refused. */
@@ -58,21 +53,14 @@ export interface GetStats {
   readonly replyTo: ActorRef<ConnectionStats>;
 }
 
-/** What a connection actor accepts. */
-export type ConnectionMessage = Heard | Refused | TerminateSpoofed | StateChanged | GetStats;
-
-/** A frame ready for the user. */
-export interface Deliver {
-  /** The message's tag. */
-  readonly type: "Deliver";
-  /** The frame, as `recv` returns it. */
-  readonly delivery: Received;
-  /**
-   * Frames of this server dropped unseen just before this one: the user
-   * is behind, so the frames still queued for it are stale too.
-   */
-  readonly skipped: number;
-}
-
-/** What a connection actor tells its parent. */
-export type ConnectionEvent = Deliver;
+/**
+ * What a connection actor accepts: its server's events straight from the
+ * transport, and the rest from its supervisor and the client.
+ */
+export type ConnectionMessage =
+  | ServerEvent
+  | FrameTaken
+  | Refused
+  | TerminateSpoofed
+  | StateChanged
+  | GetStats;

@@ -57,6 +57,11 @@ interface Tick {
   readonly at: number;
 }
 
+/** Re-judges "all gone" once the news already on its way has arrived (see `Terminated`). */
+interface Recheck {
+  readonly type: "Recheck";
+}
+
 interface Tracked {
   state: ServerState;
   lastSeenAt: number;
@@ -78,13 +83,14 @@ interface Tracked {
  * });
  * ```
  */
-export class LivenessActor implements Actor<LivenessMessage | Tick> {
+export class LivenessActor implements Actor<LivenessMessage | Tick | Recheck> {
   readonly #options: LivenessActorOptions;
   readonly #servers = new Map<number, Tracked>();
   #timer: ReturnType<typeof setInterval> | undefined;
   #allGoneAnnounced = false;
   /** When every server seen was last found gone while others were never seen. */
   #allGoneSince: number | undefined;
+  #recheck: ReturnType<typeof setTimeout> | undefined;
 
   /** @param options Thresholds and tick period. */
   constructor(options: LivenessActorOptions) {
@@ -92,7 +98,7 @@ export class LivenessActor implements Actor<LivenessMessage | Tick> {
   }
 
   /** Starts the silence checks. */
-  started(context: ActorContext<LivenessMessage | Tick>): void {
+  started(context: ActorContext<LivenessMessage | Tick | Recheck>): void {
     const self = context.self;
     this.#timer = setInterval(
       () => self.tell({ type: "Tick", at: now() }),
@@ -104,10 +110,15 @@ export class LivenessActor implements Actor<LivenessMessage | Tick> {
   stopped(): void {
     clearInterval(this.#timer);
     this.#timer = undefined;
+    clearTimeout(this.#recheck);
+    this.#recheck = undefined;
   }
 
   /** Handles one message. */
-  receive(message: LivenessMessage | Tick, context: ActorContext<LivenessMessage | Tick>): void {
+  receive(
+    message: LivenessMessage | Tick | Recheck,
+    context: ActorContext<LivenessMessage | Tick | Recheck>,
+  ): void {
     const parent = context.parent as ActorRef<LivenessEvent>;
     switch (message.type) {
       case "Seen": {
@@ -123,9 +134,12 @@ export class LivenessActor implements Actor<LivenessMessage | Tick> {
           this.#allGoneAnnounced = false;
           return;
         }
+        // News older than a goodbye (summed up by the connection actor and
+        // told late) neither moves the clock back nor retracts the goodbye.
+        if (message.at < tracked.lastSeenAt) return;
         tracked.lastSeenAt = message.at;
         tracked.holding = message.holding;
-        if (tracked.leavingSince !== undefined) {
+        if (tracked.leavingSince !== undefined && message.at > tracked.leavingSince) {
           // A server that said goodbye sends nothing more: someone else did.
           tracked.leavingSince = undefined;
           parent.tell({ type: "TerminateRetracted", port: message.port, at: message.at });
@@ -165,9 +179,19 @@ export class LivenessActor implements Actor<LivenessMessage | Tick> {
           return;
         }
         this.#leave(parent, message.port, tracked, message.at);
-        this.#checkAllGone(parent, message.at);
+        // Each server's actor tells its own news: another server's first
+        // frame may still be on its way, a few microtasks behind this
+        // goodbye. Judge "all gone" once they have had their turn.
+        if (this.#recheck === undefined) {
+          const self = context.self;
+          this.#recheck = setTimeout(() => self.tell({ type: "Recheck" }), 0);
+        }
         return;
       }
+      case "Recheck":
+        this.#recheck = undefined;
+        this.#checkAllGone(parent, now());
+        return;
       case "Tick":
         this.#judgeSilence(parent, message.at);
         return;

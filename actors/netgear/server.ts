@@ -19,6 +19,7 @@ import {
   newServerTransportStats,
   type OutgoingFrame,
   type SendOutcome,
+  type ServerTransportCommand,
   type ServerTransportStats,
 } from "../../transports/transport.ts";
 import { checkFrame, checkSendOptions, messageError, tooLarge } from "./_check_send.ts";
@@ -59,6 +60,8 @@ export class NetGearServer implements AsyncDisposable {
   readonly #options: ResolvedNetGearOptions;
   readonly #system: ActorSystem;
   #server!: ActorRef<ServerMessage>;
+  /** Where `send()` hands each frame: the transport actor, not through the server actor. */
+  #transport!: ActorRef<ServerTransportCommand>;
   #jpeg: JpegCodec | undefined;
   /** Measures each send, in the caller's call, to refuse what cannot go. */
   #size: SendSize | undefined;
@@ -119,6 +122,10 @@ export class NetGearServer implements AsyncDisposable {
         new ServerActor({ heartbeatInterval: options.heartbeatInterval, sendTimeoutMs, transport }),
     });
     await awaitReady(ready, this.#system, options);
+    this.#transport = await this.#server.ask<ActorRef<ServerTransportCommand>>(
+      (replyTo) => ({ type: "GetTransport", replyTo }),
+      { timeoutMs: 5000 },
+    );
     options.signal?.addEventListener("abort", this.#onAbort, { once: true });
     if (options.logging) console.info(`[netgear] server ready on ${endpointOf(options)}`);
   }
@@ -198,8 +205,9 @@ export class NetGearServer implements AsyncDisposable {
     const wire = this.#checked(frame, message);
     let outcome: SendOutcome;
     try {
-      outcome = await this.#server.ask<SendOutcome>(
-        (replyTo) => ({ type: "Send", frame: wire, message, replyTo }),
+      // Straight to the transport: one mailbox, one ask.
+      outcome = await this.#transport.ask<SendOutcome>(
+        (replyTo) => ({ type: "SendFrame", frame: wire, message, replyTo }),
         // A heartbeat may be ahead of this frame: allow for its one attempt.
         {
           timeoutMs: this.#sendTimeoutMs() + this.#options.requestTimeout + 1000,

@@ -1,7 +1,8 @@
 /**
- * The server actor: hands each frame to its transport, keeps the connection
- * warm with heartbeats while the user has nothing to send, and says goodbye
- * (after which it sends nothing more).
+ * The server actor: owns the transport actor, keeps the connection warm with
+ * heartbeats while the user has nothing to send, and says goodbye (after
+ * which the transport sends nothing more). Frames do not pass through it:
+ * `send()` hands them to the transport directly.
  *
  * @module
  */
@@ -9,7 +10,6 @@
 import type { Actor, ActorContext, Props } from "../actor.ts";
 import type { ActorRef } from "../actor_ref.ts";
 import type { SendOutcome, ServerTransportCommand } from "../../transports/transport.ts";
-import { now } from "./_clock.ts";
 import type { ServerMessage } from "./server_messages.ts";
 
 /** Time to look at idleness: the actor's own clock, private to it. */
@@ -27,8 +27,10 @@ export interface ServerActorOptions {
   readonly sendTimeoutMs: number;
 }
 
+const HEARTBEAT_DUE: HeartbeatDue = Object.freeze({ type: "HeartbeatDue" });
+
 /**
- * Sends frames, heartbeats and the final goodbye through its transport.
+ * Sends heartbeats and the final goodbye through its transport.
  *
  * @example
  * ```ts ignore
@@ -39,14 +41,12 @@ export interface ServerActorOptions {
 export class ServerActor implements Actor<ServerMessage | HeartbeatDue> {
   readonly #options: ServerActorOptions;
   #transport!: ActorRef<ServerTransportCommand>;
-  #lastSentAt = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
   #left = false;
   #tickPending = false;
-  /** The code of the last heartbeat failure logged: a streak of them is logged once. */
   #heartbeatFailure: string | undefined;
 
-  /** @param options Heartbeat period, transport and send timeout. */
+  /** @param options The heartbeat period and the transport. */
   constructor(options: ServerActorOptions) {
     this.#options = options;
   }
@@ -54,15 +54,14 @@ export class ServerActor implements Actor<ServerMessage | HeartbeatDue> {
   /** Spawns the transport and starts the heartbeat clock. */
   started(context: ActorContext<ServerMessage | HeartbeatDue>): void {
     this.#transport = context.spawn("transport", this.#options.transport);
-    this.#lastSentAt = now();
     const self = context.self;
     // Checked at half the interval so an idle gap never exceeds ~1.5 intervals.
-    // At most one tick waits in the mailbox, so frames are never queued
-    // behind a pile of heartbeats while the client is away.
+    // At most one tick waits in the mailbox, so heartbeats never pile up
+    // while the client is away.
     this.#timer = setInterval(() => {
       if (this.#tickPending) return;
       this.#tickPending = true;
-      self.tell({ type: "HeartbeatDue" });
+      self.tell(HEARTBEAT_DUE);
     }, Math.max(5, this.#options.heartbeatInterval / 2));
   }
 
@@ -78,43 +77,28 @@ export class ServerActor implements Actor<ServerMessage | HeartbeatDue> {
     context: ActorContext<ServerMessage | HeartbeatDue>,
   ): Promise<void> {
     switch (message.type) {
-      case "Send": {
-        if (this.#left) {
-          message.replyTo.tell({
-            type: "SendFailed",
-            code: "closed",
-            reason: "the server has already sent terminate",
-          });
-          return;
-        }
-        const { frame } = message;
-        message.replyTo.tell(
-          await this.#send((replyTo) => ({
-            type: "SendFrame",
-            frame,
-            message: message.message,
-            replyTo,
-          })),
-        );
+      case "GetTransport":
+        message.replyTo.tell(this.#transport);
         return;
-      }
       case "Leave": {
-        if (this.#left) {
-          message.replyTo.tell({ type: "Sent" });
-          return;
-        }
         this.#left = true;
         clearInterval(this.#timer);
+        // The transport answers a second goodbye, and any frame after the
+        // first, itself.
         message.replyTo.tell(await this.#send((replyTo) => ({ type: "SendGoodbye", replyTo })));
         return;
       }
       case "HeartbeatDue": {
         try {
-          if (this.#left || now() - this.#lastSentAt < this.#options.heartbeatInterval) return;
-          // One attempt only: an unanswered heartbeat means the client is
-          // away, and the next frame's send does the reconnecting (Lazy
-          // Pirate). Retrying here would hold up a frame queued behind it.
-          const outcome = await this.#send((replyTo) => ({ type: "SendHeartbeat", replyTo }));
+          if (this.#left) return;
+          // One attempt only, and only when nothing else went out for an
+          // interval (the transport knows): an unanswered heartbeat means the
+          // client is away, and the next frame's send does the reconnecting.
+          const outcome = await this.#send((replyTo) => ({
+            type: "SendHeartbeat",
+            ifIdleForMs: this.#options.heartbeatInterval,
+            replyTo,
+          }));
           if (outcome.type !== "SendFailed") {
             this.#heartbeatFailure = undefined;
           } else if (outcome.code !== this.#heartbeatFailure) {
@@ -145,8 +129,6 @@ export class ServerActor implements Actor<ServerMessage | HeartbeatDue> {
       });
     } catch (error) {
       return { type: "SendFailed", code: "timeout", reason: String(error) };
-    } finally {
-      this.#lastSentAt = now();
     }
   }
 }

@@ -5,27 +5,26 @@
  */
 
 import type { ActorRef } from "../actor_ref.ts";
-import type { OutgoingFrame, SendOutcome } from "../../transports/transport.ts";
+import type { SendOutcome, ServerTransportCommand } from "../../transports/transport.ts";
 
-/** Send a frame (or data alone); the outcome goes to `replyTo`. */
-export interface Send {
+/**
+ * Reply with the transport actor's address: `send()` hands each frame to it
+ * directly, so a frame crosses one mailbox, not two.
+ */
+export interface GetTransport {
   /** The message's tag. */
-  readonly type: "Send";
-  /** The frame as it goes out (raw or already JPEG-compressed), or `undefined`. */
-  readonly frame: OutgoingFrame | undefined;
-  /** Data of any CBOR-encodable type, or `undefined`. */
-  readonly message: unknown;
-  /** Told the outcome. */
-  readonly replyTo: ActorRef<SendOutcome>;
+  readonly type: "GetTransport";
+  /** Told the address. */
+  readonly replyTo: ActorRef<ActorRef<ServerTransportCommand>>;
 }
 
-/** Say goodbye to the client and send nothing more. */
+/** Say goodbye to the client and stop the heartbeats; the outcome goes to `replyTo`. */
 export interface Leave {
   /** The message's tag. */
   readonly type: "Leave";
-  /** Told the outcome. */
+  /** Told how the goodbye went. */
   readonly replyTo: ActorRef<SendOutcome>;
 }
 
 /** What the server actor accepts. */
-export type ServerMessage = Send | Leave;
+export type ServerMessage = GetTransport | Leave;

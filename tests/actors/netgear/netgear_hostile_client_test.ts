@@ -319,7 +319,7 @@ Deno.test("a port whose receive loop fails is reopened, at a bounded rate, and k
       new ClientSupervisor({
         requestReply: true,
         queue,
-        transport: {
+        transport: (route) => ({
           create: () =>
             new RepClientTransport({
               address: "127.0.0.1",
@@ -327,11 +327,12 @@ Deno.test("a port whose receive loop fails is reopened, at a bounded rate, and k
               role: "bind",
               maxMessageSize: 1 << 20,
               onReady,
+              route,
               portRestarts: { max: 2, withinMs },
               openSocket: (kind: SocketKind, options: ZmqSocketOptions) =>
                 new FaultySocket(kind, options),
             }),
-        },
+        }),
         liveness: { staleAfterMs: 60_000, goneAfterMs: 120_000, tickMs: 60_000, leaveGraceMs: 0 },
         onStateChange: () => {},
         onAllGone: () => {},
