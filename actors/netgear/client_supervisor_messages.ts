@@ -30,7 +30,6 @@ export interface GetClientStats {
   readonly replyTo: ActorRef<ConnectionStats[]>;
 }
 
-/** What the client supervisor accepts. */
 /** Where the client tells a taken frame's news directly, skipping the supervisor. */
 export interface ClientRoutes {
   /** Answers each frame (REQ/REP). */
