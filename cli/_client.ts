@@ -9,7 +9,7 @@ import { NetGear, type NetGearClient, type NetGearClientEventMap } from "../acto
 import type { Pattern, SecureMode } from "../actors/netgear/mod.ts";
 import { formatStats, LiveBlock } from "./_stats_view.ts";
 import { previewValue } from "../actors/netgear/mod.ts";
-import { intFlag, optionalValue, parseFlags, portsFlag } from "./_flags.ts";
+import { intFlag, optionalInt, optionalValue, parseFlags, portsFlag } from "./_flags.ts";
 
 /** `--help` text. */
 export const CLIENT_HELP = `actorgear client: receive frames from many NetGear servers
@@ -22,8 +22,9 @@ Flags:
   --return-data TEXT      data returned to servers; {port} is replaced
   --print                 print every message received, as the seed's examples do
   --stats-interval MS     live table refresh, 0 = off          (default 500)
-  --heartbeat-interval MS idle server heartbeat period         (default 1000)
   --liveness-timeout MS   silence after which a server is gone (default 5000)
+  --heartbeat-interval MS heartbeat period assumed for servers that do not
+                          announce theirs (default: liveness timeout / 5, at most 1000)
   --no-multiserver        plain mode: connect to one server's --ports
   --secure-mode N         0 = off, 1 = stonehouse, 2 = ironhouse (default 0)
   --keys-dir DIR          secure mode's keys (default ~/.actorgear/keys)
@@ -47,8 +48,8 @@ export async function clientMain(args: readonly string[]): Promise<void> {
     "return-data": { type: "string" },
     print: { type: "boolean", default: false },
     "stats-interval": { type: "string", default: "500" },
-    "heartbeat-interval": { type: "string", default: "1000" },
-    "liveness-timeout": { type: "string", default: "5000" },
+    "heartbeat-interval": { type: "string" },
+    "liveness-timeout": { type: "string" },
     "no-multiserver": { type: "boolean", default: false },
     logging: { type: "boolean", default: false },
     "secure-mode": { type: "string", default: "0" },
@@ -69,8 +70,10 @@ export async function clientMain(args: readonly string[]): Promise<void> {
     receiveMode: true,
     multiserverMode,
     bidirectionalMode: values.bidirectional === true,
-    heartbeatInterval: intFlag(values, "heartbeat-interval", 10, 3_600_000),
-    livenessTimeout: intFlag(values, "liveness-timeout", 20, 86_400_000),
+    // Unset unless given: each follows from the other (NetGear refuses
+    // values too small to be milliseconds, saying so).
+    heartbeatInterval: optionalInt(values, "heartbeat-interval"),
+    livenessTimeout: optionalInt(values, "liveness-timeout"),
     logging: values.logging === true,
     secureMode: intFlag(values, "secure-mode", 0, 2) as SecureMode,
     keysDir: values["keys-dir"] as string | undefined,

@@ -83,6 +83,20 @@ export function intFlag(
 }
 
 /**
+ * Reads an integer flag that may be absent; its range is for NetGear's
+ * options to judge.
+ *
+ * @returns The value, or `undefined` when the flag was not given.
+ * @throws {UsageError} When the value is not a non-negative integer.
+ */
+export function optionalInt(
+  values: Record<string, string | boolean | undefined>,
+  name: string,
+): number | undefined {
+  return values[name] === undefined ? undefined : intFlag(values, name, 0, 2 ** 31 - 1);
+}
+
+/**
  * Reads a comma-separated list of ports.
  *
  * @throws {UsageError} When an entry is not a port number.

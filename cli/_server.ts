@@ -9,7 +9,7 @@ import type { Pattern, SecureMode } from "../actors/netgear/mod.ts";
 import { SyntheticSource } from "../capture/synthetic_source.ts";
 import { FfmpegSource } from "../capture/ffmpeg_source.ts";
 import type { FrameSource } from "../capture/source.ts";
-import { intFlag, parseFlags } from "./_flags.ts";
+import { intFlag, optionalInt, parseFlags } from "./_flags.ts";
 import { previewValue } from "../actors/netgear/mod.ts";
 
 /** `--help` text. */
@@ -29,6 +29,7 @@ Flags:
   --frames N            stop after N frames                   (default: no limit)
   --duration SECONDS    stop after this long                  (default: no limit)
   --jpeg QUALITY        send JPEG at this quality (10-100); 0 = raw (default 0)
+  --heartbeat-interval MS  idle heartbeat period, told to the client (default 1000)
   --no-multiserver      plain one-server-one-client mode (the server binds)
   --secure-mode N         0 = off, 1 = stonehouse, 2 = ironhouse (default 0)
   --keys-dir DIR          secure mode's keys (default ~/.actorgear/keys)
@@ -58,6 +59,7 @@ export async function serverMain(args: readonly string[]): Promise<void> {
     duration: { type: "string" },
     "no-multiserver": { type: "boolean", default: false },
     jpeg: { type: "string", default: "0" },
+    "heartbeat-interval": { type: "string" },
     logging: { type: "boolean", default: false },
     "secure-mode": { type: "string", default: "0" },
     "keys-dir": { type: "string" },
@@ -105,6 +107,7 @@ export async function serverMain(args: readonly string[]): Promise<void> {
     multiserverMode: !values["no-multiserver"],
     bidirectionalMode: values.bidirectional === true,
     logging: values.logging === true,
+    heartbeatInterval: optionalInt(values, "heartbeat-interval"),
     secureMode: intFlag(values, "secure-mode", 0, 2) as SecureMode,
     ...(jpegQuality > 0 ? { jpegCompression: true, jpegCompressionQuality: jpegQuality } : {}),
     keysDir: values["keys-dir"] as string | undefined,

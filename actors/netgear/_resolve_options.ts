@@ -10,6 +10,7 @@ import { JPEG_COLORSPACES, resolveJpegCompression } from "../../transports/codec
 import { defaultKeysDir } from "../../transports/security/curve_keys.ts";
 import { ConfigurationError } from "./errors.ts";
 import type { NetGearOptions, Pattern, SecureMode } from "./options.ts";
+import { milliseconds, resolveLiveness } from "./_timing_options.ts";
 
 /** Every option with its value decided: what NetGear runs on. */
 export interface ResolvedNetGearOptions {
@@ -61,8 +62,9 @@ const DEFAULTS = {
   maxRetries: 3,
   subscriberTimeout: undefined,
   whenNoSubscriber: undefined,
-  heartbeatInterval: 1000,
-  livenessTimeout: 5000,
+  // Each follows from the other when only one is given (_timing_options.ts).
+  heartbeatInterval: undefined,
+  livenessTimeout: undefined,
   maxMessageSize: 64 * 1024 * 1024,
   queueSize: 4,
   jpegCompression: false,
@@ -167,29 +169,16 @@ export function resolveOptions(options: NetGearOptions): ResolvedNetGearOptions 
 
   const ports = resolvePorts(o.port, multiserverMode && receiveMode);
 
-  const requestTimeout = integer("requestTimeout", o.requestTimeout, 1, 3_600_000);
+  const requestTimeout = milliseconds("requestTimeout", o.requestTimeout);
   const maxRetries = integer("maxRetries", o.maxRetries, 0, 1000);
-  const heartbeatInterval = integer("heartbeatInterval", o.heartbeatInterval, 10, 3_600_000);
-  let livenessTimeout = integer("livenessTimeout", o.livenessTimeout, 20, 86_400_000);
+  const liveness = resolveLiveness(options, receiveMode, pattern);
+  const { heartbeatInterval, livenessTimeout } = liveness;
   // A server waits for a subscriber as long as a REQ server retries, unless told.
   // (Capped at a day, the option's own limit, which keeps timers in range.)
-  let subscriberTimeout = Math.min(requestTimeout * (maxRetries + 1), 86_400_000);
-  if (o.subscriberTimeout !== undefined) {
-    if (receiveMode) {
-      const given = integer("subscriberTimeout", o.subscriberTimeout, 20, 86_400_000);
-      if (pattern === 2) livenessTimeout = given;
-    } else {
-      subscriberTimeout = integer("subscriberTimeout", o.subscriberTimeout, 0, 86_400_000);
-    }
-  }
+  const subscriberTimeout = receiveMode || options.subscriberTimeout === undefined
+    ? Math.min(requestTimeout * (maxRetries + 1), 86_400_000)
+    : milliseconds("subscriberTimeout", options.subscriberTimeout, { zero: "never wait" });
   const whenNoSubscriber = resolveWhenNoSubscriber(o.whenNoSubscriber, receiveMode, pattern);
-  if (livenessTimeout <= 2 * heartbeatInterval) {
-    fail(
-      "livenessTimeout",
-      livenessTimeout,
-      `more than twice heartbeatInterval (${heartbeatInterval} ms), or a live server would be marked gone between heartbeats`,
-    );
-  }
   const maxMessageSize = integer("maxMessageSize", o.maxMessageSize, 1024, 2 ** 31 - 1);
   const queueSize = integer("queueSize", o.queueSize, 1, 100_000);
   const jpeg = {

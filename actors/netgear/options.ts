@@ -87,7 +87,8 @@ export interface NetGearOptions {
   bidirectionalMode?: boolean;
   /**
    * REQ/REP: how long a server waits for the client's reply before it
-   * reconnects and resends (Lazy Pirate), in milliseconds.
+   * reconnects and resends (Lazy Pirate), in milliseconds, 50 or more
+   * (vidgear's `request_timeout` is in seconds: 4 s = 4000).
    *
    * @default {4000}
    */
@@ -100,12 +101,13 @@ export interface NetGearOptions {
    */
   maxRetries?: number;
   /**
-   * PUB/SUB, in milliseconds. On a client: how long it waits in silence
-   * before it marks a server gone (overrides `livenessTimeout`; 20 or more).
-   * On a server: how long `send` waits for a subscribed client, counted
-   * from when the server noticed it had none (opened, or the client
-   * unsubscribed or disconnected); past that, `whenNoSubscriber` decides
-   * (0 or more; 0 = never wait).
+   * PUB/SUB, in milliseconds (vidgear's `subscriber_timeout` is in seconds:
+   * 4 s = 4000). On a client: how long it waits in silence before it marks
+   * a server gone (stands for `livenessTimeout`; 50 or more). On a server:
+   * how long `send` waits for a subscribed client, counted from when the
+   * server noticed it had none (opened, or the client unsubscribed or
+   * disconnected); past that, `whenNoSubscriber` decides (0 = never wait,
+   * or 50 or more).
    *
    * @default {livenessTimeout} on a client; `requestTimeout * (maxRetries + 1)` on a server (the time a REQ server takes to give up)
    */
@@ -123,17 +125,22 @@ export interface NetGearOptions {
    */
   whenNoSubscriber?: "reject" | "drop";
   /**
-   * How often an idle server sends a heartbeat, in milliseconds. A server
-   * silent for twice this long is marked `stale`.
+   * How often an idle server sends a heartbeat, in milliseconds, 10 or
+   * more. A server tells the client its interval with every message, and
+   * the client marks it `stale` after two of them in silence; for servers
+   * that do not say (other implementations), the client assumes its own.
    *
-   * @default {1000}
+   * @default {livenessTimeout / 5, from 10 to 1000; 1000 when neither is given}
    */
   heartbeatInterval?: number;
   /**
-   * How long a server may stay silent before the client marks it `gone`, in
-   * milliseconds. Must exceed twice `heartbeatInterval`.
+   * Client: how long a server may stay silent before it is marked `gone`,
+   * in milliseconds, 50 or more: a floor, raised for a server whose own
+   * heartbeat interval is longer to three of its intervals (so it is never
+   * gone between heartbeats); an interval a server announces counts at most
+   * as this much. Given with `heartbeatInterval`, it must exceed twice that.
    *
-   * @default {5000}
+   * @default {5 x heartbeatInterval, at least 5000}
    */
   livenessTimeout?: number;
   /**

@@ -89,7 +89,7 @@ Deno.test("resolveOptions() refuses bidirectional mode with PUB/SUB", () => {
 Deno.test("resolveOptions() refuses values of the wrong type or out of range", () => {
   assert.match(
     refusal({ ...client, requestTimeout: -5 }).message,
-    /"requestTimeout" is -5; expected an integer from 1/,
+    /"requestTimeout" is -5; expected an integer from 50/,
   );
   assert.match(refusal({ ...client, maxRetries: 1.5 }).message, /"maxRetries" is 1.5/);
   assert.match(
@@ -133,14 +133,14 @@ Deno.test("resolveOptions() takes subscriberTimeout 0 on a server but keeps a cl
   assert.equal(pubClient.livenessTimeout, 3000);
   const error = refusal({ ...client, pattern: 2, subscriberTimeout: 0 });
   assert.equal(error.option, "subscriberTimeout");
-  assert.match(error.message, /"subscriberTimeout" is 0; expected an integer from 20/);
+  assert.match(error.message, /"subscriberTimeout" is 0; expected an integer from 50/);
 });
 
 Deno.test("resolveOptions() refuses a bad subscriberTimeout or whenNoSubscriber, naming the value and what is valid", () => {
   for (const subscriberTimeout of [-1, 1.5, "100", 86_400_001]) {
     const error = refusal({ ...pubServer, subscriberTimeout });
     assert.equal(error.option, "subscriberTimeout");
-    assert.match(error.message, /expected an integer from 0 to 86400000/);
+    assert.match(error.message, /expected 0 \(never wait\) or an integer from 50 to 86400000/);
   }
   const bad = refusal({ ...pubServer, whenNoSubscriber: "ignore" });
   assert.equal(bad.option, "whenNoSubscriber");
@@ -153,4 +153,49 @@ Deno.test("resolveOptions() refuses a bad subscriberTimeout or whenNoSubscriber,
     refusal({ ...client, pattern: 2, whenNoSubscriber: "drop" }).message,
     /unset on a client/,
   );
+});
+
+const SECONDS = "milliseconds (vidgear uses seconds: 4 s = 4000)";
+
+Deno.test("resolveOptions() refuses timings too small to be milliseconds, saying vidgear's are seconds", () => {
+  const cases: [Record<string, unknown>, string][] = [
+    [{ ...client, requestTimeout: 4 }, "requestTimeout"],
+    [{ ...client, requestTimeout: 49 }, "requestTimeout"],
+    [{ ...client, pattern: 2, subscriberTimeout: 5 }, "subscriberTimeout"],
+    [{ ...pubServer, subscriberTimeout: 5 }, "subscriberTimeout"],
+    [{ ...client, livenessTimeout: 5 }, "livenessTimeout"],
+    [{ ...client, heartbeatInterval: 1 }, "heartbeatInterval"],
+  ];
+  for (const [options, option] of cases) {
+    const error = refusal(options);
+    assert.equal(error.option, option);
+    assert.ok(error.message.includes(SECONDS), error.message);
+    assert.match(error.message, new RegExp(`option "${option}" is \\d+; expected`));
+  }
+  // The floors themselves are fine; 0 means "never wait" on a PUB server.
+  assert.equal(resolveOptions({ ...client, requestTimeout: 50 }).requestTimeout, 50);
+  assert.equal(resolveOptions({ ...pubServer, subscriberTimeout: 0 }).subscriberTimeout, 0);
+  assert.equal(resolveOptions({ ...client, heartbeatInterval: 10 }).heartbeatInterval, 10);
+});
+
+Deno.test("resolveOptions() derives heartbeatInterval from livenessTimeout alone, and back", () => {
+  const only = resolveOptions({ ...client, livenessTimeout: 2000 });
+  assert.equal(only.livenessTimeout, 2000);
+  assert.equal(only.heartbeatInterval, 400, "a fifth of livenessTimeout");
+  assert.equal(resolveOptions({ ...client, livenessTimeout: 60_000 }).heartbeatInterval, 1000);
+  assert.equal(resolveOptions({ ...client, livenessTimeout: 50 }).heartbeatInterval, 10);
+  assert.equal(
+    resolveOptions({ ...client, pattern: 2, subscriberTimeout: 1500 }).heartbeatInterval,
+    300,
+    "a PUB client's subscriberTimeout stands for livenessTimeout",
+  );
+  const server = resolveOptions({ multiserverMode: true, port: 5566, livenessTimeout: 2000 });
+  assert.equal(server.heartbeatInterval, 400);
+  const slow = resolveOptions({ ...client, heartbeatInterval: 3000 });
+  assert.equal(slow.livenessTimeout, 15_000, "five intervals");
+  assert.equal(resolveOptions({ ...client, heartbeatInterval: 100 }).livenessTimeout, 5000);
+  const both = refusal({ ...client, heartbeatInterval: 1000, livenessTimeout: 2000 });
+  assert.equal(both.option, "livenessTimeout");
+  assert.match(both.message, /more than twice heartbeatInterval \(1000 ms\)/);
+  assert.match(both.message, /give only livenessTimeout/);
 });
