@@ -25,6 +25,20 @@ export function wireNow(): number {
   return performance.timeOrigin + performance.now();
 }
 
+/**
+ * What an envelope says about its sender (PROTOCOL.md §5.3, §5.4), as the
+ * transport events carry it: only the keys it has.
+ */
+export function sender(
+  envelope: Envelope,
+): { serverId?: string; heartbeatInterval?: number } {
+  const { serverId, heartbeatInterval } = envelope;
+  if (serverId === undefined) {
+    return heartbeatInterval === undefined ? {} : { heartbeatInterval };
+  }
+  return heartbeatInterval === undefined ? { serverId } : { serverId, heartbeatInterval };
+}
+
 /** Reads one client's inbound messages. */
 export class Inbound {
   /** Decodes what arrives and encodes the replies (REQ/REP). */
@@ -78,9 +92,8 @@ export class Inbound {
 
   /** A heartbeat's or a goodbye's event. */
   signal(port: number, envelope: Envelope, bytes: number): HeartbeatArrived | GoodbyeArrived {
-    return envelope.kind === "terminate"
-      ? { type: "GoodbyeArrived", port, bytes }
-      : { type: "HeartbeatArrived", port, bytes };
+    const type = envelope.kind === "terminate" ? "GoodbyeArrived" : "HeartbeatArrived";
+    return { type, port, bytes, ...sender(envelope) };
   }
 
   /**
@@ -102,16 +115,21 @@ export class Inbound {
       const { width, height, channels, format, data } = wire;
       frame = { width, height, channels, format, data };
     }
-    const { seq, sentAt, message } = envelope;
-    const arrived: FrameArrived = {
-      type: "FrameArrived",
-      port,
-      seq,
-      sentAt,
-      frame,
-      message,
-      bytes,
-    };
+    const { seq, sentAt, message, serverId, heartbeatInterval } = envelope;
+    // One object per frame: with the sender's keys only when it said them.
+    const arrived: FrameArrived = serverId === undefined && heartbeatInterval === undefined
+      ? { type: "FrameArrived", port, seq, sentAt, frame, message, bytes }
+      : {
+        type: "FrameArrived",
+        port,
+        seq,
+        sentAt,
+        frame,
+        message,
+        bytes,
+        serverId,
+        heartbeatInterval,
+      };
     if (jpeg === undefined && skipped === 0) return arrived;
     return skipped > 0 ? { ...arrived, jpeg, skipped } : { ...arrived, jpeg };
   }

@@ -18,14 +18,22 @@ const SENT: SendOutcome = Object.freeze({ type: "Sent" });
  */
 export class Outbox {
   readonly #port: number;
+  /** Said on every envelope (PROTOCOL.md §5.3, §5.4), when known. */
+  readonly #heartbeatInterval: number | undefined;
+  readonly #serverId: string | undefined;
   #next = 0;
   /** When the last envelope was made for sending (`performance.now()`). */
   #lastAt = performance.now();
   /** The goodbye has been sent: nothing else may follow it. */
   #left = false;
 
-  constructor(port: number) {
+  constructor(
+    port: number,
+    about: { readonly heartbeatInterval?: number; readonly serverId?: string } = {},
+  ) {
     this.#port = port;
+    this.#heartbeatInterval = about.heartbeatInterval;
+    this.#serverId = about.serverId;
   }
 
   /**
@@ -50,21 +58,24 @@ export class Outbox {
     const now = performance.timeOrigin + clock;
     switch (command.type) {
       case "SendFrame": {
-        const envelope: Envelope = {
-          version: 1,
-          kind: "frame",
-          port: this.#port,
-          seq: this.#next++,
-          sentAt: now,
-        };
+        const envelope = this.#make("frame", this.#next++, now);
         if (command.message !== undefined) envelope.message = command.message;
         if (command.frame !== undefined) envelope.frame = command.frame;
         return envelope;
       }
       case "SendHeartbeat":
-        return { version: 1, kind: "heartbeat", port: this.#port, seq: this.#next, sentAt: now };
+        return this.#make("heartbeat", this.#next, now);
       case "SendGoodbye":
-        return { version: 1, kind: "terminate", port: this.#port, seq: this.#next, sentAt: now };
+        return this.#make("terminate", this.#next, now);
     }
+  }
+
+  #make(kind: Envelope["kind"], seq: number, sentAt: number): Envelope {
+    const envelope: Envelope = { version: 1, kind, port: this.#port, seq, sentAt };
+    if (this.#heartbeatInterval !== undefined) {
+      envelope.heartbeatInterval = this.#heartbeatInterval;
+    }
+    if (this.#serverId !== undefined) envelope.serverId = this.#serverId;
+    return envelope;
   }
 }

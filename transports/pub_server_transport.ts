@@ -139,7 +139,7 @@ export class PubServerTransport implements Actor<ServerTransportCommand> {
    * @returns What `spawn` takes.
    */
   static props(options: PubServerTransportOptions): Props<ServerTransportCommand> {
-    const outbox = new Outbox(options.port);
+    const outbox = new Outbox(options.port, options);
     return { create: () => new PubServerTransport(options, outbox) };
   }
 

@@ -108,7 +108,7 @@ export class ReqServerTransport implements Actor<ServerTransportCommand> {
    * @returns What `spawn` takes.
    */
   static props(options: ReqServerTransportOptions): Props<ServerTransportCommand> {
-    const outbox = new Outbox(options.port);
+    const outbox = new Outbox(options.port, options);
     return { create: () => new ReqServerTransport(options, outbox) };
   }
 

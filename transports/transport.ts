@@ -69,6 +69,10 @@ export interface FrameArrived {
    * because the user had no room for them.
    */
   readonly skipped?: number;
+  /** The sender's identity, when it says (PROTOCOL.md §5.4). */
+  readonly serverId?: string;
+  /** The sender's heartbeat interval in ms, when it says (PROTOCOL.md §5.3). */
+  readonly heartbeatInterval?: number;
 }
 
 /**
@@ -85,6 +89,10 @@ export interface FrameResent {
   readonly seq: number;
   /** Its size on the wire, in bytes. */
   readonly bytes: number;
+  /** The sender's identity, when it says (PROTOCOL.md §5.4). */
+  readonly serverId?: string;
+  /** The sender's heartbeat interval in ms, when it says (PROTOCOL.md §5.3). */
+  readonly heartbeatInterval?: number;
 }
 
 /** The server on `port` is there and has nothing to send (already answered in REQ/REP). */
@@ -95,6 +103,10 @@ export interface HeartbeatArrived {
   readonly port: number;
   /** Its size on the wire, in bytes. */
   readonly bytes: number;
+  /** The sender's identity, when it says (PROTOCOL.md §5.4). */
+  readonly serverId?: string;
+  /** The sender's heartbeat interval in ms, when it says (PROTOCOL.md §5.3). */
+  readonly heartbeatInterval?: number;
 }
 
 /** The server on `port` says it is leaving (already answered in REQ/REP). */
@@ -105,6 +117,10 @@ export interface GoodbyeArrived {
   readonly port: number;
   /** Its size on the wire, in bytes. */
   readonly bytes: number;
+  /** The sender's identity, when it says (PROTOCOL.md §5.4). */
+  readonly serverId?: string;
+  /** The sender's heartbeat interval in ms, when it says (PROTOCOL.md §5.3). */
+  readonly heartbeatInterval?: number;
 }
 
 /**

@@ -95,4 +95,18 @@ export interface ZmqServerTransportOptions {
    * @default {a fresh object}
    */
   readonly stats?: ServerTransportStats;
+  /**
+   * The server's heartbeat interval in ms, told to the client with every
+   * message (key `hb`, PROTOCOL.md §5.3).
+   *
+   * @default {undefined} not told
+   */
+  readonly heartbeatInterval?: number;
+  /**
+   * The server's identity, told to the client with every message (key
+   * `sid`, PROTOCOL.md §5.4).
+   *
+   * @default {undefined} not told
+   */
+  readonly serverId?: string;
 }

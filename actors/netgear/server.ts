@@ -27,6 +27,7 @@ import { awaitReady, endpointOf, logLevel } from "./_open.ts";
 import type { ResolvedNetGearOptions } from "./_resolve_options.ts";
 import { SendError } from "./errors.ts";
 import { ServerActor } from "./server_actor.ts";
+import { newServerId } from "./server_identity.ts";
 import type { ServerMessage } from "./server_messages.ts";
 import type { NetGearServerStats } from "./stats.ts";
 
@@ -67,6 +68,8 @@ export class NetGearServer implements AsyncDisposable {
   #size: SendSize | undefined;
   /** Written by the transport actor, read by `stats()`. */
   readonly #stats: ServerTransportStats;
+  /** Told to the client with every message (see `serverId`). */
+  readonly #serverId = newServerId();
   #closing: Promise<void> | undefined;
   readonly #onAbort = () => void this.close();
 
@@ -90,6 +93,16 @@ export class NetGearServer implements AsyncDisposable {
     return this.#options.ports[0];
   }
 
+  /**
+   * This server's identity: random, sent with every message, so that the
+   * client can tell it from another server given the same port (its
+   * `serverconflict` event) and from this server restarted. A client's
+   * `Received.serverId` and `stats()` show it.
+   */
+  get serverId(): string {
+    return this.#serverId;
+  }
+
   async #start(): Promise<void> {
     const options = this.#options;
     let onReady!: (error?: unknown) => void;
@@ -103,6 +116,8 @@ export class NetGearServer implements AsyncDisposable {
       secureMode: options.secureMode,
       keysDir: options.keysDir,
       stats: this.#stats,
+      heartbeatInterval: options.heartbeatInterval,
+      serverId: this.#serverId,
       onReady,
     };
     // Made once: the transport numbers frames, and its props keep the

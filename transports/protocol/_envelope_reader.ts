@@ -1,6 +1,6 @@
 /**
  * Reads an envelope's head straight from the CBOR bytes: the keys a receiver
- * checks (`v`, `kind`, `port`, `seq`, `ts`, `error`, `frame`) are read
+ * checks (`v`, `kind`, `port`, `seq`, `ts`, `hb`, `sid`, `error`, `frame`) are read
  * without cbor-x, and `message` is only located. The caller validates the
  * head first and decodes `message` last, so a message that is refused for
  * its port or version costs no decoding at all. Every item is walked by a
@@ -19,6 +19,10 @@ export interface RawHead {
   port: unknown;
   seq: unknown;
   ts: unknown;
+  /** The server's heartbeat interval (optional). */
+  hb: unknown;
+  /** The server's identity (optional). */
+  sid: unknown;
   error: unknown;
   /** A plain object of the frame map's keys, or whatever else `frame` held. */
   frame: unknown;
@@ -46,6 +50,8 @@ const KNOWN_KEYS: ReadonlySet<string> = new Set([
   "port",
   "seq",
   "ts",
+  "hb",
+  "sid",
   "error",
   "frame",
   "message",
@@ -70,6 +76,8 @@ export function readHead(bytes: Uint8Array, scanner: CborScanner, decoder: Decod
     port: undefined,
     seq: undefined,
     ts: undefined,
+    hb: undefined,
+    sid: undefined,
     error: undefined,
     frame: undefined,
     messageStart: -1,
@@ -116,6 +124,12 @@ export function readHead(bytes: Uint8Array, scanner: CborScanner, decoder: Decod
         break;
       case "ts":
         head.ts = readScalar(bytes, valueStart, valueEnd, decoder);
+        break;
+      case "hb":
+        head.hb = readScalar(bytes, valueStart, valueEnd, decoder);
+        break;
+      case "sid":
+        head.sid = readScalar(bytes, valueStart, valueEnd, decoder);
         break;
       case "error":
         head.error = decodeRange(bytes, valueStart, valueEnd, decoder);

@@ -31,6 +31,12 @@ export const PROTOCOL_VERSION = 2 as const;
  */
 export const PROTOCOL_VERSIONS: readonly number[] = Object.freeze([1, 2]);
 
+/** The largest heartbeat interval an envelope may announce (key `hb`), in ms: a day. */
+export const MAX_HEARTBEAT_INTERVAL: number = 86_400_000;
+
+/** The longest server identity an envelope may carry (key `sid`), in characters. */
+export const MAX_SERVER_ID_LENGTH: number = 64;
+
 /** The default largest message a {@linkcode ProtocolCodec} accepts: 64 MiB. */
 export const DEFAULT_MAX_MESSAGE_BYTES: number = 64 * 1024 * 1024;
 
@@ -139,6 +145,19 @@ export interface Envelope {
   seq: number;
   /** Send time in milliseconds since the Unix epoch (`performance.timeOrigin + performance.now()`). */
   sentAt: number;
+  /**
+   * The sending server's heartbeat interval in ms, an integer
+   * 1..{@linkcode MAX_HEARTBEAT_INTERVAL} (wire key `hb`, optional): the
+   * client judges the server's silence by it.
+   */
+  heartbeatInterval?: number;
+  /**
+   * The sending server's identity (wire key `sid`, optional): text of 1 to
+   * {@linkcode MAX_SERVER_ID_LENGTH} ASCII characters, random per server,
+   * so that a client can tell two servers on one port apart, and a restart
+   * from a second sender.
+   */
+  serverId?: string;
   /** Any CBOR-encodable value; absent when `undefined`. */
   message?: unknown;
   /** The frame: required for `"frame"`, optional for `"reply"`, forbidden otherwise. */
@@ -214,6 +233,8 @@ interface WireMap {
   port: number;
   seq: number | bigint;
   ts: number;
+  hb?: number;
+  sid?: string;
   message?: unknown;
   error?: WireError;
   frame?: WireFrameMap;
@@ -230,6 +251,8 @@ const UINT32_LIMIT = 0x1_0000_0000;
 const ALIASES: Readonly<Record<string, string>> = {
   v: "version",
   ts: "sentAt",
+  hb: "heartbeatInterval",
+  sid: "serverId",
   "frame.w": "width",
   "frame.h": "height",
   "frame.c": "channels",
@@ -731,6 +754,10 @@ function toWire(envelope: Envelope, split: boolean): WireMap {
     seq: seq < UINT32_LIMIT ? seq : BigInt(seq),
     ts,
   };
+  if (envelope.heartbeatInterval !== undefined) {
+    wire.hb = checkHeartbeatInterval(action, envelope.heartbeatInterval);
+  }
+  if (envelope.serverId !== undefined) wire.sid = checkServerId(action, envelope.serverId);
   const error = envelope.error === undefined ? undefined : checkError(action, envelope.error);
   checkKindRules(action, kind, envelope.frame !== undefined, envelope.message !== undefined, error);
   if (envelope.message !== undefined) wire.message = envelope.message;
@@ -795,6 +822,10 @@ function fromWire(
   }
   const seq = checkSequence(action, map.seq);
   const sentAt = checkTimestamp(action, map.ts);
+  const heartbeatInterval = map.hb === undefined
+    ? undefined
+    : checkHeartbeatInterval(action, map.hb);
+  const serverId = map.sid === undefined ? undefined : checkServerId(action, map.sid);
   const error = map.error === undefined ? undefined : checkError(action, map.error);
   checkKindRules(action, kind, map.frame !== undefined, hasMessage, error);
   const envelope: Envelope = {
@@ -804,6 +835,8 @@ function fromWire(
     seq,
     sentAt,
   };
+  if (heartbeatInterval !== undefined) envelope.heartbeatInterval = heartbeatInterval;
+  if (serverId !== undefined) envelope.serverId = serverId;
   if (second !== undefined && map.frame === undefined) {
     throw new ProtocolError(
       "missing-field",
@@ -939,6 +972,29 @@ function checkTimestamp(action: Action, value: unknown): number {
   }
   if (typeof value !== "number" || !Number.isFinite(value)) {
     throw badField(action, "ts", "a finite number", value);
+  }
+  return value;
+}
+
+function checkHeartbeatInterval(action: Action, value: unknown): number {
+  const interval = integerIn(value, 1, MAX_HEARTBEAT_INTERVAL);
+  if (interval === undefined) {
+    throw badField(action, "hb", `an integer 1..${MAX_HEARTBEAT_INTERVAL} (ms)`, value);
+  }
+  return interval;
+}
+
+function checkServerId(action: Action, value: unknown): string {
+  if (
+    typeof value !== "string" || value.length === 0 || value.length > MAX_SERVER_ID_LENGTH ||
+    !/^[\x21-\x7e]+$/.test(value)
+  ) {
+    throw badField(
+      action,
+      "sid",
+      `text of 1 to ${MAX_SERVER_ID_LENGTH} printable ASCII characters`,
+      value,
+    );
   }
   return value;
 }

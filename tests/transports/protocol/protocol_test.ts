@@ -929,3 +929,87 @@ Deno.test("ProtocolCodec.encode() writes a frame message into a reused buffer wh
   const third = codec.encode(envelope, { into: small });
   assert.notEqual(third.buffer, small.buffer, "a buffer too small is not used");
 });
+
+Deno.test("ProtocolCodec carries a server's heartbeat interval (hb) and identity (sid), optional keys", async (t) => {
+  const codec = new ProtocolCodec();
+  const about = { heartbeatInterval: 250, serverId: "0123456789abcdef" };
+  await t.step("on every server kind, one part and two, and they are absent when not given", () => {
+    for (const kind of ["frame", "heartbeat", "terminate"] as const) {
+      const envelope: Envelope = { version: 1, kind, port: 5566, seq: 3, sentAt: TS, ...about };
+      if (kind === "frame") envelope.message = "hi";
+      const back = codec.decode(codec.encode(envelope));
+      assert.equal(back.heartbeatInterval, 250);
+      assert.equal(back.serverId, "0123456789abcdef");
+    }
+    const parts = codec.encodeParts({
+      version: 2,
+      kind: "frame",
+      port: 5566,
+      seq: 0,
+      sentAt: TS,
+      frame: wireFrame(2, 1),
+      ...about,
+    });
+    assert.equal(parts.length, 2);
+    assert.equal(codec.decodeParts(parts).serverId, "0123456789abcdef");
+    const bare = codec.decode(
+      codec.encode({ version: 1, kind: "heartbeat", port: 5566, seq: 0, sentAt: TS }),
+    );
+    assert.ok(!("heartbeatInterval" in bare) && !("serverId" in bare));
+  });
+  await t.step(
+    "a receiver that predates them would ignore them: the other keys are unchanged",
+    () => {
+      const bytes = codec.encode({ version: 1, kind: "heartbeat", port: 5566, seq: 3, sentAt: TS });
+      const withKeys = raw({
+        v: 1,
+        kind: "heartbeat",
+        port: 5566,
+        seq: 3,
+        ts: TS,
+        hb: 1000,
+        sid: "x",
+      });
+      const back = codec.decode(withKeys);
+      assert.deepEqual(
+        { ...back, heartbeatInterval: undefined, serverId: undefined },
+        { ...codec.decode(bytes), heartbeatInterval: undefined, serverId: undefined },
+      );
+    },
+  );
+  await t.step("bad values are refused with bad-field naming the key", () => {
+    const base = { v: 1, kind: "heartbeat", port: 5566, seq: 0, ts: TS };
+    for (
+      const [key, value] of [
+        ["hb", 0],
+        ["hb", -5],
+        ["hb", 1.5],
+        ["hb", "1000"],
+        ["hb", 86_400_001],
+        ["sid", ""],
+        ["sid", 7],
+        ["sid", "has space"],
+        ["sid", "x".repeat(65)],
+      ] as const
+    ) {
+      assert.throws(
+        () => codec.decode(raw({ ...base, [key]: value })),
+        (error: unknown) =>
+          error instanceof ProtocolError && error.code === "bad-field" && error.field === key,
+        `${key}: ${JSON.stringify(value)}`,
+      );
+      assert.throws(
+        () =>
+          codec.encode({
+            version: 1,
+            kind: "heartbeat",
+            port: 5566,
+            seq: 0,
+            sentAt: TS,
+            [key === "hb" ? "heartbeatInterval" : "serverId"]: value,
+          } as Envelope),
+        TypeError,
+      );
+    }
+  });
+});
