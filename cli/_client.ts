@@ -117,6 +117,15 @@ export async function runClient(
     view.note(`server on port ${port}: ${state} (${reason})`);
   };
   client.addEventListener("serverstate", onState);
+  const onConflict = (event: NetGearClientEventMap["serverconflict"]) => {
+    const { port, serverIds } = event.detail;
+    view.note(
+      `error: ${serverIds.length} servers send on port ${port} (${
+        serverIds.join(", ")
+      }); give each server its own port`,
+    );
+  };
+  client.addEventListener("serverconflict", onConflict);
   const onSignal = () => void client.close();
   Deno.addSignalListener("SIGINT", onSignal);
   let drawing = false;
@@ -143,6 +152,7 @@ export async function runClient(
     clearInterval(timer);
     Deno.removeSignalListener("SIGINT", onSignal);
     client.removeEventListener("serverstate", onState);
+    client.removeEventListener("serverconflict", onConflict);
     await client.close();
   }
   const total = [...counts.values()].reduce((a, b) => a + b, 0);

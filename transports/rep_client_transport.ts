@@ -9,9 +9,11 @@
  * (same number) on a fresh socket. The transport answers it with the reply
  * it sent before, return data included, and tells its parent
  * {@linkcode FrameResent} instead of the frame: a frame is never passed on
- * twice. Only the last answered frame's number again is a resend (REQ's
- * lockstep means only the last request can be resent); any other number is
- * passed on as a frame.
+ * twice. Only the last answered frame's number again, from the same
+ * server identity (envelope key `sid`), is a resend (REQ's lockstep means
+ * only the last request can be resent); any other number, or the same from
+ * another identity (a second server given the same port), is passed on as
+ * a frame.
  *
  * Each reply goes out in the version of the request it answers (a server
  * that speaks only protocol version 1 refuses a 2), in one part (a reply's
@@ -23,7 +25,7 @@
 import type { Actor, ActorContext } from "../actors/actor.ts";
 import type { ActorRef } from "../actors/actor_ref.ts";
 import { ClientPorts } from "./_client_ports.ts";
-import { Inbound, wireBytes, wireNow } from "./_inbound.ts";
+import { Inbound, sender, wireBytes, wireNow } from "./_inbound.ts";
 import type { Envelope } from "./protocol/protocol.ts";
 import { ProtocolError } from "./protocol/protocol_errors.ts";
 import type {
@@ -62,6 +64,12 @@ export class RepClientTransport implements Actor<ClientTransportCommand> {
   readonly #pending = new Map<number, Pending>();
   /** Per port, the last frame answered and its reply: what a Lazy Pirate retry gets again. */
   readonly #answered = new Map<number, Envelope>();
+  /**
+   * Per port, the identity of the server whose frame was answered last: a
+   * repeated number from another identity (a second server given the same
+   * port) is its own frame, not a resend.
+   */
+  readonly #answeredSender = new Map<number, string | undefined>();
 
   /**
    * Makes the transport; it opens its sockets once started.
@@ -124,6 +132,12 @@ export class RepClientTransport implements Actor<ClientTransportCommand> {
     }
   }
 
+  /** Whether `request` is the last answered frame again, from the same sender. */
+  #isResend(port: number, request: Envelope): boolean {
+    return this.#answered.get(port)?.seq === request.seq &&
+      this.#answeredSender.get(port) === request.serverId;
+  }
+
   /** Ends the wait for `port`'s reply (the socket is going). */
   #abandon(port: number): void {
     this.#pending.get(port)?.resolve(undefined);
@@ -144,7 +158,7 @@ export class RepClientTransport implements Actor<ClientTransportCommand> {
       let arrived: FrameArrived | undefined;
       try {
         request = inbound.accept(port, parts);
-        if (request.kind === "frame" && this.#answered.get(port)?.seq !== request.seq) {
+        if (request.kind === "frame" && !this.#isResend(port, request)) {
           arrived = inbound.frame(port, request, bytes);
         }
       } catch (error) {
@@ -178,7 +192,13 @@ export class RepClientTransport implements Actor<ClientTransportCommand> {
       if (arrived === undefined) {
         // A Lazy Pirate retry of a frame the user already has: answer it
         // as before, never pass it on twice.
-        const resent: FrameResent = { type: "FrameResent", port, seq: request.seq, bytes };
+        const resent: FrameResent = {
+          type: "FrameResent",
+          port,
+          seq: request.seq,
+          bytes,
+          ...sender(request),
+        };
         (this.#options.route?.(port) ?? parent).tell(resent);
         await socket.send(
           inbound.codec.encode(inVersion(this.#answered.get(port)!, request.version)),
@@ -206,6 +226,7 @@ export class RepClientTransport implements Actor<ClientTransportCommand> {
       };
       if (answer.returnData !== undefined) envelope.message = answer.returnData;
       this.#answered.set(port, envelope);
+      this.#answeredSender.set(port, request.serverId);
       await socket.send(inbound.codec.encode(envelope));
     }
   }

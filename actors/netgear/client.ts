@@ -20,7 +20,12 @@ import { CLIENT_SUPERVISION, ClientSupervisor } from "./client_supervisor.ts";
 import type { ClientRoutes, ClientSupervisorMessage } from "./client_supervisor_messages.ts";
 import type { ConnectionStats } from "./connection_messages.ts";
 import { DeliveryQueue } from "./delivery_queue.ts";
-import type { NetGearClientEventMap, ServerStateEvent, ShutdownReason } from "./events.ts";
+import type {
+  NetGearClientEventMap,
+  ServerConflictEvent,
+  ServerStateEvent,
+  ShutdownReason,
+} from "./events.ts";
 import type { ServerStateChanged } from "./liveness_messages.ts";
 import type { Received } from "./received.ts";
 import type { ServerStats, TrackedServer } from "./stats.ts";
@@ -126,6 +131,12 @@ export class NetGearClient extends EventTarget implements AsyncDisposable, Async
             ),
           },
           onStateChange: (event) => this.#onStateChange(event),
+          onConflict: ({ port, serverIds, at }) =>
+            this.dispatchEvent(
+              new CustomEvent<ServerConflictEvent>("serverconflict", {
+                detail: { port, serverIds, at },
+              }),
+            ),
           onAllGone: () => this.#shutdown("all-gone"),
           onTransportLost: () => this.#shutdown("transport-lost"),
         }),
@@ -180,7 +191,8 @@ export class NetGearClient extends EventTarget implements AsyncDisposable, Async
 
   /**
    * Listens for one of the client's events, typed: `serverstate` (a
-   * server's state changed) or `shutdown` (the client stopped).
+   * server's state changed), `serverconflict` (two servers send on one
+   * port) or `shutdown` (the client stopped).
    *
    * @param type The event's name.
    * @param listener Told each event; `event.detail` says what happened.

@@ -12,7 +12,7 @@ import { oneForOne } from "../strategy_one_for_one.ts";
 import type { ClientRoute, ClientTransportCommand } from "../../transports/transport.ts";
 import type { ClientSupervisorMessage } from "./client_supervisor_messages.ts";
 import { ConnectionActor } from "./connection_actor.ts";
-import type { ConnectionMessage, ConnectionStats } from "./connection_messages.ts";
+import type { ConnectionMessage, ConnectionStats, ServerConflict } from "./connection_messages.ts";
 import type { DeliveryQueue } from "./delivery_queue.ts";
 import { LivenessActor, type LivenessActorOptions } from "./liveness_actor.ts";
 import type { LivenessMessage, ServerStateChanged } from "./liveness_messages.ts";
@@ -34,6 +34,8 @@ export interface ClientSupervisorOptions {
   readonly liveness: LivenessActorOptions;
   /** Told of every server state change. */
   readonly onStateChange: (event: ServerStateChanged) => void;
+  /** Told when two server identities are live on one port. */
+  readonly onConflict?: (conflict: ServerConflict) => void;
   /** Told once every server seen is gone. */
   readonly onAllGone: () => void;
   /** Told when the transport itself stopped for good. */
@@ -131,6 +133,14 @@ export class ClientSupervisor implements Actor<ClientSupervisorMessage> {
       case "ServerStateChanged":
         this.#connections.get(message.port)?.tell({ type: "StateChanged", state: message.state });
         this.#options.onStateChange(message);
+        return;
+      case "ServerConflict":
+        context.log.error(
+          `two servers send on port ${message.port} (identities ${
+            message.serverIds.join(", ")
+          }): give each server its own port; frames of both are delivered, tagged with their serverId`,
+        );
+        this.#options.onConflict?.(message);
         return;
       case "TerminateRetracted":
         this.#connections.get(message.port)?.tell({ type: "TerminateSpoofed" });

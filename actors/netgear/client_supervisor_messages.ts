@@ -7,7 +7,7 @@
 
 import type { ActorRef } from "../actor_ref.ts";
 import type { ClientTransportCommand, ClientTransportEvent } from "../../transports/transport.ts";
-import type { ConnectionMessage, ConnectionStats } from "./connection_messages.ts";
+import type { ConnectionMessage, ConnectionStats, ServerConflict } from "./connection_messages.ts";
 import type { LivenessEvent } from "./liveness_messages.ts";
 
 /** The user took the frame `seq` of `port`; REQ/REP: answer it with `returnData`. */
@@ -50,6 +50,7 @@ export interface GetRoutes {
 export type ClientSupervisorMessage =
   | ClientTransportEvent
   | LivenessEvent
+  | ServerConflict
   | Consumed
   | GetRoutes
   | GetClientStats;

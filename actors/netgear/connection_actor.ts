@@ -16,11 +16,12 @@ import type { Actor, ActorContext } from "../actor.ts";
 import type { ActorRef } from "../actor_ref.ts";
 import type { FrameArrived, ServerEvent } from "../../transports/transport.ts";
 import { now } from "./_clock.ts";
-import type { ConnectionMessage, ConnectionStats } from "./connection_messages.ts";
+import type { ConnectionMessage, ConnectionStats, ServerConflict } from "./connection_messages.ts";
 import type { DeliveryQueue } from "./delivery_queue.ts";
 import type { ServerState } from "./events.ts";
 import type { LivenessMessage } from "./liveness_messages.ts";
 import type { Received } from "./received.ts";
+import { PortIdentities } from "./_port_identities.ts";
 
 /** How a connection actor is set up. */
 export interface ConnectionActorOptions {
@@ -110,6 +111,12 @@ export class ConnectionActor implements Actor<ConnectionMessage | TellLiveness> 
   #toldHolding = false;
   #tellTimer: ReturnType<typeof setTimeout> | undefined;
   #self!: ActorRef<TellLiveness>;
+  /** Told of conflicts: the supervisor. */
+  #parent!: ActorRef<ServerConflict>;
+  /** Who sends on this port (envelope key `sid`). */
+  readonly #identities = new PortIdentities();
+  /** The heartbeat interval this port's server announced, if it did. */
+  #heartbeatInterval: number | undefined;
 
   /**
    * @param options The server's port, the pattern, and where frames and liveness go.
@@ -123,6 +130,7 @@ export class ConnectionActor implements Actor<ConnectionMessage | TellLiveness> 
   /** Keeps its own address for the liveness flush. */
   started(context: ActorContext<ConnectionMessage | TellLiveness>): void {
     this.#self = context.self;
+    this.#parent = context.parent as ActorRef<ServerConflict>;
   }
 
   /** Stops the liveness flush. */
@@ -157,6 +165,7 @@ export class ConnectionActor implements Actor<ConnectionMessage | TellLiveness> 
         break;
       case "StateChanged":
         this.#state = message.state;
+        if (message.state === "gone") this.#identities.portGone();
         break;
       case "GetStats":
         message.replyTo.tell(this.#stats());
@@ -173,6 +182,11 @@ export class ConnectionActor implements Actor<ConnectionMessage | TellLiveness> 
     this.#lastSeenAt = at;
     this.#bytes += event.bytes;
     if (this.#state === "unseen") this.#state = "live";
+    if (event.heartbeatInterval !== undefined) this.#heartbeatInterval = event.heartbeatInterval;
+    const conflict = this.#identities.heard(event.serverId);
+    if (conflict !== undefined) {
+      this.#parent.tell({ type: "ServerConflict", port: this.#port, serverIds: conflict, at });
+    }
     switch (event.type) {
       case "FrameArrived":
         this.#onFrame(event, at);
@@ -190,6 +204,11 @@ export class ConnectionActor implements Actor<ConnectionMessage | TellLiveness> 
         this.#seen(at, false);
         return;
       case "GoodbyeArrived":
+        if (this.#identities.left(event.serverId)) {
+          // One of two servers on this port left; the port has not.
+          this.#seen(at, false);
+          return;
+        }
         // At once, never summed up: a goodbye may end the client. It also
         // supersedes any news not told yet, which would otherwise reach the
         // liveness actor after it and read as the server speaking again.
@@ -233,13 +252,15 @@ export class ConnectionActor implements Actor<ConnectionMessage | TellLiveness> 
       port: this.#port,
       at: this.#seenAt,
       holding: this.#holding,
+      heartbeatInterval: this.#heartbeatInterval,
     });
   }
 
   #onFrame(event: FrameArrived, at: number): void {
     const seq = event.seq;
     const skipped = event.skipped ?? 0;
-    if (this.#lastSeq >= 0) {
+    // Two servers on one port interleave their numbers: nothing to judge.
+    if (this.#lastSeq >= 0 && !this.#identities.conflicted) {
       const gap = seq - this.#lastSeq - 1;
       if (gap < 0 || (!this.#requestReply && gap > GAP_WINDOW)) {
         this.#restarts++;
@@ -255,14 +276,11 @@ export class ConnectionActor implements Actor<ConnectionMessage | TellLiveness> 
     // The server's rate as received, whether or not the user kept up.
     this.#countFps(at, 1 + skipped);
     if (event.message !== undefined) this.#lastMessage = event.message;
-    const delivery: Received = {
-      port: this.#port,
-      seq,
-      sentAt: event.sentAt,
-      receivedAt: at,
-      frame: event.frame,
-      message: event.message,
-    };
+    const { serverId, sentAt, frame, message } = event;
+    // One object per frame, tagged with its sender when it says.
+    const delivery: Received = serverId === undefined
+      ? { port: this.#port, seq, sentAt, receivedAt: at, frame, message }
+      : { port: this.#port, seq, sentAt, receivedAt: at, frame, message, serverId };
     const received = event.jpeg === undefined ? delivery : { ...delivery, jpeg: event.jpeg };
     this.#options.onDelivery?.(received);
     this.#options.queue.push(received, skipped);
@@ -294,6 +312,8 @@ export class ConnectionActor implements Actor<ConnectionMessage | TellLiveness> 
       restarts: this.#restarts,
       spoofedTerminates: this.#spoofedTerminates,
       rejected: { ...this.#rejected },
+      conflicts: this.#identities.conflicts,
+      serverIds: [...this.#identities.seen],
       lastMessage: this.#lastMessage,
       lastSeq: this.#lastSeq,
       lastSeenAt: this.#lastSeenAt,

@@ -45,6 +45,21 @@ export interface StateChanged {
 /** One connection's figures: a server's, without what the delivery queue adds. */
 export type ConnectionStats = Omit<ServerStats, "queued" | "dropped">;
 
+/**
+ * What a connection actor tells its parent: a second server identity is
+ * live on its port (see `ServerConflictEvent`).
+ */
+export interface ServerConflict {
+  /** The message's tag. */
+  readonly type: "ServerConflict";
+  /** The port. */
+  readonly port: number;
+  /** The identities live on it. */
+  readonly serverIds: readonly string[];
+  /** When it was found (ms since the epoch). */
+  readonly at: number;
+}
+
 /** Reply with this connection's figures. */
 export interface GetStats {
   /** The message's tag. */

@@ -1,7 +1,8 @@
 /**
  * What a NetGear client tells its listeners: servers changing state
- * (`serverstate`) and the client shutting down (`shutdown`), typed so that
- * listeners need no casts.
+ * (`serverstate`), two servers sending on one port (`serverconflict`) and
+ * the client shutting down (`shutdown`), typed so that listeners need no
+ * casts.
  *
  * @example Follow servers as they come and go
  * ```ts
@@ -62,10 +63,28 @@ export interface ShutdownEvent {
   readonly reason: ShutdownReason;
 }
 
+/**
+ * Two servers (two identities, envelope key `sid`) are live on one port at
+ * once: the detail of a `serverconflict` event. Most likely two servers
+ * were given the same port. Frames of both are delivered, each tagged with
+ * its sender's `Received.serverId`; a restart (a new identity after the old
+ * one said goodbye or went silent) is never a conflict.
+ */
+export interface ServerConflictEvent {
+  /** The port both send on. */
+  readonly port: number;
+  /** The identities live on it, two or more. */
+  readonly serverIds: readonly string[];
+  /** When it was found (ms since the epoch). */
+  readonly at: number;
+}
+
 /** The events a NetGear client dispatches, by name. */
 export interface NetGearClientEventMap {
   /** A server joined, went quiet, came back or left. */
   serverstate: CustomEvent<ServerStateEvent>;
+  /** A second server is sending on a port whose server is live (an error). */
+  serverconflict: CustomEvent<ServerConflictEvent>;
   /** The client shut down (once). */
   shutdown: CustomEvent<ShutdownEvent>;
 }

@@ -8,6 +8,13 @@
  * reacts to an explicit goodbye; here a crashed server cannot keep the client
  * alive forever.
  *
+ * A server that announces its heartbeat interval (envelope key `hb`) is
+ * judged by its own: stale after 2 of its intervals, gone after
+ * `goneAfterMs` or 3 intervals if that is longer, so a server with slow
+ * heartbeats is never gone between two of them. `goneAfterMs` is thus the
+ * floor; an announced interval counts at most as `goneAfterMs`, so no
+ * server keeps a silent port for more than 3 x `goneAfterMs`.
+ *
  * A goodbye is believed at once only on an authenticated connection
  * (`leaveGraceMs` 0: ironhouse, where only known servers get in). In plain
  * mode anyone on the port can send one, so the server is only `leaving`
@@ -28,9 +35,9 @@ import type { LivenessEvent, LivenessMessage } from "./liveness_messages.ts";
 
 /** How the liveness actor judges silence. */
 export interface LivenessActorOptions {
-  /** Silence after which a live server becomes `stale`, in ms. */
+  /** Silence after which a live server becomes `stale`, in ms (for servers that announce no interval). */
   readonly staleAfterMs: number;
-  /** Silence after which a server becomes `gone`, in ms. */
+  /** Silence after which a server becomes `gone`, in ms: the floor (see the module notes). */
   readonly goneAfterMs: number;
   /** How often silence is checked, in ms. */
   readonly tickMs: number;
@@ -69,6 +76,9 @@ interface Tracked {
   holding: boolean;
   /** When it said goodbye, while that goodbye waits out `leaveGraceMs`. */
   leavingSince: number | undefined;
+  /** Silence after which it is stale, and gone: from its announced interval, if any. */
+  staleAfterMs: number;
+  goneAfterMs: number;
 }
 
 /**
@@ -124,12 +134,16 @@ export class LivenessActor implements Actor<LivenessMessage | Tick | Recheck> {
       case "Seen": {
         const tracked = this.#servers.get(message.port);
         if (!tracked) {
-          this.#servers.set(message.port, {
+          const fresh: Tracked = {
             state: "live",
             lastSeenAt: message.at,
             holding: message.holding,
             leavingSince: undefined,
-          });
+            staleAfterMs: this.#options.staleAfterMs,
+            goneAfterMs: this.#options.goneAfterMs,
+          };
+          this.#judgeBy(fresh, message.heartbeatInterval);
+          this.#servers.set(message.port, fresh);
           this.#announce(parent, message.port, "live", undefined, "joined", message.at);
           this.#allGoneAnnounced = false;
           return;
@@ -139,6 +153,7 @@ export class LivenessActor implements Actor<LivenessMessage | Tick | Recheck> {
         if (message.at < tracked.lastSeenAt) return;
         tracked.lastSeenAt = message.at;
         tracked.holding = message.holding;
+        this.#judgeBy(tracked, message.heartbeatInterval);
         if (tracked.leavingSince !== undefined && message.at > tracked.leavingSince) {
           // A server that said goodbye sends nothing more: someone else did.
           tracked.leavingSince = undefined;
@@ -167,6 +182,8 @@ export class LivenessActor implements Actor<LivenessMessage | Tick | Recheck> {
             lastSeenAt: message.at,
             holding: false,
             leavingSince: undefined,
+            staleAfterMs: this.#options.staleAfterMs,
+            goneAfterMs: this.#options.goneAfterMs,
           };
           this.#servers.set(message.port, tracked);
         }
@@ -202,6 +219,15 @@ export class LivenessActor implements Actor<LivenessMessage | Tick | Recheck> {
     }
   }
 
+  /** Sets a server's thresholds from the heartbeat interval it announced (see the module notes). */
+  #judgeBy(tracked: Tracked, announced: number | undefined): void {
+    if (announced === undefined) return;
+    const { goneAfterMs } = this.#options;
+    const interval = Math.min(announced, goneAfterMs);
+    tracked.staleAfterMs = 2 * interval;
+    tracked.goneAfterMs = Math.max(goneAfterMs, 3 * interval);
+  }
+
   #leave(parent: ActorRef<LivenessEvent>, port: number, tracked: Tracked, at: number): void {
     const previous = tracked.state;
     tracked.state = "gone";
@@ -210,8 +236,9 @@ export class LivenessActor implements Actor<LivenessMessage | Tick | Recheck> {
   }
 
   #judgeSilence(parent: ActorRef<LivenessEvent>, at: number): void {
-    const { staleAfterMs, goneAfterMs, leaveGraceMs } = this.#options;
+    const { leaveGraceMs } = this.#options;
     for (const [port, tracked] of this.#servers) {
+      const { staleAfterMs, goneAfterMs } = tracked;
       if (tracked.state === "gone") continue;
       if (tracked.leavingSince !== undefined) {
         if (at - tracked.leavingSince >= leaveGraceMs) this.#leave(parent, port, tracked, at);

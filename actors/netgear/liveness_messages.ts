@@ -16,6 +16,8 @@ export interface Seen {
   readonly at: number;
   /** The client holds an unanswered request from this server (REQ/REP). */
   readonly holding: boolean;
+  /** The heartbeat interval the server announced, in ms, if it did. */
+  readonly heartbeatInterval?: number;
 }
 
 /** The server on `port` said goodbye. */

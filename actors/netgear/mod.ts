@@ -36,6 +36,7 @@ export type { NetGearOptions, Pattern, SecureMode, ViewerListenOptions } from ".
 export type { Received } from "./received.ts";
 export type {
   NetGearClientEventMap,
+  ServerConflictEvent,
   ServerState,
   ServerStateEvent,
   ShutdownEvent,

@@ -38,4 +38,10 @@ export interface Received {
   readonly sentAt: number;
   /** When the client received it (ms since the epoch). */
   readonly receivedAt: number;
+  /**
+   * The sending server's identity (`NetGearServer.serverId`), when it sends
+   * one: it tells apart two servers given the same port (see the client's
+   * `serverconflict` event).
+   */
+  readonly serverId?: string;
 }

@@ -56,6 +56,18 @@ export interface ServerStats {
   readonly spoofedTerminates: number;
   /** Messages refused, by `ProtocolError` code. */
   readonly rejected: Readonly<Record<string, number>>;
+  /**
+   * Times a second server identity was found live beside another on this
+   * port (each also a `serverconflict` event): two servers given one port.
+   * While it lasts, `lost` and `restarts` are not counted for the port.
+   */
+  readonly conflicts: number;
+  /**
+   * The server identities heard on this port, oldest first (at most 8):
+   * one per run of its server, more after restarts or in a conflict. Empty
+   * for servers that send none (other implementations).
+   */
+  readonly serverIds: readonly string[];
   /** The data sent with the last frame that had some. */
   readonly lastMessage: unknown;
   /** The last frame's number, or -1. */

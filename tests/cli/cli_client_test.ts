@@ -21,6 +21,8 @@ function stats(port: number, lastMessage: unknown): ServerStats {
     restarts: 0,
     spoofedTerminates: 0,
     rejected: {},
+    conflicts: 0,
+    serverIds: [],
     lastMessage,
     lastSeq: 2,
     lastSeenAt: Date.now(),

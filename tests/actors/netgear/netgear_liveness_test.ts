@@ -104,6 +104,9 @@ Deno.test("NetGear marks a SIGKILLed server stale then gone, keeps serving the r
       "64",
       "--height",
       "48",
+      // The client judges each server by the interval it announces.
+      "--heartbeat-interval",
+      String(heartbeatInterval),
       "--quiet",
     ],
     stdout: "null",
@@ -155,6 +158,72 @@ Deno.test("NetGear marks a SIGKILLed server stale then gone, keeps serving the r
   assert.equal(client.shutdownReason, "all-gone");
   const liveEvents = log.filter((e) => e.port === livePort).map((e) => e.state);
   assert.deepEqual(liveEvents, ["live", "gone"], "the live server was never marked stale");
+});
+
+Deno.test("a client given only livenessTimeout judges each server by the heartbeat interval it announces", async () => {
+  const [port] = freePorts(1);
+  const livenessTimeout = 600;
+  // The client's own interval would be 120 ms (a fifth): a server
+  // heartbeating every 250 ms would look stale between its heartbeats.
+  await using client = await NetGear.open({
+    receiveMode: true,
+    multiserverMode: true,
+    port: [port],
+    livenessTimeout,
+  });
+  const serverInterval = 250;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      ...RUN,
+      CLI,
+      "server",
+      "--port",
+      String(port),
+      "--fps",
+      "2",
+      "--width",
+      "16",
+      "--height",
+      "16",
+      "--heartbeat-interval",
+      String(serverInterval),
+      "--quiet",
+    ],
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const log = stateLog(client);
+  const joined = nextState(client, port, "live");
+  const gone = nextState(client, port, "gone");
+  const draining = (async () => {
+    while (await client.recv() !== null) { /* drain */ }
+  })();
+  await joined;
+  // Two frames a second, heartbeats in between: never silent for 2 x 250 ms.
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  assert.deepEqual(log.map((e) => e.state), ["live"], "never stale while heartbeating");
+  child.kill("SIGKILL");
+  const killedAt = performance.timeOrigin + performance.now();
+  await child.status;
+  await child.stderr.cancel();
+  const goneEvent = await gone;
+  const stale = log.find((e) => e.state === "stale");
+  assert.ok(stale !== undefined, "stale before gone");
+  const staleMs = stale.at - killedAt;
+  const goneMs = goneEvent.at - killedAt;
+  // Stale after 2 of the server's intervals; gone after 3 of them (750 ms),
+  // which is longer than livenessTimeout (600 ms). The client checks every 60 ms.
+  assert.ok(
+    staleMs >= 2 * serverInterval - 400 && staleMs <= 2 * serverInterval + 200,
+    `stale after ${staleMs.toFixed(0)} ms`,
+  );
+  assert.ok(
+    goneMs >= 3 * serverInterval - 400 && goneMs <= 3 * serverInterval + 300,
+    `gone after ${goneMs.toFixed(0)} ms`,
+  );
+  assert.equal(goneEvent.reason, "timeout");
+  await draining;
+  assert.equal(client.shutdownReason, "all-gone");
 });
 
 Deno.test("NetGear.open refuses a port already in use with an OpenError naming it", async () => {
