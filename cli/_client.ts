@@ -23,6 +23,8 @@ Flags:
   --print                 print every message received, as the seed's examples do
   --stats-interval MS     live table refresh, 0 = off          (default 500)
   --liveness-timeout MS   silence after which a server is gone (default 5000)
+  --connect-timeout MS    give up when no server is heard from this long;
+                          0 = wait for ever                    (default 0)
   --heartbeat-interval MS heartbeat period assumed for servers that do not
                           announce theirs (default: liveness timeout / 5, at most 1000)
   --no-multiserver        plain mode: connect to one server's --ports
@@ -50,6 +52,7 @@ export async function clientMain(args: readonly string[]): Promise<void> {
     "stats-interval": { type: "string", default: "500" },
     "heartbeat-interval": { type: "string" },
     "liveness-timeout": { type: "string" },
+    "connect-timeout": { type: "string", default: "0" },
     "no-multiserver": { type: "boolean", default: false },
     logging: { type: "boolean", default: false },
     "secure-mode": { type: "string", default: "0" },
@@ -74,6 +77,7 @@ export async function clientMain(args: readonly string[]): Promise<void> {
     // values too small to be milliseconds, saying so).
     heartbeatInterval: optionalInt(values, "heartbeat-interval"),
     livenessTimeout: optionalInt(values, "liveness-timeout"),
+    connectTimeout: optionalInt(values, "connect-timeout") || undefined,
     logging: values.logging === true,
     secureMode: intFlag(values, "secure-mode", 0, 2) as SecureMode,
     keysDir: values["keys-dir"] as string | undefined,

@@ -83,6 +83,8 @@ export async function demoMain(args: readonly string[]): Promise<void> {
     pattern,
     receiveMode: true,
     multiserverMode: true,
+    // The servers are our own children: if none reaches us, say so and stop.
+    connectTimeout: 30_000,
     viewer: values.view === undefined ? false : { port: intFlag(values, "view", 0, 65535) },
   });
   console.log(

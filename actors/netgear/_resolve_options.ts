@@ -26,6 +26,8 @@ export interface ResolvedNetGearOptions {
   readonly maxRetries: number;
   readonly heartbeatInterval: number;
   readonly livenessTimeout: number;
+  /** Client: the longest wait for a first server, in ms; `undefined` for ever. */
+  readonly connectTimeout: number | undefined;
   /** PUB server: the longest wait for a subscriber, in ms (see the option). */
   readonly subscriberTimeout: number;
   /** PUB server: what `send` does with a frame no client takes. */
@@ -65,6 +67,7 @@ const DEFAULTS = {
   // Each follows from the other when only one is given (_timing_options.ts).
   heartbeatInterval: undefined,
   livenessTimeout: undefined,
+  connectTimeout: undefined,
   maxMessageSize: 64 * 1024 * 1024,
   queueSize: 4,
   jpegCompression: false,
@@ -179,6 +182,7 @@ export function resolveOptions(options: NetGearOptions): ResolvedNetGearOptions 
     ? Math.min(requestTimeout * (maxRetries + 1), 86_400_000)
     : milliseconds("subscriberTimeout", options.subscriberTimeout, { zero: "never wait" });
   const whenNoSubscriber = resolveWhenNoSubscriber(o.whenNoSubscriber, receiveMode, pattern);
+  const connectTimeout = resolveConnectTimeout(options.connectTimeout, receiveMode);
   const maxMessageSize = integer("maxMessageSize", o.maxMessageSize, 1024, 2 ** 31 - 1);
   const queueSize = integer("queueSize", o.queueSize, 1, 100_000);
   const jpeg = {
@@ -216,6 +220,7 @@ export function resolveOptions(options: NetGearOptions): ResolvedNetGearOptions 
     maxRetries,
     heartbeatInterval,
     livenessTimeout,
+    connectTimeout,
     subscriberTimeout,
     whenNoSubscriber,
     maxMessageSize,
@@ -226,6 +231,19 @@ export function resolveOptions(options: NetGearOptions): ResolvedNetGearOptions 
     viewer,
     signal,
   };
+}
+
+function resolveConnectTimeout(value: unknown, receiveMode: boolean): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = milliseconds("connectTimeout", value);
+  if (!receiveMode) {
+    fail(
+      "connectTimeout",
+      value,
+      "unset on a server: its send() already gives up after requestTimeout x (maxRetries + 1), or subscriberTimeout (PUB/SUB)",
+    );
+  }
+  return ms;
 }
 
 function resolveWhenNoSubscriber(

@@ -86,6 +86,7 @@ const SHUTDOWN_WHY = {
   "all-gone": "every server has gone",
   "closed": "the client was closed",
   "transport-lost": "the client lost its sockets",
+  "connect-timeout": "no server connected within connectTimeout",
 };
 let socket;
 let ended = false;

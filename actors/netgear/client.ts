@@ -15,6 +15,7 @@ import { RepClientTransport } from "../../transports/rep_client_transport.ts";
 import { SubClientTransport } from "../../transports/sub_client_transport.ts";
 import type { ClientRoute, ClientTransportCommand } from "../../transports/transport.ts";
 import { awaitReady, endpointOf, logLevel } from "./_open.ts";
+import { connectTimeoutMessage } from "./_connect_timeout.ts";
 import type { ResolvedNetGearOptions } from "./_resolve_options.ts";
 import { CLIENT_SUPERVISION, ClientSupervisor } from "./client_supervisor.ts";
 import type { ClientRoutes, ClientSupervisorMessage } from "./client_supervisor_messages.ts";
@@ -87,6 +88,8 @@ export class NetGearClient extends EventTarget implements AsyncDisposable, Async
   #closing: Promise<void> | undefined;
   #shutdownReason: ShutdownReason | undefined;
   #viewer: Viewer | undefined;
+  /** Ends the wait for a first server (`connectTimeout`); cleared once one is heard. */
+  #connectTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #onAbort = () => void this.close();
 
   private constructor(options: ResolvedNetGearOptions) {
@@ -149,6 +152,9 @@ export class NetGearClient extends EventTarget implements AsyncDisposable, Async
       { timeoutMs: 5000 },
     );
     options.signal?.addEventListener("abort", this.#onAbort, { once: true });
+    if (options.connectTimeout !== undefined && this.#servers.size === 0) {
+      this.#connectTimer = setTimeout(() => void this.#connectTimedOut(), options.connectTimeout);
+    }
     if (options.logging) {
       console.info(`[netgear] client listening on ${endpointOf(options)}`);
     }
@@ -391,8 +397,20 @@ export class NetGearClient extends EventTarget implements AsyncDisposable, Async
     return this.close();
   }
 
+  /** No server was heard from within `connectTimeout`: say where and what to check, and stop. */
+  async #connectTimedOut(): Promise<void> {
+    this.#connectTimer = undefined;
+    if (this.#closing || this.#servers.size > 0) return;
+    const stats = await this.stats();
+    if (this.#closing || this.#servers.size > 0) return;
+    console.error(connectTimeoutMessage(this.#options, stats));
+    await this.#shutdown("connect-timeout");
+  }
+
   #shutdown(reason: ShutdownReason): Promise<void> {
     if (this.#closing) return this.#closing;
+    clearTimeout(this.#connectTimer);
+    this.#connectTimer = undefined;
     this.#shutdownReason = reason;
     // Frames already received stay available to recv; nothing new comes in.
     this.#queue.finish();
@@ -415,6 +433,8 @@ export class NetGearClient extends EventTarget implements AsyncDisposable, Async
   }
 
   #onStateChange(event: ServerStateChanged): void {
+    clearTimeout(this.#connectTimer);
+    this.#connectTimer = undefined;
     const { type: _, ...detail } = event;
     this.#servers.set(event.port, { port: event.port, state: event.state, since: event.at });
     if (this.#options.logging) {

@@ -53,9 +53,10 @@ export interface ServerStateEvent {
 
 /**
  * Why a client stopped: every server it saw has gone, `close()` was called,
- * or its transport stopped for good.
+ * its transport stopped for good, or no server was heard from within
+ * `connectTimeout`.
  */
-export type ShutdownReason = "all-gone" | "closed" | "transport-lost";
+export type ShutdownReason = "all-gone" | "closed" | "transport-lost" | "connect-timeout";
 
 /** The detail of a `shutdown` event. */
 export interface ShutdownEvent {

@@ -144,6 +144,16 @@ export interface NetGearOptions {
    */
   livenessTimeout?: number;
   /**
+   * Client: how long to wait for a first server to be heard from (on any
+   * port), in milliseconds, 100 or more. Past that the client shuts down
+   * (`shutdownReason` `"connect-timeout"`, `recv` returns `null`) and logs
+   * the ports it listened on and what to check. vidgear's REQ/REP client
+   * gives up after about 12 s (`request_timeout` x `max_retries`).
+   *
+   * @default {undefined} wait for ever
+   */
+  connectTimeout?: number;
+  /**
    * Largest message accepted from the network, in bytes; larger ones are
    * refused by ZeroMQ before they are read.
    *

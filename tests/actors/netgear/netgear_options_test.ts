@@ -165,6 +165,7 @@ Deno.test("resolveOptions() refuses timings too small to be milliseconds, saying
     [{ ...pubServer, subscriberTimeout: 5 }, "subscriberTimeout"],
     [{ ...client, livenessTimeout: 5 }, "livenessTimeout"],
     [{ ...client, heartbeatInterval: 1 }, "heartbeatInterval"],
+    [{ ...client, connectTimeout: 12 }, "connectTimeout"],
   ];
   for (const [options, option] of cases) {
     const error = refusal(options);
@@ -198,4 +199,12 @@ Deno.test("resolveOptions() derives heartbeatInterval from livenessTimeout alone
   assert.equal(both.option, "livenessTimeout");
   assert.match(both.message, /more than twice heartbeatInterval \(1000 ms\)/);
   assert.match(both.message, /give only livenessTimeout/);
+});
+
+Deno.test("resolveOptions() takes connectTimeout on a client only; by default a client waits for ever", () => {
+  assert.equal(resolveOptions(client).connectTimeout, undefined);
+  assert.equal(resolveOptions({ ...client, connectTimeout: 12_000 }).connectTimeout, 12_000);
+  const error = refusal({ multiserverMode: true, port: 5566, connectTimeout: 12_000 });
+  assert.equal(error.option, "connectTimeout");
+  assert.match(error.message, /unset on a server/);
 });
