@@ -21,6 +21,8 @@ export class Runtime implements RuntimeHost {
   readonly registry: Map<string, Cell> = new Map();
   system!: SystemView;
   deadLetterCount = 0;
+  /** The system is shutting down: dead letters are expected, not worth a warning. */
+  shuttingDown = false;
   #cells = new WeakMap<ActorRef<unknown>, Cell>();
   #sink: Logger;
   #rank: number;
@@ -63,7 +65,9 @@ export class Runtime implements RuntimeHost {
     const logged = this.#deadAddressesLogged;
     // Late replies to ended asks each have their own temporary address.
     const key = path.startsWith(TEMP_PREFIX) ? TEMP_PREFIX : path;
-    if (atStop) {
+    // While the system shuts down, actors stop at their own pace: one may
+    // still tell a sibling that has already stopped. Expected too.
+    if (atStop || this.shuttingDown) {
       this.log.debug(
         `message to ${path} dropped: the actor stopped before handling it`,
         logTag(message),

@@ -201,6 +201,7 @@ export class ActorSystem implements SystemView, AsyncDisposable {
     if (this.#shutdown === undefined) {
       const runtime = this.#runtime;
       this.#guardian.closed = true;
+      runtime.shuttingDown = true;
       this.#shutdown = this.#guardian.children.stopAll().then(() => runtime.asks.rejectAll());
     }
     return abortable(this.#shutdown, options.signal);

@@ -89,11 +89,21 @@ export class ServerSocket {
     return socket;
   }
 
-  /** Closes the socket for good. */
-  async close(): Promise<void> {
+  /**
+   * Closes the socket for good.
+   *
+   * @param options `dropQueued`: the client is not taking messages (it did
+   * not answer, is not subscribed, or its queue is full), so what is queued
+   * is dropped rather than lingered over: it would not leave, and a
+   * lingering socket holds the process's exit (zeromq then warns "Waiting
+   * for queued ZeroMQ messages to be delivered"). Otherwise the socket
+   * lingers, so that a last goodbye still leaves.
+   */
+  async close(options: { dropQueued?: boolean } = {}): Promise<void> {
     this.#stopping = true;
     const socket = this.#socket;
     this.#socket = undefined;
+    if (socket !== undefined && options.dropQueued && !socket.closed) socket.linger = 0;
     await socket?.close();
   }
 
@@ -171,12 +181,25 @@ export function secureHint(secureMode: SecureMode): string {
     : ` In secure mode, also check that the client uses secureMode ${secureMode}, that this server holds the client's public key and, in ironhouse, that the client holds this server's.`;
 }
 
+/**
+ * The longest a goodbye waits, in ms: for the client's reply (REQ) or for
+ * room in its queue (PUB). A client takes a goodbye at once, so a longer
+ * wait only holds up a closing server whose client is away or stuck (its
+ * socket then drops the goodbye at close, see `ServerSocket.close`).
+ */
+export const GOODBYE_WAIT_MS = 1000;
+
 /** The outcome of a send that went. */
 export const SENT: SendOutcome = Object.freeze({ type: "Sent" });
 
 /** A failed send's outcome. */
 export function failed(code: string, reason: string): SendFailed {
   return { type: "SendFailed", code, reason };
+}
+
+/** The outcome of a send its owner cancelled (see `SendCancels`). */
+export function cancelledOutcome(): SendFailed {
+  return failed("cancelled", "Cannot send: the send was cancelled (its caller stopped waiting)");
 }
 
 /** The outcome of a send after the transport closed. */

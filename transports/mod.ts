@@ -38,6 +38,7 @@ export * from "./req_server_transport.ts";
 export * from "./pub_server_transport.ts";
 export * from "./memory_transport.ts";
 export * from "./send_size.ts";
+export * from "./send_cancels.ts";
 export * from "./protocol/protocol.ts";
 export * from "./errors.ts";
 export * from "./zmq/zmq_socket.ts";

@@ -30,8 +30,10 @@ import type { Actor, Props } from "../actors/actor.ts";
 import { TransportClosedError, TransportOperationError } from "./errors.ts";
 import {
   answer,
+  cancelledOutcome,
   closed,
   failed,
+  GOODBYE_WAIT_MS,
   invalid,
   secureHint,
   SENT,
@@ -130,6 +132,14 @@ export class PubServerTransport implements Actor<ServerTransportCommand> {
   #subscriberWait: AbortController | undefined;
   /** The last frame waited out requestTimeout and was dropped. */
   #congested = false;
+  /** The send in flight was cancelled by its owner (see `SendCancels`). */
+  #cancelled = false;
+  /**
+   * The last message was queued: the client takes messages, so closing
+   * lingers to let a last one leave. Otherwise it would hold the process's
+   * exit for nothing (zeromq's "Waiting for queued ZeroMQ messages").
+   */
+  #taking = true;
 
   /**
    * The props to spawn it with. Its frame numbering lives there, so that a
@@ -184,19 +194,45 @@ export class PubServerTransport implements Actor<ServerTransportCommand> {
   /** Closes the socket. */
   async stopped(): Promise<void> {
     this.#subscriberWait?.abort();
-    await this.#socket.close();
+    const taking = !this.#publishes || (this.#subscribed && this.#taking);
+    await this.#socket.close({ dropQueued: !taking });
   }
 
   /** Sends one frame, heartbeat or goodbye and tells the outcome. */
   async receive(message: ServerTransportCommand): Promise<void> {
-    const envelope = this.#outbox.envelope(message);
-    if (!("version" in envelope)) {
-      message.replyTo.tell(envelope);
+    // Frames and heartbeats can be cancelled (see SendCancels); the goodbye
+    // cannot. Checked before the frame is numbered: a cancelled send leaves
+    // no gap.
+    const cancels = message.type === "SendGoodbye" ? undefined : this.#options.cancels;
+    this.#cancelled = false;
+    const id = message.type === "SendFrame" ? message.id : undefined;
+    if (cancels !== undefined && !cancels.begin(id, () => this.#cancel())) {
+      // A skipped heartbeat went as well as any: the goodbye follows.
+      message.replyTo.tell(id === undefined ? SENT : cancelledOutcome());
       return;
     }
-    // Heartbeats and the goodbye get one try and no wait: see SendHeartbeat.
-    const once = message.type !== "SendFrame";
-    await answer(message.replyTo, () => this.#send(envelope, once), () => this.#socket.stopping);
+    try {
+      const envelope = this.#outbox.envelope(message);
+      if (!("version" in envelope)) {
+        message.replyTo.tell(envelope);
+        return;
+      }
+      // Heartbeats and the goodbye get one try and no wait: see SendHeartbeat.
+      const once = message.type !== "SendFrame";
+      await answer(
+        message.replyTo,
+        () => this.#send(envelope, once),
+        () => this.#socket.stopping,
+      );
+    } finally {
+      cancels?.end();
+    }
+  }
+
+  /** Cuts the send in flight short: its owner no longer waits for it. */
+  #cancel(): void {
+    this.#cancelled = true;
+    this.#subscriberWait?.abort();
   }
 
   async #send(envelope: Envelope, once: boolean): Promise<SendOutcome> {
@@ -221,7 +257,13 @@ export class PubServerTransport implements Actor<ServerTransportCommand> {
     } catch (error) {
       return invalid(error);
     }
-    const published = await this.#publish(bytes, once, envelope.kind === "frame");
+    // The goodbye waits for room briefly: a closing server whose client is
+    // stuck would wait for nothing.
+    const roomWaitMs = envelope.kind === "terminate"
+      ? Math.min(this.#options.requestTimeout, GOODBYE_WAIT_MS)
+      : this.#options.requestTimeout;
+    const published = await this.#publish(bytes, once, envelope.kind === "frame", roomWaitMs);
+    this.#taking = published === "queued";
     if (published === "queued") {
       if (ring) {
         // Only a frame ZeroMQ took holds its slot; a refused one is free.
@@ -265,6 +307,7 @@ export class PubServerTransport implements Actor<ServerTransportCommand> {
       // the client rather than stream into the void.
       if (await this.#waitForSubscriber(socket, subscriberTimeout)) return true;
       if (!this.#socket.current) return closed();
+      if (this.#cancelled) return cancelledOutcome();
     }
     // Later frames do not wait until a client subscribes again, so send()
     // stays quick while the client is away.
@@ -290,7 +333,12 @@ export class PubServerTransport implements Actor<ServerTransportCommand> {
     return subscriberTimeout ?? requestTimeout * (maxRetries + 1);
   }
 
-  async #publish(bytes: Uint8Array, once: boolean, isFrame: boolean): Promise<Published> {
+  async #publish(
+    bytes: Uint8Array,
+    once: boolean,
+    isFrame: boolean,
+    roomWaitMs: number,
+  ): Promise<Published> {
     const socket = this.#socket.current;
     if (!socket) return closed();
     if (!this.#flowControlled) {
@@ -308,7 +356,7 @@ export class PubServerTransport implements Actor<ServerTransportCommand> {
     // stuck: later frames get one try each, so send() stays quick until the
     // client takes frames again.
     const wasCongested = this.#congested;
-    const giveUpAt = wasCongested ? 0 : performance.now() + this.#options.requestTimeout;
+    const giveUpAt = wasCongested ? 0 : performance.now() + roomWaitMs;
     for (;;) {
       try {
         await socket.send(bytes);
@@ -320,6 +368,7 @@ export class PubServerTransport implements Actor<ServerTransportCommand> {
       if (performance.now() >= giveUpAt) break;
       await socket.nextSignal(QUEUE_ROOM_WAIT_MS);
       if (this.#socket.current !== socket) return closed();
+      if (this.#cancelled) return cancelledOutcome();
       // The client left while we waited: its queue went with it.
       await this.#takeSubscriptionEvents(socket);
       if (!this.#subscribed) break;

@@ -28,7 +28,17 @@
  */
 
 import type { Actor, ActorContext, Props } from "../actors/actor.ts";
-import { answer, closed, failed, invalid, secureHint, ServerSocket } from "./_server_socket.ts";
+import {
+  answer,
+  cancelledOutcome,
+  closed,
+  failed,
+  GOODBYE_WAIT_MS,
+  invalid,
+  secureHint,
+  SENT,
+  ServerSocket,
+} from "./_server_socket.ts";
 import { Outbox } from "./_outbox.ts";
 import type { Envelope } from "./protocol/protocol.ts";
 import { ProtocolCodec } from "./protocol/protocol.ts";
@@ -89,6 +99,8 @@ export class ReqServerTransport implements Actor<ServerTransportCommand> {
   /** Aborted when a reply is late; replaced after each timeout. */
   #replyTimeout = new AbortController();
   #replyTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When the armed reply timer fires (`performance.now()`). */
+  #replyTimerAt = 0;
   #replyTimeoutMs = 0;
   /** When the pending reply wait began (`performance.now()`); undefined when none. */
   #waitingSince: number | undefined;
@@ -99,6 +111,14 @@ export class ReqServerTransport implements Actor<ServerTransportCommand> {
    */
   readonly #watchesRefusal: boolean;
   #log: ActorContext<ServerTransportCommand>["log"] | undefined;
+  /** The send in flight was cancelled by its owner (see `SendCancels`). */
+  #cancelled = false;
+  /**
+   * The last request was answered (or none was sent): the client takes
+   * messages, so closing lingers to let a last one leave. Otherwise it
+   * would hold the process's exit for nothing.
+   */
+  #answered = true;
 
   /**
    * The props to spawn it with. Its frame numbering lives there, so that a
@@ -151,7 +171,7 @@ export class ReqServerTransport implements Actor<ServerTransportCommand> {
   async stopped(): Promise<void> {
     clearTimeout(this.#replyTimer);
     this.#replyTimer = undefined;
-    await this.#socket.close();
+    await this.#socket.close({ dropQueued: !this.#answered });
   }
 
   /** Sends one frame, heartbeat or goodbye and tells the outcome. */
@@ -159,23 +179,49 @@ export class ReqServerTransport implements Actor<ServerTransportCommand> {
     message: ServerTransportCommand,
     context: ActorContext<ServerTransportCommand>,
   ): Promise<void> {
-    const envelope = this.#outbox.envelope(message);
-    if (!("version" in envelope)) {
-      message.replyTo.tell(envelope);
+    // Frames and heartbeats can be cancelled (see SendCancels); the goodbye
+    // cannot. Checked before the frame is numbered: a cancelled send leaves
+    // no gap.
+    const cancels = message.type === "SendGoodbye" ? undefined : this.#options.cancels;
+    this.#cancelled = false;
+    const id = message.type === "SendFrame" ? message.id : undefined;
+    if (cancels !== undefined && !cancels.begin(id, () => this.#cancel())) {
+      // A skipped heartbeat went as well as any: the goodbye follows.
+      message.replyTo.tell(id === undefined ? SENT : cancelledOutcome());
       return;
     }
-    // Heartbeats and the goodbye get one attempt: see SendHeartbeat.
-    const once = message.type !== "SendFrame";
-    await answer(
-      message.replyTo,
-      () => this.#send(envelope, once, context),
-      () => this.#socket.stopping,
-    );
+    try {
+      const envelope = this.#outbox.envelope(message);
+      if (!("version" in envelope)) {
+        message.replyTo.tell(envelope);
+        return;
+      }
+      // Heartbeats and the goodbye get one attempt: see SendHeartbeat.
+      const once = message.type !== "SendFrame";
+      const { requestTimeout } = this.#options;
+      const timeoutMs = message.type === "SendGoodbye"
+        ? Math.min(requestTimeout, GOODBYE_WAIT_MS)
+        : requestTimeout;
+      await answer(
+        message.replyTo,
+        () => this.#send(envelope, once, timeoutMs, context),
+        () => this.#socket.stopping,
+      );
+    } finally {
+      cancels?.end();
+    }
+  }
+
+  /** Cuts the send in flight short: its owner no longer waits for it. */
+  #cancel(): void {
+    this.#cancelled = true;
+    this.#replyTimeout.abort();
   }
 
   async #send(
     envelope: Envelope,
     once: boolean,
+    timeoutMs: number,
     context: ActorContext<ServerTransportCommand>,
   ): Promise<SendOutcome> {
     let parts: Uint8Array[];
@@ -185,7 +231,7 @@ export class ReqServerTransport implements Actor<ServerTransportCommand> {
     } catch (error) {
       return invalid(error);
     }
-    return await this.#request(parts, envelope, context, once);
+    return await this.#request(parts, envelope, context, once, timeoutMs);
   }
 
   /**
@@ -199,13 +245,20 @@ export class ReqServerTransport implements Actor<ServerTransportCommand> {
    */
   #replyDeadline(timeoutMs: number): AbortSignal {
     if (this.#replyTimeout.signal.aborted) this.#replyTimeout = new AbortController();
-    this.#waitingSince = performance.now();
+    const now = performance.now();
+    this.#waitingSince = now;
     this.#replyTimeoutMs = timeoutMs;
+    // A shorter wait than the armed timer's (the goodbye's) needs it sooner.
+    if (this.#replyTimer !== undefined && this.#replyTimerAt > now + timeoutMs) {
+      clearTimeout(this.#replyTimer);
+      this.#replyTimer = undefined;
+    }
     if (this.#replyTimer === undefined) this.#armReplyTimer(timeoutMs);
     return this.#replyTimeout.signal;
   }
 
   #armReplyTimer(delayMs: number): void {
+    this.#replyTimerAt = performance.now() + Math.max(0, delayMs);
     this.#replyTimer = setTimeout(() => {
       this.#replyTimer = undefined;
       const since = this.#waitingSince;
@@ -256,10 +309,12 @@ export class ReqServerTransport implements Actor<ServerTransportCommand> {
     envelope: Envelope,
     context: ActorContext<ServerTransportCommand>,
     once: boolean,
+    requestTimeout: number,
   ): Promise<SendOutcome> {
-    const { requestTimeout, port } = this.#options;
+    const { port } = this.#options;
     const maxRetries = once ? 0 : this.#options.maxRetries;
     for (let attempt = 0; attempt <= maxRetries; attempt++) {
+      if (this.#cancelled) return await this.#abandon();
       const previous = this.#socket.current;
       let socket: ZmqSocket | undefined = previous;
       if (socket === undefined || this.#refusedUntil !== undefined) {
@@ -280,6 +335,9 @@ export class ReqServerTransport implements Actor<ServerTransportCommand> {
       // Refused while idle, before its first reply: this socket cannot send.
       if (!this.#confirmed && this.#refusedNow(socket)) return this.#refused();
       const signal = this.#replyDeadline(requestTimeout);
+      // A cancel that came while the socket was being made.
+      if (this.#cancelled) this.#replyTimeout.abort();
+      this.#answered = false;
       let replyParts: Uint8Array[] | typeof REFUSED;
       try {
         // The send is bounded too: a REQ socket with no connection (its
@@ -301,6 +359,7 @@ export class ReqServerTransport implements Actor<ServerTransportCommand> {
       } catch (error) {
         if (!signal.aborted) throw error;
         this.#waitingSince = undefined;
+        if (this.#cancelled) return await this.#abandon();
         // Refused: no point retrying with the same keys. A later send
         // tries a fresh socket, in case the client was told this key since.
         if (this.#refusedNow(socket)) return this.#refused();
@@ -310,6 +369,7 @@ export class ReqServerTransport implements Actor<ServerTransportCommand> {
       }
       if (replyParts === REFUSED) return this.#refused();
       this.#confirmed = true;
+      this.#answered = true;
       this.#refusalLogged = false;
       try {
         const reply = this.#codec.decodeParts(replyParts);
@@ -330,6 +390,7 @@ export class ReqServerTransport implements Actor<ServerTransportCommand> {
     // The REQ socket still waits for a reply that will not come: start
     // afresh so that the next send can go out.
     await this.#socket.reopen();
+    this.#answered = true;
     return failed(
       "no-reply",
       `Cannot send to the client on port ${port}: no reply after ${
@@ -338,6 +399,18 @@ export class ReqServerTransport implements Actor<ServerTransportCommand> {
         secureHint(this.#options.secureMode ?? 0)
       }`,
     );
+  }
+
+  /**
+   * Gives up a cancelled send: its request may be out, and a REQ socket
+   * waiting for a reply cannot send again, so a fresh socket takes over.
+   */
+  async #abandon(): Promise<SendOutcome> {
+    this.#cancelled = false;
+    this.#waitingSince = undefined;
+    if (!this.#answered) await this.#socket.reopen();
+    this.#answered = true;
+    return cancelledOutcome();
   }
 
   /**

@@ -246,6 +246,13 @@ export interface SendFrame {
   readonly message: unknown;
   /** Told the outcome. */
   readonly replyTo: ActorRef<SendOutcome>;
+  /**
+   * The send's number in a `SendCancels` shared with the transport, so that
+   * its owner can cancel it (outcome code `"cancelled"`).
+   *
+   * @default {undefined} cannot be cancelled
+   */
+  readonly id?: number;
 }
 
 /**

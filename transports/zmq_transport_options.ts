@@ -8,6 +8,7 @@
  */
 
 import type { SecureMode } from "./security/secure_mode.ts";
+import type { SendCancels } from "./send_cancels.ts";
 import type { ClientRoute, ServerTransportStats } from "./transport.ts";
 import type { SocketKind, ZmqSocket, ZmqSocketOptions } from "./zmq/zmq_socket.ts";
 
@@ -95,6 +96,13 @@ export interface ZmqServerTransportOptions {
    * @default {a fresh object}
    */
   readonly stats?: ServerTransportStats;
+  /**
+   * Where the owner cancels sends it no longer waits for (see
+   * `SendFrame.id`).
+   *
+   * @default {undefined} sends run to their end
+   */
+  readonly cancels?: SendCancels;
   /**
    * The server's heartbeat interval in ms, told to the client with every
    * message (key `hb`, PROTOCOL.md §5.3).

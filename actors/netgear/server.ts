@@ -14,6 +14,7 @@ import type { Frame } from "../../capture/frame.ts";
 import { JpegCodec } from "../../transports/codecs/jpeg.ts";
 import { PubServerTransport } from "../../transports/pub_server_transport.ts";
 import { ReqServerTransport } from "../../transports/req_server_transport.ts";
+import { SendCancels } from "../../transports/send_cancels.ts";
 import { SendSize } from "../../transports/send_size.ts";
 import {
   newServerTransportStats,
@@ -40,10 +41,13 @@ export interface SendOptions {
    */
   message?: unknown;
   /**
-   * Stops waiting for the send. The frame may still go out: in REQ/REP its
-   * bytes are read from `frame.data` until that request is answered or given
-   * up (`requestTimeout x (maxRetries + 1)`), so give an aborted send a fresh
-   * buffer for the next frame rather than rewriting this one.
+   * Stops waiting for the send (it rejects with the signal's reason) and
+   * cancels it: a frame not yet sent is not sent, and one sent is not
+   * resent, so the server's next message (its goodbye on Ctrl+C, say) is
+   * not held up behind retries. A frame already out may still reach the
+   * client: in REQ/REP ZeroMQ may be reading its bytes from `frame.data`
+   * until the transport has moved on, so give the next frame a fresh
+   * buffer rather than rewriting this one.
    *
    * @default {undefined}
    */
@@ -70,6 +74,9 @@ export class NetGearServer implements AsyncDisposable {
   readonly #stats: ServerTransportStats;
   /** Told to the client with every message (see `serverId`). */
   readonly #serverId = newServerId();
+  /** Where an aborted send is cancelled in the transport. */
+  readonly #cancels = new SendCancels();
+  #nextSendId = 0;
   #closing: Promise<void> | undefined;
   readonly #onAbort = () => void this.close();
 
@@ -118,6 +125,7 @@ export class NetGearServer implements AsyncDisposable {
       stats: this.#stats,
       heartbeatInterval: options.heartbeatInterval,
       serverId: this.#serverId,
+      cancels: this.#cancels,
       onReady,
     };
     // Made once: the transport numbers frames, and its props keep the
@@ -219,15 +227,20 @@ export class NetGearServer implements AsyncDisposable {
     const { message } = options;
     const wire = this.#checked(frame, message);
     let outcome: SendOutcome;
+    const id = ++this.#nextSendId;
     try {
-      // Straight to the transport: one mailbox, one ask.
-      outcome = await this.#transport.ask<SendOutcome>(
-        (replyTo) => ({ type: "SendFrame", frame: wire, message, replyTo }),
-        // A heartbeat may be ahead of this frame: allow for its one attempt.
-        {
-          timeoutMs: this.#sendTimeoutMs() + this.#options.requestTimeout + 1000,
-          signal: options.signal,
-        },
+      // Straight to the transport: one mailbox, one ask. Its signal is
+      // raced here rather than given to the ask, so that aborting also
+      // cancels the send in the transport, whose outcome then still has
+      // someone to go to.
+      outcome = await abortable(
+        this.#transport.ask<SendOutcome>(
+          (replyTo) => ({ type: "SendFrame", frame: wire, message, replyTo, id }),
+          // A heartbeat may be ahead of this frame: allow for its one attempt.
+          { timeoutMs: this.#sendTimeoutMs() + this.#options.requestTimeout + 1000 },
+        ),
+        options.signal,
+        () => this.#cancels.cancel(id),
       );
     } catch (error) {
       if (!(error instanceof AskTimeoutError)) throw error;
@@ -296,6 +309,8 @@ export class NetGearServer implements AsyncDisposable {
   close(): Promise<void> {
     if (this.#closing) return this.#closing;
     this.#options.signal?.removeEventListener("abort", this.#onAbort);
+    // Heartbeats from now on are pointless: the goodbye follows.
+    this.#cancels.close();
     this.#closing = (async () => {
       try {
         await this.#server.ask<SendOutcome>((replyTo) => ({ type: "Leave", replyTo }), {
@@ -314,6 +329,30 @@ export class NetGearServer implements AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+/**
+ * `outcome`, or the signal's reason as soon as it aborts (then `onAbort`
+ * runs). A later rejection of `outcome` is handled.
+ */
+function abortable<T>(
+  outcome: Promise<T>,
+  signal: AbortSignal | undefined,
+  onAbort: () => void,
+): Promise<T> {
+  if (signal === undefined) return outcome;
+  return new Promise<T>((resolve, reject) => {
+    const aborted = (): void => {
+      onAbort();
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", aborted, { once: true });
+    const settled = (): void => signal.removeEventListener("abort", aborted);
+    outcome.then(
+      (value) => (settled(), resolve(value)),
+      (error) => (settled(), reject(error)),
+    );
+  });
 }
 
 /**

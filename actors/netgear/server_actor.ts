@@ -101,6 +101,8 @@ export class ServerActor implements Actor<ServerMessage | HeartbeatDue> {
           }));
           if (outcome.type !== "SendFailed") {
             this.#heartbeatFailure = undefined;
+          } else if (outcome.code === "cancelled") {
+            // Cut short because the server is closing: nothing to report.
           } else if (outcome.code !== this.#heartbeatFailure) {
             // Once per streak: an absent client fails every heartbeat alike.
             this.#heartbeatFailure = outcome.code;

@@ -13,6 +13,7 @@
 
 import { parseArgs } from "node:util";
 import { type Frame, NetGear } from "../../mod.ts";
+import { ctrlC, endedBecause } from "../_interrupt.ts";
 
 const flags = parseArgs({
   args: Deno.args,
@@ -34,14 +35,17 @@ const client = await NetGear.open({
   viewer: flags.values.view,
 });
 if (client.viewerUrl) console.log(`live view of every server: ${client.viewerUrl}`);
-const onInterrupt = () => void client.close();
-Deno.addSignalListener("SIGINT", onInterrupt);
+using interrupt = ctrlC();
+interrupt.signal.addEventListener("abort", () => void client.close());
 
 const frameDict = new Map<number, Frame>();
 for await (const { port, frame } of client) {
   // {do something with the extracted frame here}
   if (frame) frameDict.set(port, frame);
 }
-console.log(`every server has gone; last frames from ports ${[...frameDict.keys()].join(", ")}`);
-Deno.removeSignalListener("SIGINT", onInterrupt);
 await client.close();
+console.log(
+  `${endedBecause(client.shutdownReason)}; last frames from ports ${
+    [...frameDict.keys()].join(", ")
+  }`,
+);

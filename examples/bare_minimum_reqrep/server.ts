@@ -13,6 +13,7 @@
 import { parseArgs } from "node:util";
 import { NetGear } from "../../mod.ts";
 import { exampleSource } from "../_example_source.ts";
+import { ctrlC } from "../_interrupt.ts";
 
 const flags = parseArgs({
   args: Deno.args,
@@ -34,15 +35,22 @@ const server = await NetGear.open({
   pattern: 1,
   multiserverMode: true,
 });
-const stop = new AbortController();
-const onInterrupt = () => stop.abort();
-Deno.addSignalListener("SIGINT", onInterrupt);
-
-for (let n = 0; n < Number(flags.values.frames) && !stop.signal.aborted; n++) {
-  const frame = await stream.read();
-  if (frame === null) break;
-  // {do something with the frame here}
-  await server.send(frame);
+// Ctrl+C stops the send waiting for the client too, so the goodbye leaves at once.
+using interrupt = ctrlC();
+let sent = 0;
+try {
+  for (let n = 0; n < Number(flags.values.frames) && !interrupt.signal.aborted; n++) {
+    const frame = await stream.read();
+    if (frame === null) break;
+    // {do something with the frame here}
+    await server.send(frame, { signal: interrupt.signal });
+    sent++;
+  }
+} catch (error) {
+  if (!interrupt.signal.aborted) throw error;
+} finally {
+  await server.close();
 }
-Deno.removeSignalListener("SIGINT", onInterrupt);
-await server.close();
+if (interrupt.signal.aborted) {
+  console.log(`interrupted (Ctrl+C) after ${sent} frames; server closed`);
+}

@@ -13,6 +13,7 @@
 
 import { parseArgs } from "node:util";
 import { type Frame, NetGear, previewValue } from "../../mod.ts";
+import { ctrlC, endedBecause } from "../_interrupt.ts";
 
 const flags = parseArgs({
   args: Deno.args,
@@ -35,8 +36,8 @@ const client = await NetGear.open({
   bidirectionalMode: true,
 });
 if (client.viewerUrl) console.log(`live view of every server: ${client.viewerUrl}`);
-const onInterrupt = () => void client.close();
-Deno.addSignalListener("SIGINT", onInterrupt);
+using interrupt = ctrlC();
+interrupt.signal.addEventListener("abort", () => void client.close());
 
 const frameDict = new Map<number, Frame>();
 for (;;) {
@@ -50,6 +51,9 @@ for (;;) {
   console.log(`port ${port}: ${previewValue(message, { bareString: true })}`);
   if (frame) frameDict.set(port, frame);
 }
-console.log(`every server has gone; last frames from ports ${[...frameDict.keys()].join(", ")}`);
-Deno.removeSignalListener("SIGINT", onInterrupt);
 await client.close();
+console.log(
+  `${endedBecause(client.shutdownReason)}; last frames from ports ${
+    [...frameDict.keys()].join(", ")
+  }`,
+);

@@ -12,6 +12,7 @@
 import { parseArgs } from "node:util";
 import { NetGear } from "../../mod.ts";
 import { exampleSource } from "../_example_source.ts";
+import { ctrlC } from "../_interrupt.ts";
 
 const flags = parseArgs({
   args: Deno.args,
@@ -33,16 +34,23 @@ const server = await NetGear.open({
   pattern: 1,
   multiserverMode: true,
 });
-const stop = new AbortController();
-const onInterrupt = () => stop.abort();
-Deno.addSignalListener("SIGINT", onInterrupt);
-
-for (let n = 0; n < Number(flags.values.frames) && !stop.signal.aborted; n++) {
-  const frame = await stream.read();
-  if (frame === null) break;
-  // {do something with frame and data (to be sent) here}
-  const text = `I'm Server at Port: ${port}`;
-  await server.send(frame, { message: text });
+// Ctrl+C stops the send waiting for the client too, so the goodbye leaves at once.
+using interrupt = ctrlC();
+let sent = 0;
+try {
+  for (let n = 0; n < Number(flags.values.frames) && !interrupt.signal.aborted; n++) {
+    const frame = await stream.read();
+    if (frame === null) break;
+    // {do something with frame and data (to be sent) here}
+    const text = `I'm Server at Port: ${port}`;
+    await server.send(frame, { message: text, signal: interrupt.signal });
+    sent++;
+  }
+} catch (error) {
+  if (!interrupt.signal.aborted) throw error;
+} finally {
+  await server.close();
 }
-Deno.removeSignalListener("SIGINT", onInterrupt);
-await server.close();
+if (interrupt.signal.aborted) {
+  console.log(`interrupted (Ctrl+C) after ${sent} frames; server closed`);
+}

@@ -39,6 +39,7 @@ import {
   type PipelineStage,
 } from "../../actors/processing/mod.ts";
 import type { FaceDetection } from "../../actors/processing/mod.ts";
+import { ctrlC, endedBecause } from "../_interrupt.ts";
 
 const DEFAULT_MODEL = new URL("../../assets/models/face_detector.tflite", import.meta.url);
 
@@ -96,8 +97,8 @@ const viewer = viewing
   }, { port: Number(flags.view) })
   : undefined;
 if (viewer) console.log(`live view: ${viewer.url}`);
-const onInterrupt = () => void client.close();
-Deno.addSignalListener("SIGINT", onInterrupt);
+using interrupt = ctrlC();
+interrupt.signal.addEventListener("abort", () => void client.close());
 
 // Per port and kind of event, when it was last printed.
 const lastPrinted = new Map<string, number>();
@@ -125,9 +126,9 @@ for await (const item of pipeline.run(client)) {
   }
 }
 
-Deno.removeSignalListener("SIGINT", onInterrupt);
 await client.close();
 await viewer?.close();
+console.log(`${endedBecause(client.shutdownReason)}`);
 const stats = pipeline.stats();
 console.log(`frames: ${stats.entered} in, ${stats.completed} out`);
 for (const stage of stats.stages) {

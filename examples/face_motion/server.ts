@@ -15,6 +15,7 @@
 
 import { parseArgs } from "node:util";
 import { FfmpegSource, type FrameSource, NetGear, SyntheticSource } from "../../mod.ts";
+import { ctrlC } from "../_interrupt.ts";
 
 const flags = parseArgs({
   args: Deno.args,
@@ -54,16 +55,17 @@ const server = await NetGear.open({
   pattern: 1,
   multiserverMode: true,
 });
-const stop = new AbortController();
-const onInterrupt = () => stop.abort();
-Deno.addSignalListener("SIGINT", onInterrupt);
+// Ctrl+C stops the send waiting for the client too, so the goodbye leaves at once.
+using interrupt = ctrlC();
 try {
-  for (let n = 0; n < frames && !stop.signal.aborted; n++) {
+  for (let n = 0; n < frames && !interrupt.signal.aborted; n++) {
     const frame = await source.read();
     if (frame === null) break;
-    await server.send(frame, { message: `I'm Server at Port: ${port}` });
+    await server.send(frame, { message: `I'm Server at Port: ${port}`, signal: interrupt.signal });
   }
+} catch (error) {
+  if (!interrupt.signal.aborted) throw error;
 } finally {
-  Deno.removeSignalListener("SIGINT", onInterrupt);
   await server.close();
 }
+if (interrupt.signal.aborted) console.log("interrupted (Ctrl+C); server closed");
