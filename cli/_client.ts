@@ -17,7 +17,8 @@ export const CLIENT_HELP = `actorgear client: receive frames from many NetGear s
 Flags:
   --address HOST          address to listen on                (default 127.0.0.1)
   --ports P1,P2,...       every server's port                  (default 5566,5567)
-  --pattern N             1 = REQ/REP, 2 = PUB/SUB             (default 1)
+  --pattern N             1 = REQ/REP, 2 = PUB/SUB; 0 = PAIR with --no-multiserver
+                                                               (default 1)
   --bidirectional         send --return-data back with each reply (REQ/REP only)
   --return-data TEXT      data returned to servers; {port} is replaced
   --print                 print every message received, as the seed's examples do
@@ -69,7 +70,8 @@ export async function clientMain(args: readonly string[]): Promise<void> {
   const client = await NetGear.open({
     address: values.address as string,
     port: multiserverMode ? ports : ports[0],
-    pattern: intFlag(values, "pattern", multiserverMode ? 1 : 0, 2) as Pattern,
+    // PAIR (0) exists in plain mode only; NetGear says so in multi-server mode.
+    pattern: intFlag(values, "pattern", 0, 2) as Pattern,
     receiveMode: true,
     multiserverMode,
     bidirectionalMode: values.bidirectional === true,

@@ -18,7 +18,8 @@ export const SERVER_HELP = `actorgear server: stream frames to a NetGear client
 Flags:
   --address HOST        the client's address                  (default 127.0.0.1)
   --port PORT           this server's own port (its identity) (default 5566)
-  --pattern N           1 = REQ/REP, 2 = PUB/SUB              (default 1)
+  --pattern N           1 = REQ/REP, 2 = PUB/SUB; 0 = PAIR with --no-multiserver
+                                                        (default 1)
   --bidirectional       print the data the client returns (REQ/REP only)
   --message TEXT        data sent with every frame; {port} and {n} are replaced
   --input INPUT         an ffmpeg input (camera /dev/video0, file, rtsp:// URL);
@@ -103,7 +104,8 @@ export async function serverMain(args: readonly string[]): Promise<void> {
   const server = await NetGear.open({
     address: values.address as string,
     port,
-    pattern: intFlag(values, "pattern", 1, 2) as Pattern,
+    // PAIR (0) exists in plain mode only; NetGear says so in multi-server mode.
+    pattern: intFlag(values, "pattern", 0, 2) as Pattern,
     multiserverMode: !values["no-multiserver"],
     bidirectionalMode: values.bidirectional === true,
     logging: values.logging === true,

@@ -26,6 +26,7 @@ export function checkFrame(
   frame: Frame,
   defaultFormat: PixelFormat,
   maxMessageSize: number,
+  defaultLayout?: { readonly name: string; readonly channels: number },
 ): PixelFormat {
   if (frame === null || typeof frame !== "object") {
     throw new TypeError(
@@ -45,11 +46,16 @@ export function checkFrame(
       }, or none for "${defaultFormat}"`,
     );
   }
-  const expected = CHANNELS_OF[format];
+  // A frame without a format is in the default layout, which may be one a
+  // format cannot name (jpegCompression "BGRA", say).
+  const layout = frame.format === undefined ? defaultLayout : undefined;
+  const expected = layout?.channels ?? CHANNELS_OF[format];
   if (channels !== expected) {
-    const valid = `${expected} for format "${format}"${
-      frame.format === undefined ? " (the default format)" : ""
-    }`;
+    const valid = layout !== undefined
+      ? `${expected} for layout "${layout.name}" (option jpegCompression), or a frame.format`
+      : `${expected} for format "${format}"${
+        frame.format === undefined ? " (the default format)" : ""
+      }`;
     if (typeof channels !== "number") {
       throw new TypeError(
         `Cannot send frame: frame.channels is ${describe(channels)}; valid: ${valid}`,

@@ -6,7 +6,11 @@
  */
 
 import type { PixelFormat } from "../../capture/frame.ts";
-import { JPEG_COLORSPACES, resolveJpegCompression } from "../../transports/codecs/jpeg.ts";
+import {
+  JPEG_COMPRESSION_CHOICES,
+  type JpegLayout,
+  resolveJpegCompression,
+} from "../../transports/codecs/jpeg.ts";
 import { defaultKeysDir } from "../../transports/security/curve_keys.ts";
 import { ConfigurationError } from "./errors.ts";
 import type { NetGearOptions, Pattern, SecureMode } from "./options.ts";
@@ -36,7 +40,10 @@ export interface ResolvedNetGearOptions {
   readonly queueSize: number;
   /** JPEG settings; `compress` is `undefined` when compression is off. */
   readonly jpeg: {
-    readonly compress: { readonly format: PixelFormat | undefined } | undefined;
+    /** `layout`: frames without a format are in a byte layout no format names (BGRA...). */
+    readonly compress:
+      | { readonly format: PixelFormat | undefined; readonly layout?: JpegLayout }
+      | undefined;
     readonly quality: number;
     readonly fastDct: boolean;
     readonly fastUpsample: boolean;
@@ -170,6 +177,15 @@ export function resolveOptions(options: NetGearOptions): ResolvedNetGearOptions 
     );
   }
 
+  if (multiserverMode && !receiveMode && options.port === undefined) {
+    // The port is a multi-server server's identity: no default can be
+    // right, and vidgear raises too.
+    fail(
+      "port",
+      undefined,
+      "this server's own port in multi-server mode, such as 5566: the client tells servers apart by port, so each needs its own (vidgear raises too)",
+    );
+  }
   const ports = resolvePorts(o.port, multiserverMode && receiveMode);
 
   const requestTimeout = milliseconds("requestTimeout", o.requestTimeout);
@@ -318,19 +334,20 @@ function resolveKeysDir(value: unknown, secureMode: SecureMode): string | undefi
   }
 }
 
-function resolveCompression(value: unknown): { format: PixelFormat | undefined } | undefined {
+function resolveCompression(
+  value: unknown,
+): { format: PixelFormat | undefined; layout?: JpegLayout } | undefined {
   if (typeof value !== "boolean" && typeof value !== "string") {
-    fail("jpegCompression", value, `true, false or a colourspace (${JPEG_COLORSPACES.join(", ")})`);
+    fail("jpegCompression", value, JPEG_COMPRESSION_CHOICES);
   }
   try {
     const resolved = resolveJpegCompression(value as boolean | string);
-    return resolved.enabled ? { format: resolved.format } : undefined;
+    if (!resolved.enabled) return undefined;
+    return resolved.layout === undefined
+      ? { format: resolved.format }
+      : { format: resolved.format, layout: resolved.layout };
   } catch {
-    return fail(
-      "jpegCompression",
-      value,
-      `true, false or a colourspace (${JPEG_COLORSPACES.join(", ")})`,
-    );
+    return fail("jpegCompression", value, JPEG_COMPRESSION_CHOICES);
   }
 }
 

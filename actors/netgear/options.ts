@@ -36,9 +36,10 @@ export interface NetGearOptions {
   address?: string;
   /**
    * Port(s). A multi-server client takes the non-empty list of every server's
-   * distinct port; a server (and a plain-mode client) takes one port.
+   * distinct port; a server (and a plain-mode client) takes one port. A
+   * multi-server server must be given its own (it is its identity).
    *
-   * @default {5555}
+   * @default {5555 in plain mode; none in multi-server mode}
    */
   port?: number | readonly number[];
   /**
@@ -171,7 +172,12 @@ export interface NetGearOptions {
   /**
    * Server: JPEG-compress frames before sending (vidgear's
    * `jpeg_compression`). `true`, or the colourspace of the frames given to
-   * `send` when they carry no `format`: `"BGR"`, `"RGB"`, `"RGBA"`, `"GRAY"`.
+   * `send` when they carry no `format` (any case), as vidgear's simplejpeg
+   * takes them: `"BGR"`, `"RGB"`, `"RGBA"`, `"GRAY"` (pixel formats of
+   * their own), or `"RGBX"`, `"BGRX"`, `"XBGR"`, `"XRGB"`, `"BGRA"`,
+   * `"ABGR"`, `"ARGB"`: 4 channels a pixel, which the client receives in the
+   * format of the same colour order (`bgr24` or `rgb24`; a JPEG keeps no
+   * alpha). `"CMYK"` is refused: no pixel format holds it.
    *
    * @default {false}
    */

@@ -10,8 +10,8 @@
 import { ActorSystem } from "../actor_system.ts";
 import { AskTimeoutError } from "../errors.ts";
 import type { ActorRef } from "../actor_ref.ts";
-import type { Frame } from "../../capture/frame.ts";
-import { JpegCodec } from "../../transports/codecs/jpeg.ts";
+import { CHANNELS_OF, type Frame } from "../../capture/frame.ts";
+import { JpegCodec, LAYOUT_CHANNELS } from "../../transports/codecs/jpeg.ts";
 import { PubServerTransport } from "../../transports/pub_server_transport.ts";
 import { ReqServerTransport } from "../../transports/req_server_transport.ts";
 import { SendCancels } from "../../transports/send_cancels.ts";
@@ -292,12 +292,24 @@ export class NetGearServer implements AsyncDisposable {
   /** The frame as it goes on the wire: its pixels as they are, or JPEG. */
   #toWire(frame: Frame): OutgoingFrame {
     const { compress, quality, fastDct } = this.#options.jpeg;
-    const format = checkFrame(frame, compress?.format ?? "bgr24", this.#options.maxMessageSize);
+    const layout = compress?.layout;
+    const format = checkFrame(
+      frame,
+      compress?.format ?? "bgr24",
+      this.#options.maxMessageSize,
+      layout === undefined ? undefined : { name: layout, channels: LAYOUT_CHANNELS },
+    );
     const { width, height } = frame;
     if (!compress) {
       return { width, height, channels: frame.channels, format, encoding: "raw", data: frame.data };
     }
     this.#jpeg ??= new JpegCodec();
+    if (layout !== undefined && frame.format === undefined) {
+      // A layout no format names (BGRA, XRGB...): libjpeg-turbo reads it as
+      // it is; the client gets the format of the same colour order.
+      const data = this.#jpeg.encode(frame, { quality, fastDct, layout });
+      return { width, height, channels: CHANNELS_OF[format], format, encoding: "jpeg", data };
+    }
     const data = this.#jpeg.encode({ ...frame, format }, { quality, fastDct });
     return { width, height, channels: frame.channels, format, encoding: "jpeg", data };
   }

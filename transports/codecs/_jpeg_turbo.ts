@@ -65,8 +65,15 @@ export interface Turbo {
 // TurboJPEG's pixel formats (TJPF_*).
 export const TJPF_RGB = 0;
 export const TJPF_BGR = 1;
+export const TJPF_RGBX = 2;
+export const TJPF_BGRX = 3;
+export const TJPF_XBGR = 4;
+export const TJPF_XRGB = 5;
 export const TJPF_GRAY = 6;
 export const TJPF_RGBA = 7;
+export const TJPF_BGRA = 8;
+export const TJPF_ABGR = 9;
+export const TJPF_ARGB = 10;
 // Chroma subsampling (TJSAMP_*).
 export const TJSAMP_444 = 0;
 export const TJSAMP_422 = 1;

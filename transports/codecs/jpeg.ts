@@ -40,10 +40,17 @@ import {
   TJFLAG_FASTUPSAMPLE,
   TJFLAG_NOREALLOC,
   TJFLAG_STOPONWARNING,
+  TJPF_ABGR,
+  TJPF_ARGB,
   TJPF_BGR,
+  TJPF_BGRA,
+  TJPF_BGRX,
   TJPF_GRAY,
   TJPF_RGB,
   TJPF_RGBA,
+  TJPF_RGBX,
+  TJPF_XBGR,
+  TJPF_XRGB,
   TJSAMP_411,
   TJSAMP_420,
   TJSAMP_422,
@@ -55,10 +62,28 @@ import {
 } from "./_jpeg_turbo.ts";
 
 /**
- * vidgear's `jpeg_compression` colourspace names that a {@linkcode Frame} can
- * hold: the layout of the frames handed to the encoder.
+ * vidgear's `jpeg_compression` colourspace names (simplejpeg's) that
+ * libjpeg-turbo encodes and a {@linkcode Frame} can come out of: the byte
+ * layout of the frames handed to the encoder. `"BGR"`, `"RGB"`, `"RGBA"` and
+ * `"GRAY"` are pixel formats of their own; the others are
+ * {@linkcode JpegLayout}s. vidgear's twelfth, `"CMYK"`, has no pixel format
+ * to decode into.
  */
-export type JpegColorspace = "BGR" | "RGB" | "RGBA" | "GRAY";
+export type JpegColorspace =
+  | "BGR"
+  | "RGB"
+  | "RGBA"
+  | "GRAY"
+  | JpegLayout;
+
+/**
+ * The 4-bytes-a-pixel layouts a {@linkcode Frame} cannot name: a padding
+ * byte (`X`) or an alpha channel (`A`) around the colours, in that order.
+ * Frames in one are sent without a `format`, with 4 channels, and arrive as
+ * the pixel format of the same colour order (a JPEG keeps no alpha): see
+ * {@linkcode FORMAT_OF_COLORSPACE}.
+ */
+export type JpegLayout = "RGBX" | "BGRX" | "XBGR" | "XRGB" | "BGRA" | "ABGR" | "ARGB";
 
 /** Every {@linkcode JpegColorspace}, in a stable order (for error messages). */
 export const JPEG_COLORSPACES: readonly JpegColorspace[] = Object.freeze([
@@ -66,15 +91,61 @@ export const JPEG_COLORSPACES: readonly JpegColorspace[] = Object.freeze([
   "RGB",
   "RGBA",
   "GRAY",
+  "RGBX",
+  "BGRX",
+  "XBGR",
+  "XRGB",
+  "BGRA",
+  "ABGR",
+  "ARGB",
 ]);
 
-/** The pixel format each {@linkcode JpegColorspace} names. */
+/**
+ * The pixel format each {@linkcode JpegColorspace} decodes into: its own
+ * where a {@linkcode Frame} can hold it, otherwise the one with the same
+ * colour order, without the padding or alpha byte (a JPEG keeps none).
+ */
 export const FORMAT_OF_COLORSPACE: Readonly<Record<JpegColorspace, PixelFormat>> = Object.freeze({
   BGR: "bgr24",
   RGB: "rgb24",
   RGBA: "rgba",
   GRAY: "gray",
+  RGBX: "rgb24",
+  BGRX: "bgr24",
+  XBGR: "bgr24",
+  XRGB: "rgb24",
+  BGRA: "bgr24",
+  ABGR: "bgr24",
+  ARGB: "rgb24",
 });
+
+const LAYOUT_CODE: Readonly<Record<JpegLayout, number>> = Object.freeze({
+  RGBX: TJPF_RGBX,
+  BGRX: TJPF_BGRX,
+  XBGR: TJPF_XBGR,
+  XRGB: TJPF_XRGB,
+  BGRA: TJPF_BGRA,
+  ABGR: TJPF_ABGR,
+  ARGB: TJPF_ARGB,
+});
+
+/** Bytes per pixel of every {@linkcode JpegLayout}. */
+export const LAYOUT_CHANNELS = 4;
+
+/**
+ * Whether a colourspace is a {@linkcode JpegLayout} (one a Frame cannot name).
+ *
+ * @param colorspace A colourspace.
+ * @returns `true` for the padded and alpha layouts other than RGBA.
+ */
+export function isJpegLayout(colorspace: JpegColorspace): colorspace is JpegLayout {
+  return Object.hasOwn(LAYOUT_CODE, colorspace);
+}
+
+/** Every valid value of vidgear's `jpeg_compression`, for error messages. */
+export const JPEG_COMPRESSION_CHOICES: string = `true, false or a colourspace (${
+  JPEG_COLORSPACES.join(", ")
+}); not CMYK, which no pixel format can hold`;
 
 /**
  * Chroma subsampling of a colour JPEG: `"444"` keeps full colour resolution,
@@ -96,10 +167,17 @@ export interface JpegCompression {
   /** Whether frames are JPEG-compressed before sending. */
   enabled: boolean;
   /**
-   * The layout declared for frames that carry no `format` (the colourspace
-   * given as the option's value); `undefined` when the option was a boolean.
+   * The pixel format of frames that carry no `format`, and of the decoded
+   * image (see {@linkcode FORMAT_OF_COLORSPACE}); `undefined` when the
+   * option was a boolean.
    */
   format?: PixelFormat;
+  /**
+   * When the colourspace is a {@linkcode JpegLayout}: the byte layout of
+   * frames that carry no `format` (4 channels), which `format` then only
+   * describes once decoded.
+   */
+  layout?: JpegLayout;
 }
 
 /**
@@ -108,9 +186,9 @@ export interface JpegCompression {
  * ignored, as in vidgear) switches it on and names the layout of the input
  * frames.
  *
- * vidgear also accepts `"RGBX"`, `"BGRX"`, `"XBGR"`, `"XRGB"`, `"BGRA"`,
- * `"ABGR"`, `"ARGB"` and `"CMYK"`; a {@linkcode Frame} cannot hold those
- * layouts, so they are refused here.
+ * Every colourspace of vidgear's but `"CMYK"` is accepted; the
+ * {@linkcode JpegLayout}s, which a {@linkcode Frame} cannot name, come with
+ * `layout` (see {@linkcode JpegCompression}).
  *
  * @param value The option's value.
  * @returns Whether compression is on, and the declared input layout.
@@ -139,12 +217,16 @@ export function resolveJpegCompression(value: boolean | string): JpegCompression
     throw new RangeError(
       `Cannot resolve option "jpegCompression": colourspace ${
         JSON.stringify(value)
-      } is not supported; valid choices are true, false, ${
-        JPEG_COLORSPACES.map((c) => `"${c}"`).join(", ")
-      }`,
+      } is not supported${
+        name === "CMYK" ? " (no pixel format can hold CMYK; convert the frames to RGB or BGR)" : ""
+      }; valid choices are true, false, ${JPEG_COLORSPACES.map((c) => `"${c}"`).join(", ")}`,
     );
   }
-  return { enabled: true, format: FORMAT_OF_COLORSPACE[name as JpegColorspace] };
+  const colorspace = name as JpegColorspace;
+  const format = FORMAT_OF_COLORSPACE[colorspace];
+  return isJpegLayout(colorspace)
+    ? { enabled: true, format, layout: colorspace }
+    : { enabled: true, format };
 }
 
 /** Options for {@linkcode JpegCodec}'s constructor. */
@@ -191,6 +273,15 @@ export interface JpegEncodeOptions {
    * @default {"bgr24"}
    */
   defaultFormat?: PixelFormat;
+  /**
+   * The byte layout of frames whose `format` is absent, when it is one a
+   * {@linkcode Frame} cannot name (a {@linkcode JpegLayout}, 4 channels);
+   * it wins over `defaultFormat`. The JPEG keeps the colours, not the
+   * padding or alpha.
+   *
+   * @default {undefined}
+   */
+  layout?: JpegLayout;
 }
 
 /** Options for {@linkcode JpegCodec.decode}. */
@@ -411,8 +502,16 @@ export class JpegCodec {
     }
     const defaultFormat = options.defaultFormat ?? "bgr24";
     checkFormat("encode", "defaultFormat", defaultFormat);
+    const layout = frame.format === undefined ? options.layout : undefined;
+    if (layout !== undefined && !Object.hasOwn(LAYOUT_CODE, layout)) {
+      throw new TypeError(
+        `Cannot encode JPEG: option "layout" must be one of ${
+          Object.keys(LAYOUT_CODE).map((l) => `"${l}"`).join(", ")
+        }, got ${describeValue(layout)}`,
+      );
+    }
     const format = frame.format ?? defaultFormat;
-    checkFrame(frame, format);
+    checkFrame(frame, format, layout);
     if (this.#closed) throw closedError("encode");
 
     const { turbo } = this.#handles;
@@ -439,7 +538,7 @@ export class JpegCodec {
       frame.width,
       0,
       frame.height,
-      PIXEL_FORMAT_CODE[format],
+      layout === undefined ? PIXEL_FORMAT_CODE[format] : LAYOUT_CODE[layout],
       this.#outPointer,
       this.#outSize,
       samp,
@@ -679,7 +778,7 @@ function checkFormat(operation: "encode" | "decode", option: string, format: unk
   );
 }
 
-function checkFrame(frame: Frame, format: PixelFormat): void {
+function checkFrame(frame: Frame, format: PixelFormat, layout: JpegLayout | undefined): void {
   checkFormat("encode", "frame.format", format);
   for (const key of ["width", "height"] as const) {
     const value = frame[key];
@@ -691,11 +790,12 @@ function checkFrame(frame: Frame, format: PixelFormat): void {
       );
     }
   }
-  if (frame.channels !== CHANNELS_OF[format]) {
+  const channels = layout === undefined ? CHANNELS_OF[format] : LAYOUT_CHANNELS;
+  if (frame.channels !== channels) {
     throw new TypeError(
-      `Cannot encode JPEG: frame.channels must be ${
-        CHANNELS_OF[format]
-      } for format "${format}", got ${describeValue(frame.channels)}`,
+      `Cannot encode JPEG: frame.channels must be ${channels} for ${
+        layout === undefined ? `format "${format}"` : `layout "${layout}"`
+      }, got ${describeValue(frame.channels)}`,
     );
   }
   if (!(frame.data instanceof Uint8Array)) {

@@ -119,11 +119,51 @@ Deno.test("NetGear client refuses a malformed JPEG frame with an error reply and
 Deno.test("NetGear.open refuses bad JPEG options by name", async () => {
   await assert.rejects(
     NetGear.open({ multiserverMode: true, port: 5566, jpegCompression: "CMYK" }),
-    /option "jpegCompression" is "CMYK"; expected true, false or a colourspace \(BGR, RGB, RGBA, GRAY\)/,
+    /option "jpegCompression" is "CMYK"; expected true, false or a colourspace \(BGR, RGB, RGBA, GRAY, RGBX, BGRX, XBGR, XRGB, BGRA, ABGR, ARGB\); not CMYK, which no pixel format can hold/,
   );
   await assert.rejects(
     NetGear.open({ multiserverMode: true, port: 5566, jpegCompressionQuality: 5 }),
     /option "jpegCompressionQuality" is 5; expected an integer from 10 to 100/,
+  );
+});
+
+Deno.test("NetGear JPEG compression takes vidgear's 4-byte colourspaces: BGRA frames arrive as bgr24", async () => {
+  const [port] = freePorts(1);
+  await using client = await NetGear.open({
+    receiveMode: true,
+    multiserverMode: true,
+    port: [port],
+  });
+  await using server = await NetGear.open({
+    multiserverMode: true,
+    port,
+    jpegCompression: "bgra",
+    jpegCompressionQuality: 95,
+  });
+  const [width, height] = [32, 16];
+  const data = new Uint8Array(width * height * 4);
+  // B 20, G 140, R 230, alpha 99 (a JPEG keeps no alpha).
+  for (let i = 0; i < data.length; i += 4) data.set([20, 140, 230, 99], i);
+  // No format: the frame is in the layout jpegCompression names.
+  const sent = server.send({ width, height, channels: 4, data });
+  const received = await client.recv();
+  await sent;
+  const frame = received?.frame;
+  assert.ok(frame !== undefined);
+  assert.equal(frame.format, "bgr24");
+  assert.equal(frame.channels, 3);
+  assert.equal(frame.width, width);
+  for (const [i, want] of [[0, 20], [1, 140], [2, 230]]) {
+    assert.ok(Math.abs(frame.data[i] - want) <= 4, `channel ${i}: ${frame.data[i]}, want ${want}`);
+  }
+  // A frame with its own format is sent as that format, as always.
+  const rgb = new Uint8Array(width * height * 3).fill(128);
+  const again = server.send({ width, height, channels: 3, format: "rgb24", data: rgb });
+  assert.equal((await client.recv())?.frame?.format, "rgb24");
+  await again;
+  await assert.rejects(
+    server.send({ width, height, channels: 3, data: rgb }),
+    /frame.channels is 3; valid: 4 for layout "BGRA" \(option jpegCompression\), or a frame.format/,
   );
 });
 

@@ -208,3 +208,25 @@ Deno.test("resolveOptions() takes connectTimeout on a client only; by default a 
   assert.equal(error.option, "connectTimeout");
   assert.match(error.message, /unset on a server/);
 });
+
+Deno.test("resolveOptions() refuses a multi-server server without a port: it is the server's identity", () => {
+  const error = refusal({ multiserverMode: true });
+  assert.equal(error.option, "port");
+  assert.match(error.message, /option "port" is undefined; expected this server's own port/);
+  assert.deepEqual(resolveOptions({}).ports, [5555], "plain mode keeps vidgear's 5555");
+  assert.deepEqual(resolveOptions({ multiserverMode: true, port: 5566 }).ports, [5566]);
+});
+
+Deno.test("resolveOptions() takes every JPEG colourspace vidgear takes but CMYK", () => {
+  const server = { multiserverMode: true, port: 5566 } as const;
+  assert.deepEqual(resolveOptions({ ...server, jpegCompression: "BGRA" }).jpeg.compress, {
+    format: "bgr24",
+    layout: "BGRA",
+  });
+  assert.deepEqual(resolveOptions({ ...server, jpegCompression: "rgba" }).jpeg.compress, {
+    format: "rgba",
+  });
+  const error = refusal({ ...server, jpegCompression: "CMYK" });
+  assert.equal(error.option, "jpegCompression");
+  assert.match(error.message, /RGBX, BGRX, XBGR, XRGB, BGRA, ABGR, ARGB\); not CMYK/);
+});

@@ -369,8 +369,53 @@ Deno.test("resolveJpegCompression reads vidgear's jpegCompression values", () =>
     () => resolveJpegCompression("CMYK"),
     (error: unknown) =>
       error instanceof RangeError &&
-      /colourspace "CMYK" is not supported; valid choices are true, false, "BGR", "RGB", "RGBA", "GRAY"/
+      /colourspace "CMYK" is not supported \(no pixel format can hold CMYK; convert the frames to RGB or BGR\); valid choices are true, false, "BGR", "RGB", "RGBA", "GRAY", "RGBX", "BGRX", "XBGR", "XRGB", "BGRA", "ABGR", "ARGB"/
         .test(error.message),
   );
+  assert.throws(() => resolveJpegCompression("YUV"), /colourspace "YUV" is not supported; valid/);
   assert.throws(() => resolveJpegCompression(1 as unknown as boolean), TypeError);
+});
+
+Deno.test("resolveJpegCompression takes every colourspace of vidgear's but CMYK, 4-byte layouts as layouts", () => {
+  const layouts = {
+    RGBX: "rgb24",
+    BGRX: "bgr24",
+    XBGR: "bgr24",
+    XRGB: "rgb24",
+    BGRA: "bgr24",
+    ABGR: "bgr24",
+    ARGB: "rgb24",
+  } as const;
+  for (const [layout, format] of Object.entries(layouts)) {
+    assert.deepEqual(resolveJpegCompression(layout.toLowerCase()), {
+      enabled: true,
+      format,
+      layout,
+    });
+  }
+});
+
+Deno.test("JpegCodec encodes frames in a layout no pixel format names, keeping their colours", () => {
+  using codec = new JpegCodec();
+  const [width, height] = [16, 16];
+  // Blue 10, green 120, red 240; the padding or alpha byte 7 (must not leak in).
+  const colours: Record<string, number> = { B: 10, G: 120, R: 240, X: 7, A: 7 };
+  for (const layout of ["RGBX", "BGRX", "XBGR", "XRGB", "BGRA", "ABGR", "ARGB"] as const) {
+    const pixel = [...layout].map((channel) => colours[channel]);
+    const data = new Uint8Array(width * height * 4);
+    for (let i = 0; i < data.length; i++) data[i] = pixel[i % 4];
+    const jpeg = codec.encode({ width, height, channels: 4, data }, { layout, quality: 95 });
+    const back = codec.decode(jpeg, { format: "bgr24" });
+    const [b, g, r] = back.data;
+    for (const [got, want] of [[b, 10], [g, 120], [r, 240]]) {
+      assert.ok(Math.abs(got - want) <= 4, `${layout}: got ${[b, g, r]}, want 10,120,240`);
+    }
+  }
+  assert.throws(
+    () =>
+      codec.encode({ width, height, channels: 3, data: new Uint8Array(width * height * 3) }, {
+        layout: "BGRA",
+      }),
+    /frame.channels must be 4 for layout "BGRA"/,
+  );
 });
