@@ -21,9 +21,10 @@ export class UsageError extends Error {
    * Makes the error.
    *
    * @param message What is wrong and how to fix it ("Cannot <do what>: <because>").
+   * @param options `cause`: the error behind it, if any.
    */
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = "UsageError";
   }
 }
