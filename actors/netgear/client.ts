@@ -167,6 +167,10 @@ export class NetGearClient extends EventTarget implements AsyncDisposable, Async
       onReady,
       route,
       jpeg: { decode: options.jpeg.decode, fastUpsample: options.jpeg.fastUpsample },
+      // vidgear interop: the wire format (and its answers), ipc.
+      wire: options.wire,
+      protocol: options.protocol,
+      bidirectional: options.bidirectionalMode,
     };
     if (options.pattern === 1) return { create: () => new RepClientTransport(common) };
     const stream = {

@@ -42,11 +42,15 @@ export interface NetGearOptions {
    */
   port?: number | readonly number[];
   /**
-   * Transport protocol. Only `"tcp"` is supported.
+   * Transport protocol: `"tcp"`, or `"ipc"` (Unix domain sockets, one
+   * machine). With `"ipc"`, `address` is an absolute path or a bare name
+   * (placed in /tmp), and each port's socket file is `<path>:<port>`
+   * (vidgear's own rule), such as `/tmp/actorgear:5566` by default; the
+   * client binds it and removes it when it closes (given write permission).
    *
    * @default {"tcp"}
    */
-  protocol?: "tcp";
+  protocol?: "tcp" | "ipc";
   /**
    * 0 = PAIR (plain mode only), 1 = REQ/REP, 2 = PUB/SUB.
    *
@@ -222,6 +226,64 @@ export interface NetGearOptions {
    * @default {undefined}
    */
   signal?: AbortSignal;
+  // ------------------------------------------- vidgear interop: wire format, SSH tunnels
+  /**
+   * The bytes on the wire (multi-server mode): `"cbor"`, ActorGear's own
+   * envelopes; or `"vidgear"`, vidgear 0.3.5's NetGear format, so a Python
+   * vidgear server streams to this client, or this server to a vidgear
+   * client. vidgear has no heartbeats and no frame numbers: the client
+   * judges liveness by frames alone (`livenessTimeout` of silence and a
+   * server is gone), numbers frames as they arrive (no loss is seen, a
+   * Lazy Pirate resend is delivered twice), and its messages and return
+   * data must be JSON data (or, returned, a `bgr24`/`gray` Frame). Both
+   * ends must use the same wire.
+   *
+   * @default {"cbor"}
+   */
+  wire?: "cbor" | "vidgear";
+  /**
+   * Server, multi-server mode: reach the client through an SSH tunnel
+   * (vidgear's `ssh_tunnel_mode`): `"user@host"` or `"user@host:port"`, the
+   * SSH server, from which the client's `address:port` is reached. OpenSSH's
+   * `ssh -N -L` runs beside the server, opened before its socket and closed
+   * after its goodbye. If ssh exits (the link dropped), the pending send
+   * fails with a `SendError` whose code is `"ssh-tunnel"`, and the next
+   * frame's send opens a new tunnel (at most once every `requestTimeout`).
+   * Needs `--allow-run` (ssh) and `--allow-net=127.0.0.1` (a free local port).
+   *
+   * @default {undefined} no tunnel
+   */
+  sshTunnelMode?: string;
+  /**
+   * The SSH password (vidgear's `ssh_tunnel_pwd`), given to ssh through a
+   * throwaway askpass script, never on a command line or on disk. Needs
+   * OpenSSH 8.4 or newer and `--allow-write` for the script's temporary
+   * directory. Prefer `sshTunnelKeyfile`.
+   *
+   * @default {undefined} key authentication only
+   */
+  sshTunnelPwd?: string;
+  /**
+   * The private key to log in with (vidgear's `ssh_tunnel_keyfile`); only
+   * that key is offered.
+   *
+   * @default {undefined} ssh's own keys and agent
+   */
+  sshTunnelKeyfile?: string;
+  /**
+   * The known_hosts file holding the SSH server's host key.
+   *
+   * @default {undefined} ssh's own (~/.ssh/known_hosts)
+   */
+  sshTunnelKnownHosts?: string;
+  /**
+   * `true` refuses an SSH server whose host key is not known;
+   * `"accept-new"` trusts an unknown one on first use (but never a changed
+   * one); `false` accepts any (open to man-in-the-middle attacks).
+   *
+   * @default {true}
+   */
+  sshTunnelStrictHostKey?: boolean | "accept-new";
 }
 
 /** Where the client's live viewer listens (the `viewer` option). */

@@ -24,6 +24,7 @@ import {
 } from "../../transports/transport.ts";
 import { checkFrame, checkSendOptions, messageError, tooLarge } from "./_check_send.ts";
 import { awaitReady, endpointOf, logLevel } from "./_open.ts";
+import { sshOptionNames } from "./_ssh_option_names.ts";
 import type { ResolvedNetGearOptions } from "./_resolve_options.ts";
 import { SendError } from "./errors.ts";
 import { ServerActor } from "./server_actor.ts";
@@ -103,7 +104,12 @@ export class NetGearServer implements AsyncDisposable {
       secureMode: options.secureMode,
       keysDir: options.keysDir,
       stats: this.#stats,
-      onReady,
+      onReady: (error?: unknown) => onReady(sshOptionNames(error)),
+      // vidgear interop: the wire format, ipc, the SSH tunnel.
+      wire: options.wire,
+      protocol: options.protocol,
+      jpegFlags: { fastDct: options.jpeg.fastDct, fastUpsample: options.jpeg.fastUpsample },
+      sshTunnel: options.sshTunnel,
     };
     // Made once: the transport numbers frames, and its props keep the
     // numbering across restarts of the transport and of the server actor.
@@ -227,12 +233,16 @@ export class NetGearServer implements AsyncDisposable {
         return undefined;
       case "Replied":
         return this.#options.bidirectionalMode ? outcome.returnData : undefined;
-      case "SendFailed":
+      case "SendFailed": {
+        const reason = outcome.code === "ssh-tunnel"
+          ? sshOptionNames(outcome.reason) as string
+          : outcome.reason;
         throw new SendError(
           this.port,
           outcome.code,
-          outcome.reason.startsWith("Cannot") ? outcome.reason : `Cannot send: ${outcome.reason}`,
+          reason.startsWith("Cannot") ? reason : `Cannot send: ${reason}`,
         );
+      }
     }
   }
 
@@ -248,11 +258,13 @@ export class NetGearServer implements AsyncDisposable {
       );
     }
     const wire = frame === undefined ? undefined : this.#toWire(frame);
-    this.#size ??= new SendSize();
+    this.#size ??= new SendSize({ wire: this.#options.wire });
     let size: number;
     try {
       size = this.#size.measure(this.port, wire, message);
     } catch (error) {
+      // The wire's own rules (vidgear's) come in the caller's terms already.
+      if (error instanceof Error && error.message.startsWith("Cannot send")) throw error;
       throw messageError(error, message);
     }
     if (size > this.#options.maxMessageSize) {
