@@ -208,6 +208,8 @@ export interface Replied {
   readonly type: "Replied";
   /** What the client sent back (bidirectional mode), or `undefined`. */
   readonly returnData: unknown;
+  /** Multi-client mode: the port of the client that answered. */
+  readonly port?: number;
 }
 
 /** Not sent, or not answered. */
