@@ -132,7 +132,6 @@ export interface TransportFailed {
   readonly reason: string;
 }
 
-/** What a client transport tells its parent. */
 /**
  * What one port's server did: the events a client transport can tell
  * straight to that server's own actor (see {@linkcode ClientRoute}) instead
@@ -148,6 +147,7 @@ export type ServerEvent = FrameArrived | FrameResent | HeartbeatArrived | Goodby
  */
 export type ClientRoute = (port: number) => ActorRef<ServerEvent> | undefined;
 
+/** What a client transport tells its parent (and, routed, each server's own actor). */
 export type ClientTransportEvent =
   | FrameArrived
   | FrameResent
