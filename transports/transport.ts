@@ -147,7 +147,7 @@ export type ServerEvent = FrameArrived | FrameResent | HeartbeatArrived | Goodby
  */
 export type ClientRoute = (port: number) => ActorRef<ServerEvent> | undefined;
 
-/** What a client transport tells its parent. */
+/** What a client transport tells its parent (and, routed, each server's own actor). */
 export type ClientTransportEvent =
   | FrameArrived
   | FrameResent
