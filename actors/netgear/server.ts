@@ -218,10 +218,26 @@ export class NetGearServer implements AsyncDisposable {
    * Read at once.
    *
    * @returns One entry per client port, in the order given; empty in other modes.
-   * @example
-   * ```ts ignore
-   * // Not run: needs an open multi-client `server`.
-   * const live = server.clients().filter((c) => c.state === "live").map((c) => c.port);
+   * @example Two clients share a server's frames
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { NetGear } from "./netgear.ts";
+   * import type { ClientReply } from "./stats.ts";
+   * const options = { receiveMode: true, multiclientMode: true } as const;
+   * await using first = await NetGear.open({ ...options, port: 5776 });
+   * await using second = await NetGear.open({ ...options, port: 5777 });
+   * await using server = await NetGear.open({ multiclientMode: true, port: [5776, 5777] });
+   * // Both answer the server's first heartbeat at once: live, in the rotation.
+   * while (server.clients().some((c) => c.state !== "live")) {
+   *   await new Promise((resolve) => setTimeout(resolve, 10));
+   * }
+   * void first.recv();
+   * void second.recv();
+   * const taken = [];
+   * for (let n = 0; n < 2; n++) {
+   *   taken.push((await server.send(undefined, { message: n }) as ClientReply).port);
+   * }
+   * assert.deepEqual(taken, [5776, 5777], "in turn");
    * ```
    */
   clients(): TrackedClient[] {
