@@ -13,6 +13,8 @@ import { sha256, testFrame } from "../../_helpers/frames.ts";
 
 /** Quick enough to drop and rejoin a client within a test. */
 const TIMING = { requestTimeout: 500, heartbeatInterval: 200, livenessTimeout: 1500 } as const;
+/** For tests where no client should ever be late: a loaded machine cannot make one miss a reply. */
+const STEADY = { ...TIMING, requestTimeout: 4000 } as const;
 
 function openClient(port: number, options: NetGearOptions = {}): Promise<NetGearClient> {
   return NetGear.open({
@@ -78,7 +80,7 @@ Deno.test("multi-client REQ/REP shares frames out among 3 clients, each answered
   const ports = freePorts(3);
   const clients = await Promise.all(ports.map((port) => openClient(port)));
   const runs = clients.map((client) => collect(client));
-  const server = await NetGear.open({ multiclientMode: true, port: ports, ...TIMING });
+  const server = await NetGear.open({ multiclientMode: true, port: ports, ...STEADY });
   const count = 30;
   const answeredBy: number[] = [];
   for (let n = 0; n < count; n++) {
@@ -124,7 +126,7 @@ Deno.test("multi-client bidirectional mode returns { port, data } from the clien
   const options = { bidirectionalMode: true } as const;
   const clients = await Promise.all(ports.map((port) => openClient(port, options)));
   const runs = clients.map((client, i) => collect(client, { from: ports[i] }));
-  const server = await NetGear.open({ multiclientMode: true, port: ports, ...options, ...TIMING });
+  const server = await NetGear.open({ multiclientMode: true, port: ports, ...options, ...STEADY });
   const seen = new Set<number>();
   for (let n = 0; n < 12; n++) {
     const frame = testFrame(ports[1], n);
@@ -234,7 +236,7 @@ Deno.test("multi-client PUB/SUB sends every frame to every client", async () => 
       seqs[i].push(seq);
     }
   });
-  const server = await NetGear.open({ multiclientMode: true, port: ports, pattern: 2, ...TIMING });
+  const server = await NetGear.open({ multiclientMode: true, port: ports, pattern: 2, ...STEADY });
   await until(() => states(server).every((s) => s === "live"), "every client subscribed");
   const count = 20;
   const expected: string[] = [];
