@@ -25,6 +25,8 @@ Flags:
   --heartbeat-interval MS idle server heartbeat period         (default 1000)
   --liveness-timeout MS   silence after which a server is gone (default 5000)
   --no-multiserver        plain mode: connect to one server's --ports
+  --multiclient           multi-client mode: bind one port (--ports P) and take a
+                          share of one server's frames (REQ/REP) or all (PUB/SUB)
   --secure-mode N         0 = off, 1 = stonehouse, 2 = ironhouse (default 0)
   --keys-dir DIR          secure mode's keys (default ~/.actorgear/keys)
   --view [PORT]           live view of every server in the browser, on
@@ -50,6 +52,7 @@ export async function clientMain(args: readonly string[]): Promise<void> {
     "heartbeat-interval": { type: "string", default: "1000" },
     "liveness-timeout": { type: "string", default: "5000" },
     "no-multiserver": { type: "boolean", default: false },
+    multiclient: { type: "boolean", default: false },
     logging: { type: "boolean", default: false },
     "secure-mode": { type: "string", default: "0" },
     "keys-dir": { type: "string" },
@@ -61,13 +64,16 @@ export async function clientMain(args: readonly string[]): Promise<void> {
     return;
   }
   const ports = portsFlag(values, "ports");
-  const multiserverMode = !values["no-multiserver"];
+  const multiclientMode = values.multiclient === true;
+  const multiserverMode = !multiclientMode && !values["no-multiserver"];
   const client = await NetGear.open({
     address: values.address as string,
-    port: multiserverMode ? ports : ports[0],
-    pattern: intFlag(values, "pattern", multiserverMode ? 1 : 0, 2) as Pattern,
+    // A multi-client client takes one port: a list is left to NetGear to refuse.
+    port: multiserverMode || (multiclientMode && ports.length > 1) ? ports : ports[0],
+    pattern: intFlag(values, "pattern", multiserverMode || multiclientMode ? 1 : 0, 2) as Pattern,
     receiveMode: true,
     multiserverMode,
+    multiclientMode,
     bidirectionalMode: values.bidirectional === true,
     heartbeatInterval: intFlag(values, "heartbeat-interval", 10, 3_600_000),
     livenessTimeout: intFlag(values, "liveness-timeout", 20, 86_400_000),

@@ -9,15 +9,16 @@ import type { Pattern, SecureMode } from "../actors/netgear/mod.ts";
 import { SyntheticSource } from "../capture/synthetic_source.ts";
 import { FfmpegSource } from "../capture/ffmpeg_source.ts";
 import type { FrameSource } from "../capture/source.ts";
-import { intFlag, parseFlags } from "./_flags.ts";
-import { previewValue } from "../actors/netgear/mod.ts";
+import { intFlag, parseFlags, portsFlag } from "./_flags.ts";
+import { type ClientReply, previewValue } from "../actors/netgear/mod.ts";
 
 /** `--help` text. */
 export const SERVER_HELP = `actorgear server: stream frames to a NetGear client
 
 Flags:
   --address HOST        the client's address                  (default 127.0.0.1)
-  --port PORT           this server's own port (its identity) (default 5566)
+  --port PORT           this server's own port (its identity) (default 5566);
+                        with --multiclient every client's port: P1,P2,...
   --pattern N           1 = REQ/REP, 2 = PUB/SUB              (default 1)
   --bidirectional       print the data the client returns (REQ/REP only)
   --message TEXT        data sent with every frame; {port} and {n} are replaced
@@ -30,6 +31,8 @@ Flags:
   --duration SECONDS    stop after this long                  (default: no limit)
   --jpeg QUALITY        send JPEG at this quality (10-100); 0 = raw (default 0)
   --no-multiserver      plain one-server-one-client mode (the server binds)
+  --multiclient         one server, many clients: connect to every --port;
+                        REQ/REP shares the frames out, PUB/SUB sends each to all
   --secure-mode N         0 = off, 1 = stonehouse, 2 = ironhouse (default 0)
   --keys-dir DIR          secure mode's keys (default ~/.actorgear/keys)
   --logging             log connection events
@@ -57,6 +60,7 @@ export async function serverMain(args: readonly string[]): Promise<void> {
     frames: { type: "string" },
     duration: { type: "string" },
     "no-multiserver": { type: "boolean", default: false },
+    multiclient: { type: "boolean", default: false },
     jpeg: { type: "string", default: "0" },
     logging: { type: "boolean", default: false },
     "secure-mode": { type: "string", default: "0" },
@@ -68,7 +72,10 @@ export async function serverMain(args: readonly string[]): Promise<void> {
     console.log(SERVER_HELP);
     return;
   }
-  const port = intFlag(values, "port", 1, 65535);
+  const multiclientMode = values.multiclient === true;
+  const ports = multiclientMode ? portsFlag(values, "port") : [intFlag(values, "port", 1, 65535)];
+  const port = ports[0];
+  const label = multiclientMode ? `ports ${ports.join(",")}` : `port ${port}`;
   const width = intFlag(values, "width", 1, 8192);
   const height = intFlag(values, "height", 1, 8192);
   const fps = intFlag(values, "fps", 0, 1000);
@@ -96,13 +103,14 @@ export async function serverMain(args: readonly string[]): Promise<void> {
       height,
       fps: fps || undefined,
     })
-    : new SyntheticSource({ width, height, fps, name: `port ${port}` });
+    : new SyntheticSource({ width, height, fps, name: label });
 
   const server = await NetGear.open({
     address: values.address as string,
-    port,
+    port: multiclientMode ? ports : port,
     pattern: intFlag(values, "pattern", 1, 2) as Pattern,
-    multiserverMode: !values["no-multiserver"],
+    multiserverMode: !multiclientMode && !values["no-multiserver"],
+    multiclientMode,
     bidirectionalMode: values.bidirectional === true,
     logging: values.logging === true,
     secureMode: intFlag(values, "secure-mode", 0, 2) as SecureMode,
@@ -115,7 +123,10 @@ export async function serverMain(args: readonly string[]): Promise<void> {
     while (sent < maxFrames && !stop.signal.aborted) {
       const frame = await source.read();
       if (frame === null || stop.signal.aborted) break;
-      const message = template?.replaceAll("{port}", String(port)).replaceAll("{n}", String(sent));
+      const message = template?.replaceAll("{port}", ports.join(",")).replaceAll(
+        "{n}",
+        String(sent),
+      );
       let reply: unknown;
       try {
         reply = await server.send(frame, { message, signal: stop.signal });
@@ -125,7 +136,15 @@ export async function serverMain(args: readonly string[]): Promise<void> {
       }
       sent++;
       // The reply is whatever CBOR the client sent: bigints and cycles included.
-      if (reply !== undefined && !quiet) console.log(`client says: ${previewValue(reply)}`);
+      if (multiclientMode) {
+        // { port, data }: which client answered, and what it sent back.
+        const answer = reply as ClientReply | undefined;
+        if (answer?.data !== undefined && !quiet) {
+          console.log(`client on port ${answer.port} says: ${previewValue(answer.data)}`);
+        }
+      } else if (reply !== undefined && !quiet) {
+        console.log(`client says: ${previewValue(reply)}`);
+      }
     }
   } finally {
     clearTimeout(timer);
@@ -134,5 +153,5 @@ export async function serverMain(args: readonly string[]): Promise<void> {
     await source.stop();
     await server.close();
   }
-  if (!quiet) console.log(`server on port ${port}: sent ${sent} frames, said goodbye`);
+  if (!quiet) console.log(`server on ${label}: sent ${sent} frames, said goodbye`);
 }

@@ -40,6 +40,7 @@ export * from "./rep_client_transport.ts";
 export * from "./sub_client_transport.ts";
 export * from "./req_server_transport.ts";
 export * from "./pub_server_transport.ts";
+export * from "./multi_client_transport.ts";
 export * from "./memory_transport.ts";
 export * from "./send_size.ts";
 export * from "./protocol/protocol.ts";

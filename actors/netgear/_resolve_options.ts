@@ -22,6 +22,8 @@ export interface ResolvedNetGearOptions {
   readonly receiveMode: boolean;
   readonly logging: boolean;
   readonly multiserverMode: boolean;
+  /** One server, many clients: a client binds one port, the server connects to every listed one. */
+  readonly multiclientMode: boolean;
   readonly bidirectionalMode: boolean;
   readonly requestTimeout: number;
   readonly maxRetries: number;
@@ -150,22 +152,15 @@ export function resolveOptions(options: NetGearOptions): ResolvedNetGearOptions 
       "Cannot open NetGear: multiserverMode and multiclientMode cannot be enabled together; enable one of them",
     );
   }
-  if (multiclientMode) {
-    throw new ConfigurationError(
-      "multiclientMode",
-      true,
-      "Cannot open NetGear: multiclientMode is not supported by ActorGear; use multiserverMode (many servers, one client) or plain mode",
-    );
-  }
 
   const pattern = o.pattern;
-  const validPatterns = multiserverMode ? [1, 2] : [0, 1, 2];
+  const validPatterns = multiserverMode || multiclientMode ? [1, 2] : [0, 1, 2];
   if (!validPatterns.includes(pattern as number)) {
     fail(
       "pattern",
       pattern,
-      multiserverMode
-        ? "1 (REQ/REP) or 2 (PUB/SUB) in multi-server mode"
+      multiserverMode || multiclientMode
+        ? `1 (REQ/REP) or 2 (PUB/SUB) in ${multiserverMode ? "multi-server" : "multi-client"} mode`
         : "0 (PAIR), 1 (REQ/REP) or 2 (PUB/SUB)",
     );
   }
@@ -177,7 +172,9 @@ export function resolveOptions(options: NetGearOptions): ResolvedNetGearOptions 
     );
   }
 
-  const ports = resolvePorts(o.port, multiserverMode && receiveMode);
+  const ports = multiclientMode
+    ? resolveMultiClientPorts(o.port, receiveMode)
+    : resolvePorts(o.port, multiserverMode && receiveMode);
 
   const requestTimeout = integer("requestTimeout", o.requestTimeout, 1, 3_600_000);
   const maxRetries = integer("maxRetries", o.maxRetries, 0, 1000);
@@ -225,7 +222,12 @@ export function resolveOptions(options: NetGearOptions): ResolvedNetGearOptions 
   }
   const keysDir = resolveKeysDir(o.keysDir, secureMode as SecureMode);
   const viewer = resolveViewer(o.viewer, receiveMode);
-  const { wire, sshTunnel } = resolveVidgearInterop(o, { receiveMode, multiserverMode, protocol });
+  const { wire, sshTunnel } = resolveVidgearInterop(o, {
+    receiveMode,
+    multiserverMode,
+    multiclientMode,
+    protocol,
+  });
 
   return {
     address,
@@ -235,6 +237,7 @@ export function resolveOptions(options: NetGearOptions): ResolvedNetGearOptions 
     receiveMode,
     logging,
     multiserverMode,
+    multiclientMode,
     bidirectionalMode,
     requestTimeout,
     maxRetries,
@@ -276,7 +279,12 @@ const SSH_DESTINATION =
 
 function resolveVidgearInterop(
   o: Record<string, unknown>,
-  mode: { receiveMode: boolean; multiserverMode: boolean; protocol: "tcp" | "ipc" },
+  mode: {
+    receiveMode: boolean;
+    multiserverMode: boolean;
+    multiclientMode: boolean;
+    protocol: "tcp" | "ipc";
+  },
 ): { wire: WireFormat; sshTunnel: ServerSshTunnelOptions | undefined } {
   const wire = o.wire;
   if (wire !== "cbor" && wire !== "vidgear") {
@@ -286,7 +294,9 @@ function resolveVidgearInterop(
     fail(
       "wire",
       wire,
-      '"cbor" outside multi-server mode: wire "vidgear" speaks vidgear\'s multi-server mode (in vidgear\'s plain mode its server connects and its client binds, the reverse of ActorGear\'s)',
+      mode.multiclientMode
+        ? '"cbor" in multi-client mode: wire "vidgear" speaks vidgear\'s multi-server mode only'
+        : '"cbor" outside multi-server mode: wire "vidgear" speaks vidgear\'s multi-server mode (in vidgear\'s plain mode its server connects and its client binds, the reverse of ActorGear\'s)',
     );
   }
   const ssh = {
@@ -310,6 +320,13 @@ function resolveVidgearInterop(
       "sshTunnelMode",
       destination,
       "unset on a client: servers open the tunnel to reach a client behind SSH (as in vidgear)",
+    );
+  }
+  if (mode.multiclientMode) {
+    fail(
+      "sshTunnelMode",
+      destination,
+      "unset in multi-client mode: a tunnel reaches one client port, and vidgear refuses SSH tunnels in this mode too",
     );
   }
   if (!mode.multiserverMode) {
@@ -465,10 +482,45 @@ function resolvePorts(value: unknown, expectList: boolean): number[] {
     fail(
       "port",
       value,
-      "one port for a server (or a plain-mode client); only a multi-server client takes a list",
+      "one port for a server (or a plain-mode client); only a multi-server client (or a multi-client server) takes a list",
     );
   }
   return [checkPort(value, value)];
+}
+
+// ---------------------------------------------------------------- multi-client mode
+
+/**
+ * Multi-client mode's ports: a client binds exactly one; the server takes
+ * the non-empty list of every client's distinct port.
+ */
+function resolveMultiClientPorts(value: unknown, receiveMode: boolean): number[] {
+  if (receiveMode) {
+    if (Array.isArray(value)) {
+      fail(
+        "port",
+        value,
+        "one port for a multi-client client, such as 5566: each client binds its own port, and only the server takes the list of every client's port",
+      );
+    }
+    return [checkPort(value, value)];
+  }
+  if (!Array.isArray(value) || value.length === 0) {
+    fail(
+      "port",
+      value,
+      "a non-empty list of every client's distinct port, such as [5566, 5567], for a multi-client server (it connects to each client)",
+    );
+  }
+  const seen = new Set<number>();
+  for (const port of value as unknown[]) {
+    const checked = checkPort(port, value);
+    if (seen.has(checked)) {
+      fail("port", value, `distinct client ports: ${checked} appears more than once`);
+    }
+    seen.add(checked);
+  }
+  return [...seen];
 }
 
 function checkPort(port: unknown, whole: unknown): number {

@@ -160,7 +160,9 @@ export class NetGearClient extends EventTarget implements AsyncDisposable, Async
     const common = {
       address: options.address,
       ports: options.ports,
-      role: options.multiserverMode ? "bind" as const : "connect" as const,
+      role: options.multiserverMode || options.multiclientMode
+        ? "bind" as const
+        : "connect" as const,
       maxMessageSize: options.maxMessageSize,
       secureMode: options.secureMode,
       keysDir: options.keysDir,

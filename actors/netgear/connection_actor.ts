@@ -48,6 +48,13 @@ interface TellLiveness {
 
 const TELL_LIVENESS: TellLiveness = Object.freeze({ type: "TellLiveness" });
 
+/** Releases frames held for the "joined" announcement even if it never comes (a restarted actor). */
+interface ReleaseHeld {
+  readonly type: "ReleaseHeld";
+}
+
+const RELEASE_HELD: ReleaseHeld = Object.freeze({ type: "ReleaseHeld" });
+
 const FPS_WINDOW_MS = 1000;
 /**
  * PUB/SUB: the largest jump ahead in frame numbers still counted as frames
@@ -84,7 +91,7 @@ const GAP_WINDOW = 1024;
  * context.spawn("conn-5566", { create: () => new ConnectionActor({ port: 5566, requestReply: true }) });
  * ```
  */
-export class ConnectionActor implements Actor<ConnectionMessage | TellLiveness> {
+export class ConnectionActor implements Actor<ConnectionMessage | TellLiveness | ReleaseHeld> {
   readonly #options: ConnectionActorOptions;
   readonly #port: number;
   readonly #requestReply: boolean;
@@ -109,7 +116,14 @@ export class ConnectionActor implements Actor<ConnectionMessage | TellLiveness> 
   #toldAt: number | undefined;
   #toldHolding = false;
   #tellTimer: ReturnType<typeof setTimeout> | undefined;
-  #self!: ActorRef<TellLiveness>;
+  /**
+   * Frames that came before the liveness actor announced this server
+   * ("joined"): held until it has, so a `serverstate` event always comes
+   * before the server's first frame.
+   */
+  #beforeJoin: { received: Received; skipped: number }[] | undefined = [];
+  #self!: ActorRef<TellLiveness | ReleaseHeld>;
+  #releaseTimer: ReturnType<typeof setTimeout> | undefined;
 
   /**
    * @param options The server's port, the pattern, and where frames and liveness go.
@@ -121,7 +135,7 @@ export class ConnectionActor implements Actor<ConnectionMessage | TellLiveness> 
   }
 
   /** Keeps its own address for the liveness flush. */
-  started(context: ActorContext<ConnectionMessage | TellLiveness>): void {
+  started(context: ActorContext<ConnectionMessage | TellLiveness | ReleaseHeld>): void {
     this.#self = context.self;
   }
 
@@ -129,11 +143,17 @@ export class ConnectionActor implements Actor<ConnectionMessage | TellLiveness> 
   stopped(): void {
     clearTimeout(this.#tellTimer);
     this.#tellTimer = undefined;
+    clearTimeout(this.#releaseTimer);
+    this.#releaseTimer = undefined;
   }
 
   /** Handles one message. */
-  receive(message: ConnectionMessage | TellLiveness): void {
+  receive(message: ConnectionMessage | TellLiveness | ReleaseHeld): void {
     switch (message.type) {
+      case "ReleaseHeld":
+        this.#releaseTimer = undefined;
+        this.#releaseBeforeJoin();
+        break;
       case "FrameArrived":
       case "FrameResent":
       case "HeartbeatArrived":
@@ -157,6 +177,7 @@ export class ConnectionActor implements Actor<ConnectionMessage | TellLiveness> 
         break;
       case "StateChanged":
         this.#state = message.state;
+        this.#releaseBeforeJoin();
         break;
       case "GetStats":
         message.replyTo.tell(this.#stats());
@@ -264,8 +285,31 @@ export class ConnectionActor implements Actor<ConnectionMessage | TellLiveness> 
       message: event.message,
     };
     const received = event.jpeg === undefined ? delivery : { ...delivery, jpeg: event.jpeg };
+    if (this.#beforeJoin !== undefined) {
+      this.#beforeJoin.push({ received, skipped });
+      // The announcement takes a few microtasks; a restarted actor, whose
+      // server was announced before, would wait for nothing: a bound.
+      if (this.#releaseTimer === undefined) {
+        const self = this.#self;
+        this.#releaseTimer = setTimeout(() => self.tell(RELEASE_HELD), 100);
+      }
+      return;
+    }
+    this.#queue(received, skipped);
+  }
+
+  #queue(received: Received, skipped: number): void {
     this.#options.onDelivery?.(received);
     this.#options.queue.push(received, skipped);
+  }
+
+  #releaseBeforeJoin(): void {
+    const held = this.#beforeJoin;
+    if (held === undefined) return;
+    this.#beforeJoin = undefined;
+    clearTimeout(this.#releaseTimer);
+    this.#releaseTimer = undefined;
+    for (const { received, skipped } of held) this.#queue(received, skipped);
   }
 
   #countFps(at: number, frames: number): void {

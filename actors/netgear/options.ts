@@ -30,13 +30,16 @@ export interface NetGearOptions {
   /**
    * The client's address. In multi-server mode servers connect to it and the
    * client binds there; in plain mode the server binds and the client connects.
+   * In multi-client mode every client binds there, each on its own port, and
+   * the server connects to each (as in vidgear, the clients share one address).
    *
    * @default {"127.0.0.1"}
    */
   address?: string;
   /**
    * Port(s). A multi-server client takes the non-empty list of every server's
-   * distinct port; a server (and a plain-mode client) takes one port.
+   * distinct port, and so does a multi-client server of every client's; any
+   * other server or client takes one port.
    *
    * @default {5555}
    */
@@ -76,9 +79,13 @@ export interface NetGearOptions {
    */
   multiserverMode?: boolean;
   /**
-   * vidgear's one-server-many-clients mode. Not supported by ActorGear; it is
-   * accepted only so that combining it with `multiserverMode` gets vidgear's
-   * error.
+   * One server, many clients (vidgear's `multiclient_mode`): each client
+   * binds its own single `port`; the server is given the list of every
+   * client's port and connects to all of them. REQ/REP shares the frames out
+   * among the clients that answer (`send()` resolves to
+   * `{ port, data }`: the answering client's port and, in bidirectional
+   * mode, its return data); PUB/SUB sends every frame to every client.
+   * Pattern 1 or 2; not with `multiserverMode`.
    *
    * @default {false}
    */

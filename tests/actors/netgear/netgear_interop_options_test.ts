@@ -39,6 +39,11 @@ Deno.test("interop options: wire vidgear in multi-server mode, both patterns, bo
   }
   refusal({ ...client, wire: "json" }, "wire", /"json"; expected "cbor" .* or "vidgear"/);
   refusal(
+    { multiclientMode: true, port: [5566, 5567], wire: "vidgear" },
+    "wire",
+    /in multi-client mode: wire "vidgear" speaks vidgear's multi-server mode only/,
+  );
+  refusal(
     { port: 5566, wire: "vidgear" },
     "wire",
     /outside multi-server mode: wire "vidgear" speaks vidgear's multi-server mode/,
@@ -108,6 +113,11 @@ Deno.test("interop options: SSH tunnels are refused where they cannot work, and 
     { port: 5566, sshTunnelMode: "pi@host" },
     "sshTunnelMode",
     /outside multi-server mode: an ActorGear server in plain mode binds/,
+  );
+  refusal(
+    { multiclientMode: true, port: [5566, 5567], sshTunnelMode: "pi@host" },
+    "sshTunnelMode",
+    /unset in multi-client mode/,
   );
   refusal(
     { ...tunnel, protocol: "ipc" },
