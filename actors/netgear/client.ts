@@ -268,7 +268,10 @@ export class NetGearClient extends EventTarget implements AsyncDisposable, Async
    * frame already received has been returned.
    *
    * In REQ/REP the frame's server gets its reply now; in bidirectional mode
-   * that reply carries `returnData`.
+   * that reply carries `returnData`. The reply acknowledges the frame: a
+   * process killed after `recv` returned it is not sent it again (one
+   * killed before is, by the server's resend). To record frames before they
+   * are acknowledged, use {@linkcode NetGearClient.onFrame}.
    *
    * @param options `returnData` and `signal`.
    * @returns The frame, its data and its port, or `null` at the end.
