@@ -29,6 +29,8 @@ Flags:
   --heartbeat-interval MS heartbeat period assumed for servers that do not
                           announce theirs (default: liveness timeout / 5, at most 1000)
   --no-multiserver        plain mode: connect to one server's --ports
+  --multiclient           multi-client mode: bind one port (--ports P) and take a
+                          share of one server's frames (REQ/REP) or all (PUB/SUB)
   --secure-mode N         0 = off, 1 = stonehouse, 2 = ironhouse (default 0)
   --keys-dir DIR          secure mode's keys (default ~/.actorgear/keys)
   --view [PORT]           live view of every server in the browser, on
@@ -55,6 +57,7 @@ export async function clientMain(args: readonly string[]): Promise<void> {
     "liveness-timeout": { type: "string" },
     "connect-timeout": { type: "string", default: "0" },
     "no-multiserver": { type: "boolean", default: false },
+    multiclient: { type: "boolean", default: false },
     logging: { type: "boolean", default: false },
     "secure-mode": { type: "string", default: "0" },
     "keys-dir": { type: "string" },
@@ -66,14 +69,17 @@ export async function clientMain(args: readonly string[]): Promise<void> {
     return;
   }
   const ports = portsFlag(values, "ports");
-  const multiserverMode = !values["no-multiserver"];
+  const multiclientMode = values.multiclient === true;
+  const multiserverMode = !multiclientMode && !values["no-multiserver"];
   const client = await NetGear.open({
     address: values.address as string,
-    port: multiserverMode ? ports : ports[0],
-    // PAIR (0) exists in plain mode only; NetGear says so in multi-server mode.
+    // A multi-client client takes one port: a list is left to NetGear to refuse.
+    port: multiserverMode || (multiclientMode && ports.length > 1) ? ports : ports[0],
+    // PAIR (0) exists in plain mode only; NetGear says so in the other modes.
     pattern: intFlag(values, "pattern", 0, 2) as Pattern,
     receiveMode: true,
     multiserverMode,
+    multiclientMode,
     bidirectionalMode: values.bidirectional === true,
     // Unset unless given: each follows from the other (NetGear refuses
     // values too small to be milliseconds, saying so).

@@ -9,15 +9,16 @@ import type { Pattern, SecureMode } from "../actors/netgear/mod.ts";
 import { SyntheticSource } from "../capture/synthetic_source.ts";
 import { FfmpegSource } from "../capture/ffmpeg_source.ts";
 import type { FrameSource } from "../capture/source.ts";
-import { intFlag, optionalInt, parseFlags } from "./_flags.ts";
-import { previewValue } from "../actors/netgear/mod.ts";
+import { intFlag, optionalInt, parseFlags, portsFlag } from "./_flags.ts";
+import { type ClientReply, previewValue } from "../actors/netgear/mod.ts";
 
 /** `--help` text. */
 export const SERVER_HELP = `actorgear server: stream frames to a NetGear client
 
 Flags:
   --address HOST        the client's address                  (default 127.0.0.1)
-  --port PORT           this server's own port (its identity) (default 5566)
+  --port PORT           this server's own port (its identity) (default 5566);
+                        with --multiclient every client's port: P1,P2,...
   --pattern N           1 = REQ/REP, 2 = PUB/SUB; 0 = PAIR with --no-multiserver
                                                         (default 1)
   --bidirectional       print the data the client returns (REQ/REP only)
@@ -32,6 +33,8 @@ Flags:
   --jpeg QUALITY        send JPEG at this quality (10-100); 0 = raw (default 0)
   --heartbeat-interval MS  idle heartbeat period, told to the client (default 1000)
   --no-multiserver      plain one-server-one-client mode (the server binds)
+  --multiclient         one server, many clients: connect to every --port;
+                        REQ/REP shares the frames out, PUB/SUB sends each to all
   --secure-mode N         0 = off, 1 = stonehouse, 2 = ironhouse (default 0)
   --keys-dir DIR          secure mode's keys (default ~/.actorgear/keys)
   --logging             log connection events
@@ -59,6 +62,7 @@ export async function serverMain(args: readonly string[]): Promise<void> {
     frames: { type: "string" },
     duration: { type: "string" },
     "no-multiserver": { type: "boolean", default: false },
+    multiclient: { type: "boolean", default: false },
     jpeg: { type: "string", default: "0" },
     "heartbeat-interval": { type: "string" },
     logging: { type: "boolean", default: false },
@@ -71,7 +75,10 @@ export async function serverMain(args: readonly string[]): Promise<void> {
     console.log(SERVER_HELP);
     return;
   }
-  const port = intFlag(values, "port", 1, 65535);
+  const multiclientMode = values.multiclient === true;
+  const ports = multiclientMode ? portsFlag(values, "port") : [intFlag(values, "port", 1, 65535)];
+  const port = ports[0];
+  const label = multiclientMode ? `ports ${ports.join(",")}` : `port ${port}`;
   const width = intFlag(values, "width", 1, 8192);
   const height = intFlag(values, "height", 1, 8192);
   const fps = intFlag(values, "fps", 0, 1000);
@@ -99,14 +106,15 @@ export async function serverMain(args: readonly string[]): Promise<void> {
       height,
       fps: fps || undefined,
     })
-    : new SyntheticSource({ width, height, fps, name: `port ${port}` });
+    : new SyntheticSource({ width, height, fps, name: label });
 
   const server = await NetGear.open({
     address: values.address as string,
-    port,
-    // PAIR (0) exists in plain mode only; NetGear says so in multi-server mode.
+    port: multiclientMode ? ports : port,
+    // PAIR (0) exists in plain mode only; NetGear says so in the other modes.
     pattern: intFlag(values, "pattern", 0, 2) as Pattern,
-    multiserverMode: !values["no-multiserver"],
+    multiserverMode: !multiclientMode && !values["no-multiserver"],
+    multiclientMode,
     bidirectionalMode: values.bidirectional === true,
     logging: values.logging === true,
     heartbeatInterval: optionalInt(values, "heartbeat-interval"),
@@ -120,7 +128,10 @@ export async function serverMain(args: readonly string[]): Promise<void> {
     while (sent < maxFrames && !stop.signal.aborted) {
       const frame = await source.read();
       if (frame === null || stop.signal.aborted) break;
-      const message = template?.replaceAll("{port}", String(port)).replaceAll("{n}", String(sent));
+      const message = template?.replaceAll("{port}", ports.join(",")).replaceAll(
+        "{n}",
+        String(sent),
+      );
       let reply: unknown;
       try {
         reply = await server.send(frame, { message, signal: stop.signal });
@@ -130,7 +141,15 @@ export async function serverMain(args: readonly string[]): Promise<void> {
       }
       sent++;
       // The reply is whatever CBOR the client sent: bigints and cycles included.
-      if (reply !== undefined && !quiet) console.log(`client says: ${previewValue(reply)}`);
+      if (multiclientMode) {
+        // { port, data }: which client answered, and what it sent back.
+        const answer = reply as ClientReply | undefined;
+        if (answer?.data !== undefined && !quiet) {
+          console.log(`client on port ${answer.port} says: ${previewValue(answer.data)}`);
+        }
+      } else if (reply !== undefined && !quiet) {
+        console.log(`client says: ${previewValue(reply)}`);
+      }
     }
   } finally {
     clearTimeout(timer);
@@ -139,5 +158,5 @@ export async function serverMain(args: readonly string[]): Promise<void> {
     await source.stop();
     await server.close();
   }
-  if (!quiet) console.log(`server on port ${port}: sent ${sent} frames, said goodbye`);
+  if (!quiet) console.log(`server on ${label}: sent ${sent} frames, said goodbye`);
 }

@@ -11,6 +11,7 @@
 
 import type { ActorContext } from "../actors/actor.ts";
 import type { ActorRef } from "../actors/actor_ref.ts";
+import { removeIpcFile, zmqEndpoint } from "./endpoint.ts";
 import { CLIENT_KEY_NAME, loadAuthorizedKeys, loadKeyPair } from "./security/curve_keys.ts";
 import { ZapHandler } from "./security/zap_handler.ts";
 import type { ClientTransportCommand, ClientTransportEvent } from "./transport.ts";
@@ -40,6 +41,8 @@ export class ClientPorts {
   readonly #options: ZmqClientTransportOptions;
   readonly #sockets: PortSockets;
   readonly #open = new Map<number, ZmqSocket>();
+  /** The endpoints bound, whose ipc files go when the transport stops. */
+  readonly #bound = new Set<string>();
   readonly #loops: Promise<void>[] = [];
   #zap: ZapHandler | undefined;
   #security: ZmqSocketOptions = {};
@@ -99,13 +102,16 @@ export class ClientPorts {
     release?.();
     await Promise.all([...this.#open.values()].map((socket) => socket.close()));
     await Promise.allSettled(this.#loops);
+    // ZeroMQ leaves a bound ipc socket's file behind.
+    await Promise.all([...this.#bound].map((endpoint) => removeIpcFile(endpoint)));
+    this.#bound.clear();
     // After the sockets, so none is ever left guarded by a missing handler.
     await this.#zap?.close();
   }
 
   /** Opens `port`'s socket and makes it the one its loop reads. */
   async #openPort(port: number): Promise<void> {
-    const { address, role, maxMessageSize } = this.#options;
+    const { address, role, maxMessageSize, protocol = "tcp" } = this.#options;
     const { kind, receiveHighWaterMark, subscribe } = this.#sockets;
     const options: ZmqSocketOptions = {
       maxMessageSize,
@@ -115,10 +121,14 @@ export class ClientPorts {
       ...this.#security,
     };
     const socket = this.#options.openSocket?.(kind, options) ?? new ZmqSocket(kind, options);
-    const endpoint = `tcp://${address}:${port}`;
+    const endpoint = zmqEndpoint(protocol, address, port);
     try {
-      if (role === "bind") await socket.bind(endpoint);
-      else socket.connect(endpoint);
+      if (role === "bind") {
+        await socket.bind(endpoint);
+        this.#bound.add(endpoint);
+      } else {
+        socket.connect(endpoint);
+      }
       if (subscribe) socket.subscribe();
     } catch (error) {
       await socket.close();

@@ -1,7 +1,9 @@
 /**
  * What arrives on a client's port, read: the envelope decoded and checked,
- * then turned into the transport interface's events with its JPEG decoded.
- * Shared by the REP and SUB (and PAIR) client transports.
+ * then turned into the transport interface's events with its JPEG decoded;
+ * and, in REQ/REP, the answers. Shared by the REP and SUB (and PAIR) client
+ * transports. With `wire: "vidgear"`, what arrives is vidgear's format, read
+ * into the same envelopes, and the answers are vidgear's (`_vidgear_wire.ts`).
  *
  * @module
  */
@@ -12,6 +14,25 @@ import { JpegCodec } from "./codecs/jpeg.ts";
 import { type Envelope, ProtocolCodec, type WireFrame } from "./protocol/protocol.ts";
 import { ProtocolError } from "./protocol/protocol_errors.ts";
 import type { FrameArrived, GoodbyeArrived, HeartbeatArrived } from "./transport.ts";
+import { VidgearClientWire, type VidgearWireFrame } from "./_vidgear_wire.ts";
+import type { WireFormat } from "./zmq_transport_options.ts";
+
+/**
+ * vidgear wire: each port's next frame number, per transport options
+ * object, so that numbers survive the transport's restarts (its props make
+ * each new instance from the same options).
+ */
+const VIDGEAR_NUMBERS = new WeakMap<object, Map<number, number>>();
+
+/** What a client's inbound side needs to know. */
+export interface InboundOptions {
+  readonly maxMessageSize: number;
+  readonly jpeg?: { readonly decode: boolean; readonly fastUpsample: boolean };
+  /** @default {"cbor"} */
+  readonly wire?: WireFormat;
+  /** vidgear wire, REQ/REP: answer frames with bidirectional replies. */
+  readonly bidirectional?: boolean;
+}
 
 /** A message's size on the wire. */
 export function wireBytes(parts: Uint8Array[]): number {
@@ -47,15 +68,73 @@ export class Inbound {
   readonly #decode: boolean;
   readonly #fastUpsample: boolean;
   #jpegCodec: JpegCodec | undefined;
+  /** `wire: "vidgear"`: vidgear's format instead of envelopes. */
+  readonly #vidgear: VidgearClientWire | undefined;
+  readonly #jpegSize = (data: Uint8Array) => (this.#jpegCodec ??= new JpegCodec()).info(data);
 
-  constructor(options: {
-    readonly maxMessageSize: number;
-    readonly jpeg?: { readonly decode: boolean; readonly fastUpsample: boolean };
-  }) {
+  /**
+   * @param options The transport's options (kept as they are: the vidgear
+   * wire numbers frames per options object, across restarts).
+   * @param pattern The transport's pattern: 1 (REP), 2 (SUB) or 0 (PAIR).
+   */
+  constructor(options: InboundOptions, pattern: 0 | 1 | 2 = 1) {
     this.#maxMessageSize = options.maxMessageSize;
     this.#decode = options.jpeg?.decode ?? true;
     this.#fastUpsample = options.jpeg?.fastUpsample ?? false;
     this.codec = new ProtocolCodec({ maxMessageBytes: options.maxMessageSize });
+    if (options.wire === "vidgear") {
+      let numbers = VIDGEAR_NUMBERS.get(options);
+      if (numbers === undefined) VIDGEAR_NUMBERS.set(options, numbers = new Map());
+      this.#vidgear = new VidgearClientWire({
+        pattern: pattern === 1 ? 1 : 2,
+        maxMessageSize: options.maxMessageSize,
+        bidirectional: options.bidirectional ?? false,
+        numbers,
+      });
+    }
+  }
+
+  /** vidgear wire: this client's device id in its acknowledgements; `undefined` otherwise. */
+  get deviceId(): string | undefined {
+    return this.#vidgear?.deviceId;
+  }
+
+  /** REQ/REP: the answer to a request refused with `error`. */
+  refusal(port: number, error: ProtocolError): Uint8Array | Uint8Array[] {
+    if (this.#vidgear) return this.#vidgear.refusal(error);
+    // Version 1: every version reads an error reply (PROTOCOL.md §7).
+    return this.codec.encode({
+      version: 1,
+      kind: "reply",
+      port,
+      seq: 0,
+      sentAt: wireNow(),
+      error: { code: error.code, message: error.message },
+    });
+  }
+
+  /** REQ/REP: the answer to a heartbeat or a goodbye. */
+  signalAnswer(port: number, request: Envelope): Uint8Array | Uint8Array[] {
+    if (this.#vidgear) return this.#vidgear.terminateAnswer();
+    return this.codec.encode({
+      version: request.version,
+      kind: "reply",
+      port,
+      seq: request.seq,
+      sentAt: wireNow(),
+    });
+  }
+
+  /**
+   * REQ/REP: a frame's answer, from its reply envelope (`message` is the
+   * return data).
+   *
+   * @returns The bytes, and (vidgear) why the return data could not go.
+   */
+  frameAnswer(reply: Envelope): { bytes: Uint8Array | Uint8Array[]; problem?: string } {
+    if (!this.#vidgear) return { bytes: this.codec.encode(reply) };
+    const { parts, problem } = this.#vidgear.frameAnswer(reply.message);
+    return { bytes: parts, problem };
   }
 
   /**
@@ -71,7 +150,9 @@ export class Inbound {
     try {
       // The port is checked with the head, before `message` is decoded: a
       // spoofed port costs no decoding.
-      envelope = this.codec.decodeParts(parts, { port });
+      envelope = this.#vidgear
+        ? this.#vidgear.accept(port, parts, this.#jpegSize)
+        : this.codec.decodeParts(parts, { port });
     } catch (error) {
       if (error instanceof ProtocolError) throw error;
       throw new ProtocolError(
@@ -171,7 +252,8 @@ export class Inbound {
       }
       const frame = codec.decode(wire.data, {
         format: wire.format,
-        fastUpsample: this.#fastUpsample,
+        // vidgear's rule: fast if either side asks.
+        fastUpsample: this.#fastUpsample || (wire as VidgearWireFrame).fastUpsample === true,
         maxPixels: wire.width * wire.height,
       });
       if (frame.width !== wire.width || frame.height !== wire.height) {

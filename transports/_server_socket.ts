@@ -1,12 +1,15 @@
 /**
  * What the REQ and PUB (and PAIR) server transports share: the socket they
- * send on (opened with the secure mode's keys, replaced when it is stuck),
- * and how a command is answered whatever happens.
+ * send on (opened with the secure mode's keys, replaced when it is stuck;
+ * through an SSH tunnel when asked), and how a command is answered whatever
+ * happens.
  *
  * @module
  */
 
 import type { ActorRef } from "../actors/actor_ref.ts";
+import { describeError } from "../actors/describe.ts";
+import { removeIpcFile, zmqEndpoint } from "./endpoint.ts";
 import { TransportClosedError } from "./errors.ts";
 import type { Envelope } from "./protocol/protocol.ts";
 import {
@@ -16,6 +19,7 @@ import {
   SERVER_KEY_NAME,
 } from "./security/curve_keys.ts";
 import type { SecureMode } from "./security/secure_mode.ts";
+import { SshTunnel, type SshTunnelError } from "./ssh_tunnel.ts";
 import {
   newServerTransportStats,
   type SendFailed,
@@ -44,6 +48,9 @@ export class ServerSocket {
   #socket: ZmqSocket | undefined;
   #curve: ZmqSocketOptions = {};
   #stopping = false;
+  /** The endpoint bound (plain mode), whose ipc file goes when the socket does. */
+  #bound: string | undefined;
+  readonly #tunnel = new TunnelKeeper();
 
   constructor(options: ZmqServerTransportOptions, setup: SocketSetup, publishes: boolean) {
     this.#options = options;
@@ -61,10 +68,58 @@ export class ServerSocket {
     return this.#stopping;
   }
 
-  /** Loads the keys (once: every reconnect reuses them) and opens the socket. */
+  /**
+   * Loads the keys (once: every reconnect reuses them), opens the SSH
+   * tunnel if there is one, and opens the socket.
+   *
+   * @throws {SshTunnelError} When the tunnel cannot open (refused key,
+   * unknown host key, unreachable server…).
+   */
   async start(): Promise<ZmqSocket> {
     this.#curve = await this.#loadCurve();
+    if (this.#options.sshTunnel) await this.#tunnel.open(this.#options);
     return await this.#open();
+  }
+
+  /**
+   * Aborted when the SSH tunnel's ssh exits by itself, so that a wait for
+   * the client ends at once; `undefined` without a tunnel.
+   */
+  get tunnelSignal(): AbortSignal | undefined {
+    return this.#tunnel.signal;
+  }
+
+  /**
+   * With an SSH tunnel whose ssh exited: why, as the outcome that fails a
+   * send; `undefined` while the link is up or without a tunnel.
+   */
+  tunnelFailure(): SendFailed | undefined {
+    const down = this.#tunnel.down;
+    if (down === undefined) return undefined;
+    return failed("ssh-tunnel", this.#tunnel.downText(this.#options, down));
+  }
+
+  /**
+   * When the SSH tunnel is down, opens a new one (at most once every
+   * `requestTimeout`, bounded by it) and a fresh socket through it.
+   *
+   * @returns `undefined` once the link is up (again), or the outcome that
+   * fails the send: a lost tunnel is a lost link.
+   */
+  async restoreTunnel(): Promise<SendFailed | undefined> {
+    const down = this.#tunnel.down;
+    if (down === undefined || this.#stopping) return undefined;
+    const reopened = await this.#tunnel.reopen(this.#options);
+    if (reopened !== true) {
+      return failed(
+        "ssh-tunnel",
+        `${this.#tunnel.downText(this.#options, down)}${
+          reopened === undefined ? "" : `; reopening it failed: ${reopened}`
+        }`,
+      );
+    }
+    await this.reopen();
+    return undefined;
   }
 
   /**
@@ -82,6 +137,7 @@ export class ServerSocket {
     if (old) {
       old.linger = 0;
       await old.close();
+      await this.#unlinkBound();
     }
     if (this.#stopping) return undefined;
     const socket = await this.#open();
@@ -90,7 +146,7 @@ export class ServerSocket {
   }
 
   /**
-   * Closes the socket for good.
+   * Closes the socket for good, then the SSH tunnel.
    *
    * @param options `dropQueued`: the client is not taking messages (it did
    * not answer, is not subscribed, or its queue is full), so what is queued
@@ -105,6 +161,8 @@ export class ServerSocket {
     this.#socket = undefined;
     if (socket !== undefined && options.dropQueued && !socket.closed) socket.linger = 0;
     await socket?.close();
+    await this.#unlinkBound();
+    await this.#tunnel.close();
   }
 
   /** Counts a message ZeroMQ took or the client answered. */
@@ -114,7 +172,7 @@ export class ServerSocket {
   }
 
   async #open(): Promise<ZmqSocket> {
-    const { address, port, role, maxMessageSize } = this.#options;
+    const { address, port, role, maxMessageSize, protocol = "tcp" } = this.#options;
     const socket = new ZmqSocket(this.#setup.kind, {
       maxMessageSize,
       // The goodbye (terminate) is often the last message: let it leave.
@@ -124,16 +182,28 @@ export class ServerSocket {
     });
     this.#setup.configure?.();
     this.#socket = socket;
-    const endpoint = `tcp://${address}:${port}`;
+    // Through the SSH tunnel's local end when there is one.
+    const endpoint = this.#tunnel.endpoint ?? zmqEndpoint(protocol, address, port);
     try {
-      if (role === "bind") await socket.bind(endpoint);
-      else socket.connect(endpoint);
+      if (role === "bind") {
+        await socket.bind(endpoint);
+        this.#bound = endpoint;
+      } else {
+        socket.connect(endpoint);
+      }
     } catch (error) {
       if (this.#socket === socket) this.#socket = undefined;
       await socket.close();
       throw error;
     }
     return socket;
+  }
+
+  /** Removes the socket file a bound ipc socket leaves behind. */
+  async #unlinkBound(): Promise<void> {
+    const bound = this.#bound;
+    this.#bound = undefined;
+    if (bound !== undefined) await removeIpcFile(bound);
   }
 
   async #loadCurve(): Promise<ZmqSocketOptions> {
@@ -145,6 +215,124 @@ export class ServerSocket {
       curvePublicKey: own.publicKey,
       curveSecretKey: own.secretKey,
     };
+  }
+}
+
+/** How long a tunnel is kept after its socket closed, for the last message (the goodbye) to leave. */
+const TUNNEL_DRAIN_MS = 250;
+
+/**
+ * Every tunnel's ssh still running: stopped when the process exits without
+ * closing its servers (an uncaught error), so no ssh outlives it.
+ */
+const LIVE_TUNNELS = new Set<SshTunnel>();
+let unloadHooked = false;
+
+function track(tunnel: SshTunnel): void {
+  LIVE_TUNNELS.add(tunnel);
+  void tunnel.exited.then(() => LIVE_TUNNELS.delete(tunnel));
+  if (unloadHooked) return;
+  unloadHooked = true;
+  globalThis.addEventListener("unload", () => {
+    for (const live of LIVE_TUNNELS) {
+      try {
+        Deno.kill(live.pid, "SIGTERM");
+      } catch {
+        // Exited meanwhile.
+      }
+    }
+  });
+}
+
+/**
+ * A server's SSH tunnel, when it has one: opened before the socket,
+ * watched (ssh exiting by itself is a lost link), reopened on demand at a
+ * bounded rate, closed after the socket.
+ */
+class TunnelKeeper {
+  #tunnel: SshTunnel | undefined;
+  #lost: AbortController | undefined;
+  #down: SshTunnelError | undefined;
+  /** When a new tunnel may next be tried (`performance.now()`). */
+  #nextAttempt = 0;
+  #closed = false;
+
+  /** The tunnel's local endpoint; `undefined` without one. */
+  get endpoint(): string | undefined {
+    return this.#tunnel?.endpoint;
+  }
+
+  get signal(): AbortSignal | undefined {
+    return this.#lost?.signal;
+  }
+
+  /** Why the tunnel is down; `undefined` while it is up, or without one. */
+  get down(): SshTunnelError | undefined {
+    return this.#down;
+  }
+
+  /** Opens the tunnel, bounded by ssh's own default (15 s) at first. */
+  async open(options: ZmqServerTransportOptions, timeoutMs?: number): Promise<void> {
+    const tunnel = await SshTunnel.open({
+      ...options.sshTunnel!,
+      remoteHost: options.address,
+      remotePort: options.port,
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    });
+    if (this.#closed) {
+      await tunnel.close();
+      throw new TransportClosedError("connect");
+    }
+    track(tunnel);
+    const lost = new AbortController();
+    this.#tunnel = tunnel;
+    this.#lost = lost;
+    this.#down = undefined;
+    void tunnel.exited.then((error) => {
+      if (error === undefined || this.#tunnel !== tunnel) return;
+      this.#down = error;
+      lost.abort(error);
+    });
+  }
+
+  /**
+   * A new tunnel in place of the one that went down, unless one was tried
+   * less than `requestTimeout` ago.
+   *
+   * @returns `true` when it is open; otherwise why not (`undefined`: too
+   * soon since the last try).
+   */
+  async reopen(options: ZmqServerTransportOptions): Promise<true | string | undefined> {
+    const now = performance.now();
+    if (now < this.#nextAttempt) return undefined;
+    this.#nextAttempt = now + options.requestTimeout;
+    await this.#tunnel?.close();
+    try {
+      // Bounded like one request: a send that waits longer fails anyway.
+      await this.open(options, Math.max(1000, options.requestTimeout));
+      return true;
+    } catch (error) {
+      return describeError(error);
+    }
+  }
+
+  /** What a send is told while the tunnel is down. */
+  downText(options: ZmqServerTransportOptions, down: SshTunnelError): string {
+    return `Cannot send to the client on port ${options.port}: the SSH tunnel through ${options.sshTunnel?.destination} is down (${down.message}${
+      down.stderr.length > 0 ? `; ssh said: ${down.stderr.at(-1)}` : ""
+    }); the next send tries a new tunnel (at most once every ${options.requestTimeout} ms)`;
+  }
+
+  /** Closes the tunnel for good (after the socket: the last message gets a moment to leave). */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const tunnel = this.#tunnel;
+    this.#tunnel = undefined;
+    if (tunnel === undefined) return;
+    if (this.#down === undefined) {
+      await new Promise((resolve) => setTimeout(resolve, TUNNEL_DRAIN_MS));
+    }
+    await tunnel.close();
   }
 }
 

@@ -13,6 +13,10 @@
  * - {@linkcode ZmqSocket}: a ZeroMQ socket with `send`/`receive` that wait
  *   event-driven, cancellable by `AbortSignal`.
  * - {@linkcode ProtocolCodec}: envelopes to bytes and back.
+ * - vidgear interop: {@linkcode VidgearCodec} (vidgear 0.3.5's own NetGear
+ *   format, `protocol/VIDGEAR.md`), {@linkcode SshTunnel} (vidgear's
+ *   `ssh_tunnel_mode` with OpenSSH), and {@linkcode zmqEndpoint} (tcp and
+ *   ipc endpoints).
  *
  * @example PUSH to PULL over loopback
  * ```ts
@@ -36,6 +40,7 @@ export * from "./rep_client_transport.ts";
 export * from "./sub_client_transport.ts";
 export * from "./req_server_transport.ts";
 export * from "./pub_server_transport.ts";
+export * from "./multi_client_transport.ts";
 export * from "./memory_transport.ts";
 export * from "./send_size.ts";
 export * from "./send_cancels.ts";
@@ -48,6 +53,10 @@ export * from "./security/secure_mode.ts";
 export * from "./security/curve_keys.ts";
 export * from "./security/errors.ts";
 export * from "./security/zap_handler.ts";
+// vidgear interop: its wire format, SSH tunnels, ipc endpoints.
+export * from "./protocol/vidgear_codec.ts";
+export * from "./ssh_tunnel.ts";
+export * from "./endpoint.ts";
 // The types the transport actors' signatures name: the actor runtime's
 // (Actor, ActorContext, ActorRef, Props and what they refer to) and frames.
 export type * from "../actors/mod.ts";

@@ -40,6 +40,7 @@ import {
   ServerSocket,
 } from "./_server_socket.ts";
 import { Outbox } from "./_outbox.ts";
+import { VidgearServerWire } from "./_vidgear_wire.ts";
 import { type Envelope, ProtocolCodec } from "./protocol/protocol.ts";
 import type { SendOutcome, ServerTransportCommand } from "./transport.ts";
 import type { ZmqServerTransportOptions } from "./zmq_transport_options.ts";
@@ -140,6 +141,8 @@ export class PubServerTransport implements Actor<ServerTransportCommand> {
    * exit for nothing (zeromq's "Waiting for queued ZeroMQ messages").
    */
   #taking = true;
+  /** `wire: "vidgear"`: vidgear's messages instead of envelopes. */
+  readonly #vidgear: VidgearServerWire | undefined;
 
   /**
    * The props to spawn it with. Its frame numbering lives there, so that a
@@ -159,6 +162,15 @@ export class PubServerTransport implements Actor<ServerTransportCommand> {
     this.#codec = new ProtocolCodec({ maxMessageBytes: options.maxMessageSize });
     this.#publishes = options.pattern !== 0;
     this.#flowControlled = this.#publishes && options.role === "connect";
+    this.#vidgear = options.wire === "vidgear"
+      ? new VidgearServerWire({
+        port: options.port,
+        pattern: 2,
+        maxMessageSize: options.maxMessageSize,
+        jpegFlags: options.jpegFlags,
+        copyFrames: true,
+      })
+      : undefined;
     const flowControlled = this.#flowControlled;
     this.#socket = new ServerSocket(options, {
       kind: this.#publishes ? "xpub" : "pair",
@@ -236,6 +248,14 @@ export class PubServerTransport implements Actor<ServerTransportCommand> {
   }
 
   async #send(envelope: Envelope, once: boolean): Promise<SendOutcome> {
+    // vidgear has no heartbeats: its clients judge liveness by frames.
+    if (this.#vidgear && envelope.kind === "heartbeat") return SENT;
+    if (this.#socket.tunnelSignal !== undefined) {
+      // A lost SSH tunnel is a lost link: a frame's send tries a new one
+      // (and a fresh socket through it); a heartbeat or goodbye does not.
+      const down = once ? this.#socket.tunnelFailure() : await this.#socket.restoreTunnel();
+      if (down !== undefined) return down;
+    }
     if (this.#publishes) {
       // The usual case, without a wait: subscribed, and nothing new from XPUB.
       const event = this.#socket.current?.receiveReady();
@@ -248,12 +268,12 @@ export class PubServerTransport implements Actor<ServerTransportCommand> {
         if (waited) envelope = { ...envelope, sentAt: performance.timeOrigin + performance.now() };
       }
     }
-    const ring = envelope.frame !== undefined && this.#flowControlled;
-    let bytes: Uint8Array;
+    const ring = envelope.frame !== undefined && this.#flowControlled && !this.#vidgear;
+    let bytes: Uint8Array | Uint8Array[];
     try {
-      bytes = this.#codec.encode(envelope, {
-        into: ring ? this.#ring[this.#ringNext] : undefined,
-      });
+      bytes = this.#vidgear
+        ? this.#vidgear.encode(envelope)!
+        : this.#codec.encode(envelope, { into: ring ? this.#ring[this.#ringNext] : undefined });
     } catch (error) {
       return invalid(error);
     }
@@ -265,7 +285,7 @@ export class PubServerTransport implements Actor<ServerTransportCommand> {
     const published = await this.#publish(bytes, once, envelope.kind === "frame", roomWaitMs);
     this.#taking = published === "queued";
     if (published === "queued") {
-      if (ring) {
+      if (ring && !Array.isArray(bytes)) {
         // Only a frame ZeroMQ took holds its slot; a refused one is free.
         this.#ring[this.#ringNext] = new Uint8Array(bytes.buffer);
         this.#ringNext = (this.#ringNext + 1) % PUB_RING_SLOTS;
@@ -308,6 +328,8 @@ export class PubServerTransport implements Actor<ServerTransportCommand> {
       if (await this.#waitForSubscriber(socket, subscriberTimeout)) return true;
       if (!this.#socket.current) return closed();
       if (this.#cancelled) return cancelledOutcome();
+      const down = this.#socket.tunnelFailure();
+      if (down !== undefined) return down;
     }
     // Later frames do not wait until a client subscribes again, so send()
     // stays quick while the client is away.
@@ -334,7 +356,7 @@ export class PubServerTransport implements Actor<ServerTransportCommand> {
   }
 
   async #publish(
-    bytes: Uint8Array,
+    bytes: Uint8Array | Uint8Array[],
     once: boolean,
     isFrame: boolean,
     roomWaitMs: number,
@@ -369,6 +391,8 @@ export class PubServerTransport implements Actor<ServerTransportCommand> {
       await socket.nextSignal(QUEUE_ROOM_WAIT_MS);
       if (this.#socket.current !== socket) return closed();
       if (this.#cancelled) return cancelledOutcome();
+      const down = this.#socket.tunnelFailure();
+      if (down !== undefined) return down;
       // The client left while we waited: its queue went with it.
       await this.#takeSubscriptionEvents(socket);
       if (!this.#subscribed) break;
@@ -415,6 +439,11 @@ export class PubServerTransport implements Actor<ServerTransportCommand> {
     const wait = new AbortController();
     this.#subscriberWait = wait;
     const timer = setTimeout(() => wait.abort(), timeoutMs);
+    // Through an SSH tunnel, its ssh exiting ends the wait at once.
+    const tunnel = this.#socket.tunnelSignal;
+    const onTunnelLost = () => wait.abort();
+    if (tunnel?.aborted) wait.abort();
+    tunnel?.addEventListener("abort", onTunnelLost, { once: true });
     try {
       while (!this.#subscribed) {
         const [event] = await socket.receive({ signal: wait.signal });
@@ -426,6 +455,7 @@ export class PubServerTransport implements Actor<ServerTransportCommand> {
       throw error;
     } finally {
       clearTimeout(timer);
+      tunnel?.removeEventListener("abort", onTunnelLost);
       if (this.#subscriberWait === wait) this.#subscriberWait = undefined;
     }
   }

@@ -70,6 +70,7 @@ export class RepClientTransport implements Actor<ClientTransportCommand> {
    * port) is its own frame, not a resend.
    */
   readonly #answeredSender = new Map<number, string | undefined>();
+  #log: ActorContext<ClientTransportCommand>["log"] | undefined;
 
   /**
    * Makes the transport; it opens its sockets once started.
@@ -83,11 +84,12 @@ export class RepClientTransport implements Actor<ClientTransportCommand> {
       receiveHighWaterMark: 1000,
       subscribe: false,
     });
-    this.#inbound = new Inbound(options);
+    this.#inbound = new Inbound(options, 1);
   }
 
   /** Opens one socket per port and starts receiving on each. */
   async started(context: ActorContext<ClientTransportCommand>): Promise<void> {
+    this.#log = context.log;
     const parent = context.parent as ActorRef<ClientTransportEvent>;
     try {
       await this.#ports.open(context);
@@ -164,15 +166,8 @@ export class RepClientTransport implements Actor<ClientTransportCommand> {
       } catch (error) {
         if (!(error instanceof ProtocolError)) throw error;
         parent.tell({ type: "MessageRefused", port, code: error.code, reason: error.message });
-        // Version 1: every version reads an error reply (PROTOCOL.md §7).
-        await socket.send(inbound.codec.encode({
-          version: 1,
-          kind: "reply",
-          port,
-          seq: 0,
-          sentAt: wireNow(),
-          error: { code: error.code, message: error.message },
-        }));
+        // Answered all the same: a REQ server waits for an answer to every request.
+        await socket.send(inbound.refusal(port, error));
         continue;
       }
       if (request.kind !== "frame") {
@@ -180,13 +175,7 @@ export class RepClientTransport implements Actor<ClientTransportCommand> {
         // may be the last message before the client shuts down, and its
         // answer must not race that shutdown.
         (this.#options.route?.(port) ?? parent).tell(inbound.signal(port, request, bytes));
-        await socket.send(inbound.codec.encode({
-          version: request.version,
-          kind: "reply",
-          port,
-          seq: request.seq,
-          sentAt: wireNow(),
-        }));
+        await socket.send(inbound.signalAnswer(port, request));
         continue;
       }
       if (arrived === undefined) {
@@ -227,7 +216,9 @@ export class RepClientTransport implements Actor<ClientTransportCommand> {
       if (answer.returnData !== undefined) envelope.message = answer.returnData;
       this.#answered.set(port, envelope);
       this.#answeredSender.set(port, request.serverId);
-      await socket.send(inbound.codec.encode(envelope));
+      const { bytes: answerBytes, problem } = inbound.frameAnswer(envelope);
+      if (problem !== undefined) this.#log?.error(`port ${port}: ${problem}`);
+      await socket.send(answerBytes);
     }
   }
 }

@@ -40,6 +40,8 @@ import {
   ServerSocket,
 } from "./_server_socket.ts";
 import { Outbox } from "./_outbox.ts";
+import { VidgearServerWire } from "./_vidgear_wire.ts";
+import { JpegCodec } from "./codecs/jpeg.ts";
 import type { Envelope } from "./protocol/protocol.ts";
 import { ProtocolCodec } from "./protocol/protocol.ts";
 import { ProtocolError } from "./protocol/protocol_errors.ts";
@@ -119,6 +121,10 @@ export class ReqServerTransport implements Actor<ServerTransportCommand> {
    * would hold the process's exit for nothing.
    */
   #answered = true;
+  /** `wire: "vidgear"`: vidgear's messages and answers instead of envelopes. */
+  readonly #vidgear: VidgearServerWire | undefined;
+  /** Decodes JPEG arrays a vidgear client returns; made on first use. */
+  #jpeg: JpegCodec | undefined;
 
   /**
    * The props to spawn it with. Its frame numbering lives there, so that a
@@ -137,6 +143,15 @@ export class ReqServerTransport implements Actor<ServerTransportCommand> {
     this.#outbox = outbox;
     this.#codec = new ProtocolCodec({ maxMessageBytes: options.maxMessageSize });
     this.#watchesRefusal = options.role === "connect";
+    this.#vidgear = options.wire === "vidgear"
+      ? new VidgearServerWire({
+        port: options.port,
+        pattern: 1,
+        maxMessageSize: options.maxMessageSize,
+        jpegFlags: options.jpegFlags,
+        copyFrames: false,
+      }, () => this.#jpeg ??= new JpegCodec())
+      : undefined;
     this.#socket = new ServerSocket(options, {
       kind: "req",
       options: {
@@ -147,6 +162,9 @@ export class ReqServerTransport implements Actor<ServerTransportCommand> {
         // only a refused handshake, after which libzmq drops the
         // connection for good, leaves it unwritable (see #refusedNow).
         ...(this.#watchesRefusal ? { requestRelaxed: true } : {}),
+        // vidgear's REQ: a reply carries its request's id, so a late one is
+        // never taken for the next request's (vidgear's answers carry no number).
+        ...(this.#vidgear ? { requestCorrelate: true } : {}),
       },
       configure: () => {
         this.#refusedUntil = undefined;
@@ -172,6 +190,8 @@ export class ReqServerTransport implements Actor<ServerTransportCommand> {
     clearTimeout(this.#replyTimer);
     this.#replyTimer = undefined;
     await this.#socket.close({ dropQueued: !this.#answered });
+    this.#jpeg?.close();
+    this.#jpeg = undefined;
   }
 
   /** Sends one frame, heartbeat or goodbye and tells the outcome. */
@@ -226,8 +246,15 @@ export class ReqServerTransport implements Actor<ServerTransportCommand> {
   ): Promise<SendOutcome> {
     let parts: Uint8Array[];
     try {
-      // No copy of the frame: see the module notes.
-      parts = this.#codec.encodeParts({ ...envelope, version: 2 });
+      if (this.#vidgear) {
+        const vidgear = this.#vidgear.encode(envelope);
+        // vidgear has no heartbeats: its clients judge liveness by frames.
+        if (vidgear === undefined) return SENT;
+        parts = vidgear;
+      } else {
+        // No copy of the frame: see the module notes.
+        parts = this.#codec.encodeParts({ ...envelope, version: 2 });
+      }
     } catch (error) {
       return invalid(error);
     }
@@ -315,6 +342,12 @@ export class ReqServerTransport implements Actor<ServerTransportCommand> {
     const maxRetries = once ? 0 : this.#options.maxRetries;
     for (let attempt = 0; attempt <= maxRetries; attempt++) {
       if (this.#cancelled) return await this.#abandon();
+      if (this.#socket.tunnelSignal !== undefined) {
+        // A lost SSH tunnel is a lost link: a frame's send tries a new one
+        // (and a fresh socket through it); a heartbeat or goodbye does not.
+        const down = once ? this.#socket.tunnelFailure() : await this.#socket.restoreTunnel();
+        if (down !== undefined) return down;
+      }
       const previous = this.#socket.current;
       let socket: ZmqSocket | undefined = previous;
       if (socket === undefined || this.#refusedUntil !== undefined) {
@@ -334,10 +367,13 @@ export class ReqServerTransport implements Actor<ServerTransportCommand> {
       if (!socket) return closed();
       // Refused while idle, before its first reply: this socket cannot send.
       if (!this.#confirmed && this.#refusedNow(socket)) return this.#refused();
-      const signal = this.#replyDeadline(requestTimeout);
+      const deadline = this.#replyDeadline(requestTimeout);
       // A cancel that came while the socket was being made.
       if (this.#cancelled) this.#replyTimeout.abort();
       this.#answered = false;
+      // Through an SSH tunnel, its ssh exiting ends the wait at once.
+      const tunnel = this.#socket.tunnelSignal;
+      const signal = tunnel === undefined ? deadline : AbortSignal.any([deadline, tunnel]);
       let replyParts: Uint8Array[] | typeof REFUSED;
       try {
         // The send is bounded too: a REQ socket with no connection (its
@@ -360,6 +396,7 @@ export class ReqServerTransport implements Actor<ServerTransportCommand> {
         if (!signal.aborted) throw error;
         this.#waitingSince = undefined;
         if (this.#cancelled) return await this.#abandon();
+        if (tunnel?.aborted) return this.#socket.tunnelFailure() ?? closed();
         // Refused: no point retrying with the same keys. A later send
         // tries a fresh socket, in case the client was told this key since.
         if (this.#refusedNow(socket)) return this.#refused();
@@ -371,6 +408,11 @@ export class ReqServerTransport implements Actor<ServerTransportCommand> {
       this.#confirmed = true;
       this.#answered = true;
       this.#refusalLogged = false;
+      if (this.#vidgear) {
+        const outcome = this.#vidgear.outcome(replyParts, envelope);
+        if (outcome.type !== "SendFailed") this.#socket.count(envelope.kind);
+        return outcome;
+      }
       try {
         const reply = this.#codec.decodeParts(replyParts);
         if (reply.kind !== "reply") {

@@ -8,7 +8,21 @@
  */
 
 import { MAX_MESSAGE_BYTES_LIMIT, ProtocolCodec } from "./protocol/protocol.ts";
+import { VidgearCodec } from "./protocol/vidgear_codec.ts";
 import type { OutgoingFrame } from "./transport.ts";
+import type { WireFormat } from "./zmq_transport_options.ts";
+
+/** Options of {@linkcode SendSize}. */
+export interface SendSizeOptions {
+  /**
+   * The wire format measured: with `"vidgear"`, what vidgear's format cannot
+   * carry is refused too (data without a frame, a raw frame other than
+   * `bgr24` or `gray`, a message that is not JSON data).
+   *
+   * @default {"cbor"}
+   */
+  readonly wire?: WireFormat;
+}
 
 /**
  * Measures sends of one server. Only the envelope's head is encoded: a
@@ -27,6 +41,16 @@ import type { OutgoingFrame } from "./transport.ts";
  */
 export class SendSize {
   readonly #codec = new ProtocolCodec({ maxMessageBytes: MAX_MESSAGE_BYTES_LIMIT });
+  readonly #vidgear: VidgearCodec | undefined;
+
+  /**
+   * Makes a measurer.
+   *
+   * @param options The wire format.
+   */
+  constructor(options: SendSizeOptions = {}) {
+    if (options.wire === "vidgear") this.#vidgear = new VidgearCodec();
+  }
 
   /**
    * The most bytes a send of `frame` and `message` takes on the wire, in
@@ -39,9 +63,13 @@ export class SendSize {
    * @param message The data sent with it.
    * @returns An upper bound, in bytes.
    * @throws {TypeError} When `message` cannot be encoded (a function, a
-   * symbol, a cycle…); its `cause` is the encoder's error.
+   * symbol, a cycle…); its `cause` is the encoder's error. vidgear wire:
+   * also for a send its format cannot carry, with a message starting
+   * "Cannot send" that says why.
+   * @throws {RangeError} vidgear wire: a message nested too deeply.
    */
   measure(port: number, frame: OutgoingFrame | undefined, message: unknown): number {
+    if (this.#vidgear) return this.#measureVidgear(this.#vidgear, port, frame, message);
     let head: Uint8Array;
     try {
       // Version 2 sends the frame's bytes as a second part, uncopied.
@@ -62,5 +90,34 @@ export class SendSize {
     }
     // PUB/SUB and PAIR send the bytes inline, behind a header of up to 5 bytes.
     return head.byteLength + (frame === undefined ? 0 : 5 + frame.data.byteLength);
+  }
+
+  #measureVidgear(
+    codec: VidgearCodec,
+    port: number,
+    frame: OutgoingFrame | undefined,
+    message: unknown,
+  ): number {
+    if (frame === undefined) {
+      throw new TypeError(
+        "Cannot send over vidgear's wire format: it has no data without a frame (a vidgear server sends a frame-less message only to terminate); send a frame with options.message",
+      );
+    }
+    let parts: Uint8Array[];
+    try {
+      parts = frame.encoding === "jpeg"
+        ? codec.encodeFrame({ port, pattern: 1, message, jpeg: frame })
+        : codec.encodeFrame({ port, pattern: 1, message, frame });
+    } catch (error) {
+      const text = error instanceof Error ? error.message : String(error);
+      const why = text.replace(/^Cannot encode vidgear frame: /, "");
+      const wrapped = `Cannot send over vidgear's wire format: ${
+        why.replace(/^"message/, '"options.message')
+      }`;
+      throw error instanceof RangeError
+        ? new RangeError(wrapped, { cause: error })
+        : new TypeError(wrapped, { cause: error });
+    }
+    return parts[0].byteLength + parts[1].byteLength;
   }
 }

@@ -101,7 +101,7 @@ export class SubClientTransport implements Actor<ClientTransportCommand> {
       receiveHighWaterMark: pair ? 1000 : 4,
       subscribe: !pair,
     });
-    this.#inbound = new Inbound(options);
+    this.#inbound = new Inbound(options, pair ? 0 : 2);
   }
 
   /** Opens one socket per port and starts receiving on each. */

@@ -163,7 +163,7 @@ export type ServerEvent = FrameArrived | FrameResent | HeartbeatArrived | Goodby
  */
 export type ClientRoute = (port: number) => ActorRef<ServerEvent> | undefined;
 
-/** What a client transport tells its parent. */
+/** What a client transport tells its parent (and, routed, each server's own actor). */
 export type ClientTransportEvent =
   | FrameArrived
   | FrameResent
@@ -224,6 +224,8 @@ export interface Replied {
   readonly type: "Replied";
   /** What the client sent back (bidirectional mode), or `undefined`. */
   readonly returnData: unknown;
+  /** Multi-client mode: the port of the client that answered. */
+  readonly port?: number;
 }
 
 /** Not sent, or not answered. */

@@ -7,8 +7,10 @@
  * @module
  */
 
+import type { TransportProtocol } from "./endpoint.ts";
 import type { SecureMode } from "./security/secure_mode.ts";
 import type { SendCancels } from "./send_cancels.ts";
+import type { SshTunnelOptions } from "./ssh_tunnel.ts";
 import type { ClientRoute, ServerTransportStats } from "./transport.ts";
 import type { SocketKind, ZmqSocket, ZmqSocketOptions } from "./zmq/zmq_socket.ts";
 
@@ -62,6 +64,31 @@ export interface ZmqClientTransportOptions {
    * @default {undefined} everything to the parent
    */
   readonly route?: ClientRoute;
+  // ------------------------------------------ wire format, protocol (vidgear interop)
+  /**
+   * What the bytes on the wire are: ActorGear's CBOR envelopes, or vidgear
+   * 0.3.5's own format (`protocol/VIDGEAR.md`), to receive from vidgear
+   * servers.
+   *
+   * @default {"cbor"}
+   */
+  readonly wire?: WireFormat;
+  /**
+   * `"tcp"`, or `"ipc"` for Unix domain sockets (see `endpoint.ts` for the
+   * path of each port).
+   *
+   * @default {"tcp"}
+   */
+  readonly protocol?: TransportProtocol;
+  /**
+   * vidgear wire, REQ/REP: answer every frame with a bidirectional reply
+   * (`return_type`, `data`), as a vidgear server in bidirectional mode
+   * reads it, even when there is no return data; otherwise frames are
+   * answered with vidgear's acknowledgement text.
+   *
+   * @default {false}
+   */
+  readonly bidirectional?: boolean;
 }
 
 /** How a server transport opens its socket. */
@@ -117,4 +144,50 @@ export interface ZmqServerTransportOptions {
    * @default {undefined} not told
    */
   readonly serverId?: string;
+  // ------------------------------ wire format, protocol, SSH tunnel (vidgear interop)
+  /**
+   * What the bytes on the wire are: ActorGear's CBOR envelopes, or vidgear
+   * 0.3.5's own format (`protocol/VIDGEAR.md`), to send to vidgear clients.
+   *
+   * @default {"cbor"}
+   */
+  readonly wire?: WireFormat;
+  /**
+   * `"tcp"`, or `"ipc"` for Unix domain sockets (see `endpoint.ts` for the
+   * path of the port).
+   *
+   * @default {"tcp"}
+   */
+  readonly protocol?: TransportProtocol;
+  /**
+   * vidgear wire: the flags a JPEG frame's header carries, which tell a
+   * vidgear receiver to decode with the fast DCT (`dct`) and fast chroma
+   * upsampling (`ups`).
+   *
+   * @default {{ fastDct: true, fastUpsample: false }}
+   */
+  readonly jpegFlags?: { readonly fastDct: boolean; readonly fastUpsample: boolean };
+  /**
+   * Connect through an SSH tunnel (vidgear's `ssh_tunnel_mode`): `ssh -N -L`
+   * to `destination` is opened before the socket, which connects to the
+   * tunnel's local end instead of `address:port`; `address:port` is then
+   * reached as the SSH server sees it. Only with `role: "connect"` and
+   * `"tcp"`. The tunnel closes after the socket.
+   *
+   * @default {undefined} no tunnel
+   */
+  readonly sshTunnel?: ServerSshTunnelOptions;
 }
+
+/** The wire formats: ActorGear's CBOR envelopes (`PROTOCOL.md`), or vidgear 0.3.5's (`VIDGEAR.md`). */
+export type WireFormat = "cbor" | "vidgear";
+
+/**
+ * How a server transport reaches its client through SSH: {@linkcode SshTunnelOptions}
+ * without what the transport decides itself (the remote end is the
+ * transport's `address` and `port`, the local port a free one).
+ */
+export type ServerSshTunnelOptions = Omit<
+  SshTunnelOptions,
+  "remotePort" | "remoteHost" | "localPort" | "signal"
+>;

@@ -6,6 +6,7 @@
  */
 
 import type { ActorSystem } from "../actor_system.ts";
+import { zmqEndpoint } from "../../transports/endpoint.ts";
 import type { ResolvedNetGearOptions } from "./_resolve_options.ts";
 import { OpenError } from "./errors.ts";
 
@@ -16,7 +17,11 @@ export function logLevel(resolved: ResolvedNetGearOptions): "info" | "warn" {
 
 /** Every endpoint, for messages. */
 export function endpointOf(resolved: ResolvedNetGearOptions): string {
-  return resolved.ports.map((port) => `tcp://${resolved.address}:${port}`).join(", ");
+  const endpoints = resolved.ports.map((port) =>
+    zmqEndpoint(resolved.protocol, resolved.address, port)
+  ).join(", ");
+  const tunnel = resolved.sshTunnel?.destination;
+  return tunnel === undefined ? endpoints : `${endpoints} through SSH via ${tunnel}`;
 }
 
 /**

@@ -12,6 +12,8 @@ import {
   resolveJpegCompression,
 } from "../../transports/codecs/jpeg.ts";
 import { defaultKeysDir } from "../../transports/security/curve_keys.ts";
+import { IPC_DEFAULT_ADDRESS, ipcAddressProblem } from "../../transports/endpoint.ts";
+import type { ServerSshTunnelOptions, WireFormat } from "../../transports/zmq_transport_options.ts";
 import { ConfigurationError } from "./errors.ts";
 import type { NetGearOptions, Pattern, SecureMode } from "./options.ts";
 import { milliseconds, resolveLiveness } from "./_timing_options.ts";
@@ -20,11 +22,13 @@ import { milliseconds, resolveLiveness } from "./_timing_options.ts";
 export interface ResolvedNetGearOptions {
   readonly address: string;
   readonly ports: readonly number[];
-  readonly protocol: "tcp";
+  readonly protocol: "tcp" | "ipc";
   readonly pattern: Pattern;
   readonly receiveMode: boolean;
   readonly logging: boolean;
   readonly multiserverMode: boolean;
+  /** One server, many clients: a client binds one port, the server connects to every listed one. */
+  readonly multiclientMode: boolean;
   readonly bidirectionalMode: boolean;
   readonly requestTimeout: number;
   readonly maxRetries: number;
@@ -55,6 +59,11 @@ export interface ResolvedNetGearOptions {
   /** Where the live viewer listens, or `undefined` without one. */
   readonly viewer: { readonly hostname: string; readonly port: number } | undefined;
   readonly signal: AbortSignal | undefined;
+  // vidgear interop
+  /** The wire format. */
+  readonly wire: WireFormat;
+  /** Server: the SSH tunnel to reach the client through; `undefined` without one. */
+  readonly sshTunnel: ServerSshTunnelOptions | undefined;
 }
 
 const DEFAULTS = {
@@ -86,6 +95,13 @@ const DEFAULTS = {
   keysDir: undefined,
   viewer: false,
   signal: undefined,
+  // vidgear interop
+  wire: "cbor",
+  sshTunnelMode: undefined,
+  sshTunnelPwd: undefined,
+  sshTunnelKeyfile: undefined,
+  sshTunnelKnownHosts: undefined,
+  sshTunnelStrictHostKey: undefined,
 } as const;
 
 /** The names of every option `NetGear.open` accepts. */
@@ -130,13 +146,11 @@ export function resolveOptions(options: NetGearOptions): ResolvedNetGearOptions 
   }
   const o: Record<string, unknown> = { ...DEFAULTS, ...stripUndefined(options) };
 
-  const address = o.address;
-  if (typeof address !== "string" || address.trim() === "" || /[\s/]/.test(address)) {
-    fail("address", address, 'a host name or IP address such as "127.0.0.1"');
+  if (o.protocol !== "tcp" && o.protocol !== "ipc") {
+    fail("protocol", o.protocol, '"tcp", or "ipc" (Unix domain sockets, one machine)');
   }
-  if (o.protocol !== "tcp") {
-    fail("protocol", o.protocol, '"tcp" (the only protocol ActorGear supports)');
-  }
+  const protocol = o.protocol as "tcp" | "ipc";
+  const address = resolveAddress(protocol, options.address);
   const receiveMode = bool("receiveMode", o.receiveMode);
   const logging = bool("logging", o.logging);
   const multiserverMode = bool("multiserverMode", o.multiserverMode);
@@ -150,22 +164,15 @@ export function resolveOptions(options: NetGearOptions): ResolvedNetGearOptions 
       "Cannot open NetGear: multiserverMode and multiclientMode cannot be enabled together; enable one of them",
     );
   }
-  if (multiclientMode) {
-    throw new ConfigurationError(
-      "multiclientMode",
-      true,
-      "Cannot open NetGear: multiclientMode is not supported by ActorGear; use multiserverMode (many servers, one client) or plain mode",
-    );
-  }
 
   const pattern = o.pattern;
-  const validPatterns = multiserverMode ? [1, 2] : [0, 1, 2];
+  const validPatterns = multiserverMode || multiclientMode ? [1, 2] : [0, 1, 2];
   if (!validPatterns.includes(pattern as number)) {
     fail(
       "pattern",
       pattern,
-      multiserverMode
-        ? "1 (REQ/REP) or 2 (PUB/SUB) in multi-server mode"
+      multiserverMode || multiclientMode
+        ? `1 (REQ/REP) or 2 (PUB/SUB) in ${multiserverMode ? "multi-server" : "multi-client"} mode`
         : "0 (PAIR), 1 (REQ/REP) or 2 (PUB/SUB)",
     );
   }
@@ -186,7 +193,9 @@ export function resolveOptions(options: NetGearOptions): ResolvedNetGearOptions 
       "this server's own port in multi-server mode, such as 5566: the client tells servers apart by port, so each needs its own (vidgear raises too)",
     );
   }
-  const ports = resolvePorts(o.port, multiserverMode && receiveMode);
+  const ports = multiclientMode
+    ? resolveMultiClientPorts(o.port, receiveMode)
+    : resolvePorts(o.port, multiserverMode && receiveMode);
 
   const requestTimeout = milliseconds("requestTimeout", o.requestTimeout);
   const maxRetries = integer("maxRetries", o.maxRetries, 0, 1000);
@@ -222,15 +231,22 @@ export function resolveOptions(options: NetGearOptions): ResolvedNetGearOptions 
   }
   const keysDir = resolveKeysDir(o.keysDir, secureMode as SecureMode);
   const viewer = resolveViewer(o.viewer, receiveMode);
+  const { wire, sshTunnel } = resolveVidgearInterop(o, {
+    receiveMode,
+    multiserverMode,
+    multiclientMode,
+    protocol,
+  });
 
   return {
-    address: address as string,
+    address,
     ports,
-    protocol: "tcp",
+    protocol,
     pattern: pattern as Pattern,
     receiveMode,
     logging,
     multiserverMode,
+    multiclientMode,
     bidirectionalMode,
     requestTimeout,
     maxRetries,
@@ -246,6 +262,8 @@ export function resolveOptions(options: NetGearOptions): ResolvedNetGearOptions 
     keysDir,
     viewer,
     signal,
+    wire,
+    sshTunnel,
   };
 }
 
@@ -260,6 +278,116 @@ function resolveConnectTimeout(value: unknown, receiveMode: boolean): number | u
     );
   }
   return ms;
+}
+
+function resolveAddress(protocol: "tcp" | "ipc", given: unknown): string {
+  if (protocol === "ipc") {
+    if (given === undefined) return IPC_DEFAULT_ADDRESS;
+    const problem = typeof given === "string" ? ipcAddressProblem(given) : "a string";
+    if (problem !== undefined) fail("address", given, `with protocol "ipc", ${problem}`);
+    return given as string;
+  }
+  const address = given ?? DEFAULTS.address;
+  if (typeof address !== "string" || address.trim() === "" || /[\s/]/.test(address)) {
+    fail("address", address, 'a host name or IP address such as "127.0.0.1"');
+  }
+  return address as string;
+}
+
+// ------------------------------------------------ vidgear interop: wire format, SSH tunnels
+
+/** `user@host`, `user@host:port`, an IPv6 host in brackets; ssh itself checks the rest. */
+const SSH_DESTINATION =
+  /^(?:[A-Za-z0-9_][A-Za-z0-9._-]*@)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_][A-Za-z0-9._-]*)(?::[0-9]{1,5})?$/;
+
+function resolveVidgearInterop(
+  o: Record<string, unknown>,
+  mode: {
+    receiveMode: boolean;
+    multiserverMode: boolean;
+    multiclientMode: boolean;
+    protocol: "tcp" | "ipc";
+  },
+): { wire: WireFormat; sshTunnel: ServerSshTunnelOptions | undefined } {
+  const wire = o.wire;
+  if (wire !== "cbor" && wire !== "vidgear") {
+    fail("wire", wire, '"cbor" (ActorGear\'s own) or "vidgear" (vidgear 0.3.5\'s NetGear format)');
+  }
+  if (wire === "vidgear" && !mode.multiserverMode) {
+    fail(
+      "wire",
+      wire,
+      mode.multiclientMode
+        ? '"cbor" in multi-client mode: wire "vidgear" speaks vidgear\'s multi-server mode only'
+        : '"cbor" outside multi-server mode: wire "vidgear" speaks vidgear\'s multi-server mode (in vidgear\'s plain mode its server connects and its client binds, the reverse of ActorGear\'s)',
+    );
+  }
+  const ssh = {
+    sshTunnelPwd: o.sshTunnelPwd,
+    sshTunnelKeyfile: o.sshTunnelKeyfile,
+    sshTunnelKnownHosts: o.sshTunnelKnownHosts,
+    sshTunnelStrictHostKey: o.sshTunnelStrictHostKey,
+  };
+  const destination = o.sshTunnelMode;
+  if (destination === undefined) {
+    for (const [name, value] of Object.entries(ssh)) {
+      if (value !== undefined) fail(name, value, "unset unless sshTunnelMode is set");
+    }
+    return { wire: wire as WireFormat, sshTunnel: undefined };
+  }
+  if (typeof destination !== "string" || !SSH_DESTINATION.test(destination)) {
+    fail("sshTunnelMode", destination, 'the SSH server as "user@host" or "user@host:port"');
+  }
+  if (mode.receiveMode) {
+    fail(
+      "sshTunnelMode",
+      destination,
+      "unset on a client: servers open the tunnel to reach a client behind SSH (as in vidgear)",
+    );
+  }
+  if (mode.multiclientMode) {
+    fail(
+      "sshTunnelMode",
+      destination,
+      "unset in multi-client mode: a tunnel reaches one client port, and vidgear refuses SSH tunnels in this mode too",
+    );
+  }
+  if (!mode.multiserverMode) {
+    fail(
+      "sshTunnelMode",
+      destination,
+      "unset outside multi-server mode: an ActorGear server in plain mode binds and its client connects, so the server has nothing to tunnel; use multiserverMode, where servers connect to the client",
+    );
+  }
+  if (mode.protocol !== "tcp") {
+    fail("sshTunnelMode", destination, 'unset with protocol "ipc": SSH forwards TCP ports');
+  }
+  const password = ssh.sshTunnelPwd;
+  if (password !== undefined) {
+    if (typeof password !== "string" || password === "" || /[\n\r\0]/.test(password)) {
+      fail("sshTunnelPwd", "(hidden)", "a non-empty string without line breaks");
+    }
+  }
+  for (const name of ["sshTunnelKeyfile", "sshTunnelKnownHosts"] as const) {
+    const value = ssh[name];
+    if (value !== undefined && (typeof value !== "string" || value.trim() === "")) {
+      fail(name, value, 'a file path such as "~/.ssh/id_ed25519"');
+    }
+  }
+  const strict = ssh.sshTunnelStrictHostKey;
+  if (strict !== undefined && strict !== true && strict !== false && strict !== "accept-new") {
+    fail("sshTunnelStrictHostKey", strict, 'true, false or "accept-new"');
+  }
+  const tunnel: ServerSshTunnelOptions = {
+    destination: destination as string,
+    ...(password === undefined ? {} : { password: password as string }),
+    ...(ssh.sshTunnelKeyfile === undefined ? {} : { keyFile: ssh.sshTunnelKeyfile as string }),
+    ...(ssh.sshTunnelKnownHosts === undefined
+      ? {}
+      : { knownHostsFile: ssh.sshTunnelKnownHosts as string }),
+    ...(strict === undefined ? {} : { strictHostKeyChecking: strict as boolean | "accept-new" }),
+  };
+  return { wire: wire as WireFormat, sshTunnel: tunnel };
 }
 
 function resolveWhenNoSubscriber(
@@ -378,10 +506,45 @@ function resolvePorts(value: unknown, expectList: boolean): number[] {
     fail(
       "port",
       value,
-      "one port for a server (or a plain-mode client); only a multi-server client takes a list",
+      "one port for a server (or a plain-mode client); only a multi-server client (or a multi-client server) takes a list",
     );
   }
   return [checkPort(value, value)];
+}
+
+// ---------------------------------------------------------------- multi-client mode
+
+/**
+ * Multi-client mode's ports: a client binds exactly one; the server takes
+ * the non-empty list of every client's distinct port.
+ */
+function resolveMultiClientPorts(value: unknown, receiveMode: boolean): number[] {
+  if (receiveMode) {
+    if (Array.isArray(value)) {
+      fail(
+        "port",
+        value,
+        "one port for a multi-client client, such as 5566: each client binds its own port, and only the server takes the list of every client's port",
+      );
+    }
+    return [checkPort(value, value)];
+  }
+  if (!Array.isArray(value) || value.length === 0) {
+    fail(
+      "port",
+      value,
+      "a non-empty list of every client's distinct port, such as [5566, 5567], for a multi-client server (it connects to each client)",
+    );
+  }
+  const seen = new Set<number>();
+  for (const port of value as unknown[]) {
+    const checked = checkPort(port, value);
+    if (seen.has(checked)) {
+      fail("port", value, `distinct client ports: ${checked} appears more than once`);
+    }
+    seen.add(checked);
+  }
+  return [...seen];
 }
 
 function checkPort(port: unknown, whole: unknown): number {

@@ -177,13 +177,19 @@ export class NetGearClient extends EventTarget implements AsyncDisposable, Async
     const common = {
       address: options.address,
       ports: options.ports,
-      role: options.multiserverMode ? "bind" as const : "connect" as const,
+      role: options.multiserverMode || options.multiclientMode
+        ? "bind" as const
+        : "connect" as const,
       maxMessageSize: options.maxMessageSize,
       secureMode: options.secureMode,
       keysDir: options.keysDir,
       onReady,
       route,
       jpeg: { decode: options.jpeg.decode, fastUpsample: options.jpeg.fastUpsample },
+      // vidgear interop: the wire format (and its answers), ipc.
+      wire: options.wire,
+      protocol: options.protocol,
+      bidirectional: options.bidirectionalMode,
     };
     if (options.pattern === 1) return { create: () => new RepClientTransport(common) };
     const stream = {
@@ -280,7 +286,10 @@ export class NetGearClient extends EventTarget implements AsyncDisposable, Async
    * frame already received has been returned.
    *
    * In REQ/REP the frame's server gets its reply now; in bidirectional mode
-   * that reply carries `returnData`.
+   * that reply carries `returnData`. The reply acknowledges the frame: a
+   * process killed after `recv` returned it is not sent it again (one
+   * killed before is, by the server's resend). To record frames before they
+   * are acknowledged, use {@linkcode NetGearClient.onFrame}.
    *
    * @param options `returnData` and `signal`.
    * @returns The frame, its data and its port, or `null` at the end.

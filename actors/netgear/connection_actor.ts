@@ -49,6 +49,13 @@ interface TellLiveness {
 
 const TELL_LIVENESS: TellLiveness = Object.freeze({ type: "TellLiveness" });
 
+/** Releases frames held for the "joined" announcement even if it never comes (a restarted actor). */
+interface ReleaseHeld {
+  readonly type: "ReleaseHeld";
+}
+
+const RELEASE_HELD: ReleaseHeld = Object.freeze({ type: "ReleaseHeld" });
+
 const FPS_WINDOW_MS = 1000;
 /**
  * PUB/SUB: the largest jump ahead in frame numbers still counted as frames
@@ -85,7 +92,7 @@ const GAP_WINDOW = 1024;
  * context.spawn("conn-5566", { create: () => new ConnectionActor({ port: 5566, requestReply: true }) });
  * ```
  */
-export class ConnectionActor implements Actor<ConnectionMessage | TellLiveness> {
+export class ConnectionActor implements Actor<ConnectionMessage | TellLiveness | ReleaseHeld> {
   readonly #options: ConnectionActorOptions;
   readonly #port: number;
   readonly #requestReply: boolean;
@@ -110,13 +117,20 @@ export class ConnectionActor implements Actor<ConnectionMessage | TellLiveness> 
   #toldAt: number | undefined;
   #toldHolding = false;
   #tellTimer: ReturnType<typeof setTimeout> | undefined;
-  #self!: ActorRef<TellLiveness>;
   /** Told of conflicts: the supervisor. */
   #parent!: ActorRef<ServerConflict>;
   /** Who sends on this port (envelope key `sid`). */
   readonly #identities = new PortIdentities();
   /** The heartbeat interval this port's server announced, if it did. */
   #heartbeatInterval: number | undefined;
+  /**
+   * Frames that came before the liveness actor announced this server
+   * ("joined"): held until it has, so a `serverstate` event always comes
+   * before the server's first frame.
+   */
+  #beforeJoin: { received: Received; skipped: number }[] | undefined = [];
+  #self!: ActorRef<TellLiveness | ReleaseHeld>;
+  #releaseTimer: ReturnType<typeof setTimeout> | undefined;
 
   /**
    * @param options The server's port, the pattern, and where frames and liveness go.
@@ -128,7 +142,7 @@ export class ConnectionActor implements Actor<ConnectionMessage | TellLiveness> 
   }
 
   /** Keeps its own address for the liveness flush. */
-  started(context: ActorContext<ConnectionMessage | TellLiveness>): void {
+  started(context: ActorContext<ConnectionMessage | TellLiveness | ReleaseHeld>): void {
     this.#self = context.self;
     this.#parent = context.parent as ActorRef<ServerConflict>;
   }
@@ -137,11 +151,17 @@ export class ConnectionActor implements Actor<ConnectionMessage | TellLiveness> 
   stopped(): void {
     clearTimeout(this.#tellTimer);
     this.#tellTimer = undefined;
+    clearTimeout(this.#releaseTimer);
+    this.#releaseTimer = undefined;
   }
 
   /** Handles one message. */
-  receive(message: ConnectionMessage | TellLiveness): void {
+  receive(message: ConnectionMessage | TellLiveness | ReleaseHeld): void {
     switch (message.type) {
+      case "ReleaseHeld":
+        this.#releaseTimer = undefined;
+        this.#releaseBeforeJoin();
+        break;
       case "FrameArrived":
       case "FrameResent":
       case "HeartbeatArrived":
@@ -166,6 +186,7 @@ export class ConnectionActor implements Actor<ConnectionMessage | TellLiveness> 
       case "StateChanged":
         this.#state = message.state;
         if (message.state === "gone") this.#identities.portGone();
+        this.#releaseBeforeJoin();
         break;
       case "GetStats":
         message.replyTo.tell(this.#stats());
@@ -282,8 +303,31 @@ export class ConnectionActor implements Actor<ConnectionMessage | TellLiveness> 
       ? { port: this.#port, seq, sentAt, receivedAt: at, frame, message }
       : { port: this.#port, seq, sentAt, receivedAt: at, frame, message, serverId };
     const received = event.jpeg === undefined ? delivery : { ...delivery, jpeg: event.jpeg };
+    if (this.#beforeJoin !== undefined) {
+      this.#beforeJoin.push({ received, skipped });
+      // The announcement takes a few microtasks; a restarted actor, whose
+      // server was announced before, would wait for nothing: a bound.
+      if (this.#releaseTimer === undefined) {
+        const self = this.#self;
+        this.#releaseTimer = setTimeout(() => self.tell(RELEASE_HELD), 100);
+      }
+      return;
+    }
+    this.#queue(received, skipped);
+  }
+
+  #queue(received: Received, skipped: number): void {
     this.#options.onDelivery?.(received);
     this.#options.queue.push(received, skipped);
+  }
+
+  #releaseBeforeJoin(): void {
+    const held = this.#beforeJoin;
+    if (held === undefined) return;
+    this.#beforeJoin = undefined;
+    clearTimeout(this.#releaseTimer);
+    this.#releaseTimer = undefined;
+    for (const { received, skipped } of held) this.#queue(received, skipped);
   }
 
   #countFps(at: number, frames: number): void {

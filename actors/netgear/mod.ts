@@ -44,6 +44,7 @@ export type {
   StateChangeReason,
 } from "./events.ts";
 export type { ConnectionState, NetGearServerStats, ServerStats, TrackedServer } from "./stats.ts";
+export type { ClientReply, ClientState, ClientStats, TrackedClient } from "./stats.ts";
 export { ConfigurationError, OpenError, SendError, ViewerError } from "./errors.ts";
 export { Viewer, type ViewerClient, type ViewerOptions, type ViewerTileStats } from "./viewer.ts";
 export { type PreviewOptions, previewValue } from "./preview.ts";

@@ -30,24 +30,31 @@ export interface NetGearOptions {
   /**
    * The client's address. In multi-server mode servers connect to it and the
    * client binds there; in plain mode the server binds and the client connects.
+   * In multi-client mode every client binds there, each on its own port, and
+   * the server connects to each (as in vidgear, the clients share one address).
    *
    * @default {"127.0.0.1"}
    */
   address?: string;
   /**
    * Port(s). A multi-server client takes the non-empty list of every server's
-   * distinct port; a server (and a plain-mode client) takes one port. A
-   * multi-server server must be given its own (it is its identity).
+   * distinct port, and so does a multi-client server of every client's; any
+   * other server or client takes one port. A multi-server server must be
+   * given its own (it is its identity).
    *
-   * @default {5555 in plain mode; none in multi-server mode}
+   * @default {5555 in plain mode and for a multi-client client; none otherwise}
    */
   port?: number | readonly number[];
   /**
-   * Transport protocol. Only `"tcp"` is supported.
+   * Transport protocol: `"tcp"`, or `"ipc"` (Unix domain sockets, one
+   * machine). With `"ipc"`, `address` is an absolute path or a bare name
+   * (placed in /tmp), and each port's socket file is `<path>:<port>`
+   * (vidgear's own rule), such as `/tmp/actorgear:5566` by default; the
+   * client binds it and removes it when it closes (given write permission).
    *
    * @default {"tcp"}
    */
-  protocol?: "tcp";
+  protocol?: "tcp" | "ipc";
   /**
    * 0 = PAIR (plain mode only), 1 = REQ/REP, 2 = PUB/SUB.
    *
@@ -73,9 +80,13 @@ export interface NetGearOptions {
    */
   multiserverMode?: boolean;
   /**
-   * vidgear's one-server-many-clients mode. Not supported by ActorGear; it is
-   * accepted only so that combining it with `multiserverMode` gets vidgear's
-   * error.
+   * One server, many clients (vidgear's `multiclient_mode`): each client
+   * binds its own single `port`; the server is given the list of every
+   * client's port and connects to all of them. REQ/REP shares the frames out
+   * among the clients that answer (`send()` resolves to
+   * `{ port, data }`: the answering client's port and, in bidirectional
+   * mode, its return data); PUB/SUB sends every frame to every client.
+   * Pattern 1 or 2; not with `multiserverMode`.
    *
    * @default {false}
    */
@@ -245,6 +256,64 @@ export interface NetGearOptions {
    * @default {undefined}
    */
   signal?: AbortSignal;
+  // ------------------------------------------- vidgear interop: wire format, SSH tunnels
+  /**
+   * The bytes on the wire (multi-server mode): `"cbor"`, ActorGear's own
+   * envelopes; or `"vidgear"`, vidgear 0.3.5's NetGear format, so a Python
+   * vidgear server streams to this client, or this server to a vidgear
+   * client. vidgear has no heartbeats and no frame numbers: the client
+   * judges liveness by frames alone (`livenessTimeout` of silence and a
+   * server is gone), numbers frames as they arrive (no loss is seen, a
+   * Lazy Pirate resend is delivered twice), and its messages and return
+   * data must be JSON data (or, returned, a `bgr24`/`gray` Frame). Both
+   * ends must use the same wire.
+   *
+   * @default {"cbor"}
+   */
+  wire?: "cbor" | "vidgear";
+  /**
+   * Server, multi-server mode: reach the client through an SSH tunnel
+   * (vidgear's `ssh_tunnel_mode`): `"user@host"` or `"user@host:port"`, the
+   * SSH server, from which the client's `address:port` is reached. OpenSSH's
+   * `ssh -N -L` runs beside the server, opened before its socket and closed
+   * after its goodbye. If ssh exits (the link dropped), the pending send
+   * fails with a `SendError` whose code is `"ssh-tunnel"`, and the next
+   * frame's send opens a new tunnel (at most once every `requestTimeout`).
+   * Needs `--allow-run` (ssh) and `--allow-net=127.0.0.1` (a free local port).
+   *
+   * @default {undefined} no tunnel
+   */
+  sshTunnelMode?: string;
+  /**
+   * The SSH password (vidgear's `ssh_tunnel_pwd`), given to ssh through a
+   * throwaway askpass script, never on a command line or on disk. Needs
+   * OpenSSH 8.4 or newer and `--allow-write` for the script's temporary
+   * directory. Prefer `sshTunnelKeyfile`.
+   *
+   * @default {undefined} key authentication only
+   */
+  sshTunnelPwd?: string;
+  /**
+   * The private key to log in with (vidgear's `ssh_tunnel_keyfile`); only
+   * that key is offered.
+   *
+   * @default {undefined} ssh's own keys and agent
+   */
+  sshTunnelKeyfile?: string;
+  /**
+   * The known_hosts file holding the SSH server's host key.
+   *
+   * @default {undefined} ssh's own (~/.ssh/known_hosts)
+   */
+  sshTunnelKnownHosts?: string;
+  /**
+   * `true` refuses an SSH server whose host key is not known;
+   * `"accept-new"` trusts an unknown one on first use (but never a changed
+   * one); `false` accepts any (open to man-in-the-middle attacks).
+   *
+   * @default {true}
+   */
+  sshTunnelStrictHostKey?: boolean | "accept-new";
 }
 
 /** Where the client's live viewer listens (the `viewer` option). */

@@ -12,6 +12,11 @@ import { AskTimeoutError } from "../errors.ts";
 import type { ActorRef } from "../actor_ref.ts";
 import { CHANNELS_OF, type Frame } from "../../capture/frame.ts";
 import { JpegCodec, LAYOUT_CHANNELS } from "../../transports/codecs/jpeg.ts";
+import {
+  type ClientLaneFigures,
+  MultiClientTransport,
+  newClientLaneFigures,
+} from "../../transports/multi_client_transport.ts";
 import { PubServerTransport } from "../../transports/pub_server_transport.ts";
 import { ReqServerTransport } from "../../transports/req_server_transport.ts";
 import { SendCancels } from "../../transports/send_cancels.ts";
@@ -25,12 +30,13 @@ import {
 } from "../../transports/transport.ts";
 import { checkFrame, checkSendOptions, messageError, tooLarge } from "./_check_send.ts";
 import { awaitReady, endpointOf, logLevel } from "./_open.ts";
+import { sshOptionNames } from "./_ssh_option_names.ts";
 import type { ResolvedNetGearOptions } from "./_resolve_options.ts";
 import { SendError } from "./errors.ts";
 import { ServerActor } from "./server_actor.ts";
 import { newServerId } from "./server_identity.ts";
 import type { ServerMessage } from "./server_messages.ts";
-import type { NetGearServerStats } from "./stats.ts";
+import type { ClientReply, NetGearServerStats, TrackedClient } from "./stats.ts";
 
 /** Options of {@linkcode NetGearServer.send}. */
 export interface SendOptions {
@@ -59,7 +65,10 @@ let open: (options: ResolvedNetGearOptions) => Promise<NetGearServer>;
 
 /**
  * The sending end: in multi-server mode it connects to the client's address
- * on its own port, which is how the client knows it.
+ * on its own port, which is how the client knows it. In multi-client mode it
+ * connects to every client's port and shares its frames out among them
+ * (REQ/REP) or sends each to all (PUB/SUB); {@linkcode NetGearServer.clients}
+ * says which are there.
  */
 export class NetGearServer implements AsyncDisposable {
   readonly #options: ResolvedNetGearOptions;
@@ -74,9 +83,15 @@ export class NetGearServer implements AsyncDisposable {
   readonly #stats: ServerTransportStats;
   /** Told to the client with every message (see `serverId`). */
   readonly #serverId = newServerId();
-  /** Where an aborted send is cancelled in the transport. */
-  readonly #cancels = new SendCancels();
+  /**
+   * Where an aborted send is cancelled in the transport. Not in multi-client
+   * mode: its router hands frames to several lanes at once, and a send there
+   * runs to its end.
+   */
+  readonly #cancels: SendCancels | undefined;
   #nextSendId = 0;
+  /** Multi-client mode: each client's figures, written by the transport. */
+  readonly #clients: ClientLaneFigures[] | undefined;
   #closing: Promise<void> | undefined;
   readonly #onAbort = () => void this.close();
 
@@ -84,6 +99,10 @@ export class NetGearServer implements AsyncDisposable {
     this.#options = options;
     this.#system = new ActorSystem({ name: "netgear-server", logLevel: logLevel(options) });
     this.#stats = newServerTransportStats(options.pattern === 2);
+    this.#clients = options.multiclientMode
+      ? newClientLaneFigures(options.ports, options.pattern === 2)
+      : undefined;
+    this.#cancels = options.multiclientMode ? undefined : new SendCancels();
   }
 
   static {
@@ -95,7 +114,7 @@ export class NetGearServer implements AsyncDisposable {
     };
   }
 
-  /** This server's port. */
+  /** This server's port; in multi-client mode, the first client's. */
   get port(): number {
     return this.#options.ports[0];
   }
@@ -110,6 +129,11 @@ export class NetGearServer implements AsyncDisposable {
     return this.#serverId;
   }
 
+  /** Every port it sends to: its own, or in multi-client mode every client's. */
+  get ports(): readonly number[] {
+    return this.#options.ports;
+  }
+
   async #start(): Promise<void> {
     const options = this.#options;
     let onReady!: (error?: unknown) => void;
@@ -117,7 +141,9 @@ export class NetGearServer implements AsyncDisposable {
     const common = {
       address: options.address,
       port: this.port,
-      role: options.multiserverMode ? "connect" as const : "bind" as const,
+      role: options.multiserverMode || options.multiclientMode
+        ? "connect" as const
+        : "bind" as const,
       requestTimeout: options.requestTimeout,
       maxMessageSize: options.maxMessageSize,
       secureMode: options.secureMode,
@@ -126,11 +152,27 @@ export class NetGearServer implements AsyncDisposable {
       heartbeatInterval: options.heartbeatInterval,
       serverId: this.#serverId,
       cancels: this.#cancels,
-      onReady,
+      onReady: (error?: unknown) => onReady(sshOptionNames(error)),
+      // vidgear interop: the wire format, ipc, the SSH tunnel.
+      wire: options.wire,
+      protocol: options.protocol,
+      jpegFlags: { fastDct: options.jpeg.fastDct, fastUpsample: options.jpeg.fastUpsample },
+      sshTunnel: options.sshTunnel,
     };
     // Made once: the transport numbers frames, and its props keep the
     // numbering across restarts of the transport and of the server actor.
-    const transport = options.pattern === 1
+    const transport = this.#clients !== undefined
+      ? MultiClientTransport.props({
+        ...common,
+        pattern: options.pattern as 1 | 2,
+        ports: options.ports,
+        maxRetries: options.maxRetries,
+        livenessTimeout: options.livenessTimeout,
+        subscriberTimeout: options.subscriberTimeout,
+        whenNoSubscriber: options.whenNoSubscriber,
+        clients: this.#clients,
+      })
+      : options.pattern === 1
       ? ReqServerTransport.props({ ...common, maxRetries: options.maxRetries })
       : PubServerTransport.props({
         ...common,
@@ -154,11 +196,13 @@ export class NetGearServer implements AsyncDisposable {
   }
 
   #sendTimeoutMs(): number {
-    const { requestTimeout, maxRetries, pattern, subscriberTimeout } = this.#options;
+    const { requestTimeout, maxRetries, pattern, subscriberTimeout, multiclientMode } =
+      this.#options;
     // PUB: a frame waits for a subscriber, then at most requestTimeout for room.
+    // Multi-client REQ: a try may start just before the frame's last moment.
     const longest = pattern === 2
       ? subscriberTimeout + requestTimeout
-      : requestTimeout * (maxRetries + 1);
+      : requestTimeout * (maxRetries + (multiclientMode ? 2 : 1));
     return longest + 1000;
   }
 
@@ -186,7 +230,52 @@ export class NetGearServer implements AsyncDisposable {
       refused: s.refused,
       dropped: { noSubscriber, queueFull, expired, total: noSubscriber + queueFull + expired },
       subscribed: s.subscribed,
+      ...(this.#clients === undefined ? {} : {
+        clients: this.#clients.map((c) => ({
+          port: c.port,
+          state: c.state,
+          sent: c.sent,
+          answered: c.answered,
+          failed: c.failed,
+          heartbeats: c.transport.heartbeats,
+          reconnects: c.transport.reconnects,
+          refused: c.transport.refused,
+        })),
+      }),
     };
+  }
+
+  /**
+   * Multi-client mode: every client and its state, `waiting` (not heard
+   * from yet), `live`, `stale` (missed a reply or unsubscribed: out of the
+   * rotation until it is back) or `gone` (stale for `livenessTimeout`).
+   * Read at once.
+   *
+   * @returns One entry per client port, in the order given; empty in other modes.
+   * @example Two clients share a server's frames
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { NetGear } from "./netgear.ts";
+   * import type { ClientReply } from "./stats.ts";
+   * const options = { receiveMode: true, multiclientMode: true } as const;
+   * await using first = await NetGear.open({ ...options, port: 5776 });
+   * await using second = await NetGear.open({ ...options, port: 5777 });
+   * await using server = await NetGear.open({ multiclientMode: true, port: [5776, 5777] });
+   * // Both answer the server's first heartbeat at once: live, in the rotation.
+   * while (server.clients().some((c) => c.state !== "live")) {
+   *   await new Promise((resolve) => setTimeout(resolve, 10));
+   * }
+   * void first.recv();
+   * void second.recv();
+   * const taken = [];
+   * for (let n = 0; n < 2; n++) {
+   *   taken.push((await server.send(undefined, { message: n }) as ClientReply).port);
+   * }
+   * assert.deepEqual(taken, [5776, 5777], "in turn");
+   * ```
+   */
+  clients(): TrackedClient[] {
+    return (this.#clients ?? []).map(({ port, state, since }) => ({ port, state, since }));
   }
 
   /**
@@ -194,7 +283,12 @@ export class NetGearServer implements AsyncDisposable {
    *
    * In REQ/REP this waits for the client's reply (resending per Lazy Pirate
    * if it is late); in bidirectional mode it returns the client's
-   * `returnData`. In PUB/SUB it resolves once ZeroMQ has queued the frame;
+   * `returnData`. In multi-client REQ/REP mode the frame goes to one client
+   * (the next that answers, in turn; one that does not answer in time is
+   * passed over and the frame goes to the next) and it returns
+   * {@linkcode ClientReply} `{ port, data }`: the answering client's port
+   * and, in bidirectional mode, its `returnData`. In PUB/SUB it resolves once ZeroMQ has queued the frame
+   * (multi-client: for every subscribed client);
    * while no client is subscribed it waits up to `subscriberTimeout`, then
    * rejects or drops the frame as `whenNoSubscriber` says (see
    * {@linkcode NetGearServer.stats} for the counts).
@@ -208,7 +302,8 @@ export class NetGearServer implements AsyncDisposable {
    * REQ/REP ZeroMQ sends them straight from `frame.data`, without a copy
    * (PUB/SUB copies them before `send()` resolves).
    * @param options `message` and `signal`.
-   * @returns The client's return data in bidirectional mode, else `undefined`.
+   * @returns The client's return data in bidirectional mode, else `undefined`;
+   * in multi-client REQ/REP mode a {@linkcode ClientReply}.
    * @throws {SendError} When the client never answered, refused the frame or the handshake, took no frame (PUB/SUB), or the server is closed.
    * @throws {TypeError} When `frame`, a field of it, `options` or `options.message` has the wrong type (a message CBOR cannot carry: a function, a symbol, a cycle), or there is neither a frame nor a message.
    * @throws {RangeError} When a frame field is out of range (width or height not an integer 1..65535, channels not those of the format, data not width x height x channels bytes) or the message would exceed `maxMessageSize`.
@@ -240,7 +335,7 @@ export class NetGearServer implements AsyncDisposable {
           { timeoutMs: this.#sendTimeoutMs() + this.#options.requestTimeout + 1000 },
         ),
         options.signal,
-        () => this.#cancels.cancel(id),
+        () => this.#cancels?.cancel(id),
       );
     } catch (error) {
       if (!(error instanceof AskTimeoutError)) throw error;
@@ -253,14 +348,21 @@ export class NetGearServer implements AsyncDisposable {
     switch (outcome.type) {
       case "Sent":
         return undefined;
-      case "Replied":
-        return this.#options.bidirectionalMode ? outcome.returnData : undefined;
-      case "SendFailed":
+      case "Replied": {
+        const data = this.#options.bidirectionalMode ? outcome.returnData : undefined;
+        if (this.#clients === undefined) return data;
+        return { port: outcome.port ?? this.port, data } satisfies ClientReply;
+      }
+      case "SendFailed": {
+        const reason = outcome.code === "ssh-tunnel"
+          ? sshOptionNames(outcome.reason) as string
+          : outcome.reason;
         throw new SendError(
           this.port,
           outcome.code,
-          outcome.reason.startsWith("Cannot") ? outcome.reason : `Cannot send: ${outcome.reason}`,
+          reason.startsWith("Cannot") ? reason : `Cannot send: ${reason}`,
         );
+      }
     }
   }
 
@@ -276,11 +378,13 @@ export class NetGearServer implements AsyncDisposable {
       );
     }
     const wire = frame === undefined ? undefined : this.#toWire(frame);
-    this.#size ??= new SendSize();
+    this.#size ??= new SendSize({ wire: this.#options.wire });
     let size: number;
     try {
       size = this.#size.measure(this.port, wire, message);
     } catch (error) {
+      // The wire's own rules (vidgear's) come in the caller's terms already.
+      if (error instanceof Error && error.message.startsWith("Cannot send")) throw error;
       throw messageError(error, message);
     }
     if (size > this.#options.maxMessageSize) {
@@ -322,7 +426,7 @@ export class NetGearServer implements AsyncDisposable {
     if (this.#closing) return this.#closing;
     this.#options.signal?.removeEventListener("abort", this.#onAbort);
     // Heartbeats from now on are pointless: the goodbye follows.
-    this.#cancels.close();
+    this.#cancels?.close();
     this.#closing = (async () => {
       try {
         await this.#server.ask<SendOutcome>((replyTo) => ({ type: "Leave", replyTo }), {

@@ -1,7 +1,8 @@
 /**
  * The figures NetGear reports: a client's per-server {@linkcode ServerStats}
  * and {@linkcode TrackedServer}s, and a server's own
- * {@linkcode NetGearServerStats}.
+ * {@linkcode NetGearServerStats} (in multi-client mode with each client's
+ * {@linkcode ClientStats}, and its {@linkcode TrackedClient}s).
  *
  * @example Sum what every server sent
  * ```ts
@@ -118,4 +119,68 @@ export interface NetGearServerStats {
   };
   /** PUB/SUB: whether a client is subscribed now; `undefined` for other patterns. */
   readonly subscribed: boolean | undefined;
+  /**
+   * Multi-client mode: each client's figures, in the order of its ports;
+   * absent in other modes. (Then `sent` counts frames some client answered
+   * (REQ/REP) or got (PUB/SUB), and `dropped` the frames no client got.)
+   */
+  readonly clients?: readonly ClientStats[];
+}
+
+// ---------------------------------------------------------------- multi-client mode
+
+/**
+ * A client's state as a multi-client server sees it: `waiting` (not heard
+ * from yet), `live` (answers, or is subscribed), `stale` (missed a reply or
+ * unsubscribed: out of the rotation until it is back) or `gone` (stale for
+ * `livenessTimeout`; still tried, and back when it answers).
+ */
+export type ClientState = "waiting" | "live" | "stale" | "gone";
+
+/** A client a multi-client server sends to, and its state: `server.clients()`. */
+export interface TrackedClient {
+  /** The client's port. */
+  readonly port: number;
+  /** Its state. */
+  readonly state: ClientState;
+  /** When it last changed state (ms since the epoch). */
+  readonly since: number;
+}
+
+/** One client's figures in a multi-client server's `stats().clients`. */
+export interface ClientStats {
+  /** The client's port. */
+  readonly port: number;
+  /** Its state. */
+  readonly state: ClientState;
+  /**
+   * REQ/REP: frames sent to it (answered, failed or in flight); PUB/SUB:
+   * frames ZeroMQ queued for it.
+   */
+  readonly sent: number;
+  /** REQ/REP: frames it answered; 0 in PUB/SUB. */
+  readonly answered: number;
+  /**
+   * REQ/REP: frames it did not answer in time (each then went to another
+   * client); PUB/SUB: frames it did not get (not subscribed, queue full).
+   */
+  readonly failed: number;
+  /** Heartbeats it was sent. */
+  readonly heartbeats: number;
+  /** Fresh sockets opened to it after the first. */
+  readonly reconnects: number;
+  /** REQ/REP: handshakes it refused. */
+  readonly refused: number;
+}
+
+/**
+ * What a multi-client REQ/REP server's `send()` resolves to (vidgear's
+ * `(port, data)`): which client answered the frame and, in bidirectional
+ * mode, what it sent back.
+ */
+export interface ClientReply {
+  /** The port of the client that answered. */
+  readonly port: number;
+  /** Its `returnData` in bidirectional mode, else `undefined`. */
+  readonly data: unknown;
 }

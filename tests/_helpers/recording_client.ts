@@ -2,6 +2,11 @@
  * A NetGear client in its own process for restart tests: prints one JSON line
  * per frame (`{"port":…,"seq":…}`) and one when it starts listening.
  *
+ * In REQ/REP a frame is printed as it arrives, before `recv()` takes it and
+ * so before its server gets the reply: a SIGKILL can then never fall between
+ * the reply leaving and the line being written, which would make a frame
+ * the dead client acknowledged look lost. In PUB/SUB it is printed as taken.
+ *
  *     deno run --allow-read --allow-env --allow-ffi recording_client.ts PATTERN PORT[,PORT…]
  *
  * @module
@@ -20,6 +25,8 @@ const client = await NetGear.open({
 });
 const encoder = new TextEncoder();
 const write = (line: object) => Deno.stdout.writeSync(encoder.encode(JSON.stringify(line) + "\n"));
+const requestReply = pattern === "1";
+if (requestReply) client.onFrame(({ port, seq }) => write({ port, seq }));
 write({ listening: true });
-for await (const { port, seq } of client) write({ port, seq });
+for await (const { port, seq } of client) if (!requestReply) write({ port, seq });
 write({ done: client.shutdownReason });

@@ -132,8 +132,9 @@ export interface Envelope {
   /** What this message is. */
   kind: EnvelopeKind;
   /**
-   * The port identifying the server's stream, an integer 1..65535. A reply
-   * carries the port of the request it answers.
+   * The port of the connection the message travels on, an integer 1..65535:
+   * the server's own in multi-server mode, the client's in multi-client mode
+   * (PROTOCOL.md §5.5). A reply carries the port of the request it answers.
    */
   port: number;
   /**

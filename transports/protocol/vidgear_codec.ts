@@ -163,7 +163,8 @@ export interface VidgearJpegInput {
 }
 
 /** Properties every decoded frame message has. */
-interface VidgearFrameBase {
+export interface VidgearFrameBase {
+  /** A frame, not a terminate. */
   readonly kind: "frame";
   /** The sending server's port, its identity in multi-server mode. */
   readonly port: number;
@@ -175,6 +176,7 @@ interface VidgearFrameBase {
 
 /** A decoded raw frame message: the pixels as a {@linkcode Frame}. */
 export interface VidgearRawFrame extends VidgearFrameBase {
+  /** Raw pixels (`compression` false). */
   readonly encoding: "raw";
   /** `bgr24` (shape [h, w, 3]) or `gray` ([h, w] or [h, w, 1]); `data` is a view into the message. */
   readonly frame: Frame;
@@ -182,6 +184,7 @@ export interface VidgearRawFrame extends VidgearFrameBase {
 
 /** A decoded JPEG frame message: the JPEG, for the caller to decode. */
 export interface VidgearJpegFrame extends VidgearFrameBase {
+  /** A JPEG (`compression` an object). */
   readonly encoding: "jpeg";
   /** The JPEG and how to decode it. */
   readonly jpeg: VidgearJpeg;
@@ -192,6 +195,7 @@ export type VidgearFrame = VidgearRawFrame | VidgearJpegFrame;
 
 /** A decoded terminate: the server on `port` has stopped. */
 export interface VidgearTerminate {
+  /** A terminate, not a frame. */
   readonly kind: "terminate";
   /** The stopping server's port. */
   readonly port: number;
@@ -234,6 +238,7 @@ export interface VidgearReplyInput {
 
 /** A decoded plain-text answer: vidgear's acknowledgement of a frame. */
 export interface VidgearAck {
+  /** An acknowledgement. */
   readonly kind: "ack";
   /** The text as received. */
   readonly text: string;
@@ -243,13 +248,14 @@ export interface VidgearAck {
 
 /** A decoded answer to a terminate: {@linkcode VIDGEAR_TERMINATE_ACK}. */
 export interface VidgearTerminateAck {
+  /** The terminate's answer. */
   readonly kind: "terminate-ack";
   /** The text as received. */
   readonly text: string;
 }
 
 /** Properties of every decoded bidirectional reply. */
-interface VidgearReturnBase {
+export interface VidgearReturnBase {
   /** The Python type name the client sent in `return_type`. */
   readonly returnType: string;
   /** The client's port, when it sent one (vidgear's multi-client mode). */
@@ -258,6 +264,7 @@ interface VidgearReturnBase {
 
 /** A decoded bidirectional reply carrying JSON data. */
 export interface VidgearDataReply extends VidgearReturnBase {
+  /** Return data other than an array. */
   readonly kind: "data";
   /** The returned value, any JSON value. */
   readonly data: unknown;
@@ -265,7 +272,9 @@ export interface VidgearDataReply extends VidgearReturnBase {
 
 /** A decoded bidirectional reply carrying a raw array, as a {@linkcode Frame}. */
 export interface VidgearRawArrayReply extends VidgearReturnBase {
+  /** A returned array. */
   readonly kind: "array";
+  /** Raw (`compression` false). */
   readonly encoding: "raw";
   /** The returned array; `data` is a view into the message. */
   readonly frame: Frame;
@@ -273,16 +282,32 @@ export interface VidgearRawArrayReply extends VidgearReturnBase {
 
 /** A decoded bidirectional reply carrying a JPEG-compressed array. */
 export interface VidgearJpegArrayReply extends VidgearReturnBase {
+  /** A returned array. */
   readonly kind: "array";
+  /** A JPEG (`compression` an object). */
   readonly encoding: "jpeg";
   /** The returned array as a JPEG, for the caller to decode. */
   readonly jpeg: VidgearJpeg;
+}
+
+/**
+ * A decoded refusal: an ActorGear client refused the request (vidgear's own
+ * client has no refusals; see {@linkcode VidgearCodec.encodeRefusal}).
+ */
+export interface VidgearRefusal {
+  /** A refusal. */
+  readonly kind: "refused";
+  /** Why, as a `ProtocolError` code such as `"bad-field"`. */
+  readonly code: string;
+  /** What was wrong. */
+  readonly message: string;
 }
 
 /** Anything a vidgear REQ/REP client answers with. */
 export type VidgearReply =
   | VidgearAck
   | VidgearTerminateAck
+  | VidgearRefusal
   | VidgearDataReply
   | VidgearRawArrayReply
   | VidgearJpegArrayReply;
@@ -396,6 +421,12 @@ const MAX_DIMENSION = 65535;
 /** numpy's most dimensions (NPY_MAXDIMS is 32 before numpy 2, 64 since). */
 const MAX_NDIM = 64;
 const ACK = /^Data received on device: ([A-Z0-9]{8}) !$/;
+/** An ActorGear client's refusal, as text (outside bidirectional mode). */
+const REFUSAL = /^ActorGear client refused the message \(([a-z0-9-]{1,40})\): ([\s\S]*)$/;
+/** A refusal's code: a `ProtocolError` code's shape. */
+const REFUSAL_CODE = /^[a-z0-9-]{1,40}$/;
+/** The longest refusal message sent, in UTF-16 units: a reason, not a payload. */
+const MAX_REFUSAL_MESSAGE = 1000;
 const DEVICE_ID = /^[A-Z0-9]{8}$/;
 const DEVICE_ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 const ACTION = "Cannot decode vidgear message";
@@ -706,6 +737,55 @@ export class VidgearCodec {
   }
 
   /**
+   * Encodes an ActorGear client's answer to a request it refused (a
+   * malformed or unsupported message), so that the vidgear server, which
+   * waits for an answer to every request, is never left hanging, and reads
+   * it without failing: outside bidirectional mode a text (vidgear's server
+   * only logs the answer), in bidirectional mode `{"return_type":
+   * "NoneType", "data": null, "refused": {"code", "message"}}` (vidgear's
+   * server returns `None` from `send()` and ignores the extra key).
+   * {@linkcode VidgearCodec.decodeReply} reads both as `kind: "refused"`.
+   *
+   * @param input The `ProtocolError` code (lowercase letters, digits, `-`),
+   *   its message (cut to 1000 characters), and whether the server waits
+   *   for a bidirectional reply.
+   * @returns The one part.
+   * @throws {RangeError} If `code` is not a code's shape.
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { VidgearCodec } from "./vidgear_codec.ts";
+   *
+   * const codec = new VidgearCodec();
+   * for (const bidirectional of [false, true]) {
+   *   const parts = codec.encodeRefusal({ code: "bad-field", message: "no port", bidirectional });
+   *   assert.deepEqual(codec.decodeReply(parts), { kind: "refused", code: "bad-field", message: "no port" });
+   * }
+   * ```
+   */
+  encodeRefusal(
+    input: { readonly code: string; readonly message: string; readonly bidirectional: boolean },
+  ): Uint8Array[] {
+    const { code, bidirectional } = input;
+    if (typeof code !== "string" || !REFUSAL_CODE.test(code)) {
+      throw new RangeError(
+        `Cannot encode vidgear refusal: the code must be lowercase letters, digits and "-", got ${
+          describeValue(code)
+        }`,
+      );
+    }
+    const message = String(input.message).slice(0, MAX_REFUSAL_MESSAGE);
+    if (!bidirectional) {
+      return [encoder.encode(`ActorGear client refused the message (${code}): ${message}`)];
+    }
+    return [
+      encoder.encode(
+        `{"return_type":"NoneType","data":null,"refused":${JSON.stringify({ code, message })}}`,
+      ),
+    ];
+  }
+
+  /**
    * Encodes a client's reply in bidirectional mode (REQ/REP): return data as
    * `{"return_type": <Python type name>, "data": <value>}`, or an array as
    * `{"return_type": "ndarray", "compression", "array_dtype",
@@ -783,7 +863,8 @@ export class VidgearCodec {
   /**
    * Decodes a vidgear client's answer: a plain-text acknowledgement, the
    * answer to a terminate, or in bidirectional mode a JSON reply (with an
-   * array's bytes as a second part).
+   * array's bytes as a second part); and an ActorGear client's refusal
+   * (`kind: "refused"`, see {@linkcode VidgearCodec.encodeRefusal}).
    *
    * A reply whose first part starts with `{` is JSON; anything else is text.
    *
@@ -822,6 +903,8 @@ export class VidgearCodec {
       }
       const text = decodeText(first, "the answer");
       if (text === VIDGEAR_TERMINATE_ACK) return { kind: "terminate-ack", text };
+      const refusal = REFUSAL.exec(text);
+      if (refusal !== null) return { kind: "refused", code: refusal[1], message: refusal[2] };
       return { kind: "ack", text, deviceId: ACK.exec(text)?.[1] };
     }
     const reply = this.#readObject(first, "the reply");
@@ -830,6 +913,16 @@ export class VidgearCodec {
     const data = field(reply, "data");
     const port = Object.hasOwn(reply, "port") ? readPort(reply, undefined) : undefined;
     if (returnType !== "ndarray") {
+      const refused = Object.hasOwn(reply, "refused") ? reply.refused : undefined;
+      if (
+        refused !== null && typeof refused === "object" && !Array.isArray(refused) &&
+        typeof (refused as Record<string, unknown>).code === "string" &&
+        REFUSAL_CODE.test((refused as Record<string, string>).code) &&
+        typeof (refused as Record<string, unknown>).message === "string"
+      ) {
+        const { code, message } = refused as Record<string, string>;
+        return { kind: "refused", code, message };
+      }
       if (parts.length !== 1) {
         throw new ProtocolError(
           "malformed-cbor",

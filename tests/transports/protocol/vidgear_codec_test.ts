@@ -226,6 +226,42 @@ Deno.test("decodeServerMessage: every vidgear colourspace but CMYK maps to a pix
   }
 });
 
+Deno.test("encodeRefusal: text or a None reply that vidgear's server reads; decodeReply tells it apart", () => {
+  const codec = new VidgearCodec();
+  const [text] = codec.encodeRefusal({
+    code: "bad-field",
+    message: "no port",
+    bidirectional: false,
+  });
+  assert.equal(decoder.decode(text), "ActorGear client refused the message (bad-field): no port");
+  const [json] = codec.encodeRefusal({ code: "oversized", message: "big", bidirectional: true });
+  // What vidgear's bidirectional server reads: return_type and data, nothing else needed.
+  assert.deepEqual(parse(json), {
+    return_type: "NoneType",
+    data: null,
+    refused: { code: "oversized", message: "big" },
+  });
+  assert.deepEqual(codec.decodeReply([json]), {
+    kind: "refused",
+    code: "oversized",
+    message: "big",
+  });
+  const long = codec.encodeRefusal({ code: "x", message: "m".repeat(5000), bidirectional: false });
+  assert.ok(long[0].byteLength < 1100, "a reason, not a payload");
+  for (const code of ["Bad", "", "a b", "x".repeat(41), 7 as unknown as string]) {
+    assert.throws(
+      () => codec.encodeRefusal({ code, message: "", bidirectional: false }),
+      RangeError,
+      String(code),
+    );
+  }
+  // A client's data that merely holds a "refused" key of another shape is data.
+  const data = codec.decodeReply([bytes('{"return_type": "dict", "data": {}, "refused": 1}')]);
+  assert.equal(data.kind, "data");
+  const ack = codec.decodeReply([bytes("ActorGear client refused it")]);
+  assert.equal(ack.kind, "ack");
+});
+
 Deno.test("encodeTerminate: one part, vidgear's {terminate_flag, port}; an empty second part is accepted too", () => {
   const codec = new VidgearCodec();
   const parts = codec.encodeTerminate(PORT);
