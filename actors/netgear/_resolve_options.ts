@@ -331,7 +331,9 @@ function resolveVidgearInterop(
   const destination = o.sshTunnelMode;
   if (destination === undefined) {
     for (const [name, value] of Object.entries(ssh)) {
-      if (value !== undefined) fail(name, value, "unset unless sshTunnelMode is set");
+      if (value === undefined) continue;
+      // A password is never shown, not even one given by mistake.
+      fail(name, name === "sshTunnelPwd" ? "(hidden)" : value, "unset unless sshTunnelMode is set");
     }
     return { wire: wire as WireFormat, sshTunnel: undefined };
   }

@@ -136,16 +136,24 @@ Deno.test("interop options: SSH tunnels are refused where they cannot work, and 
 });
 
 Deno.test("interop options: a bad SSH password is refused without showing it", () => {
-  let caught: unknown;
-  try {
-    resolveOptions({ ...tunnel, sshTunnelPwd: "hunter2\n" });
-  } catch (error) {
-    caught = error;
+  // Malformed, and well-formed but given without sshTunnelMode.
+  for (
+    const options of [{ ...tunnel, sshTunnelPwd: "hunter2\n" }, {
+      ...server,
+      sshTunnelPwd: "hunter2",
+    }]
+  ) {
+    let caught: unknown;
+    try {
+      resolveOptions(options);
+    } catch (error) {
+      caught = error;
+    }
+    assert.ok(caught instanceof ConfigurationError);
+    assert.equal(caught.option, "sshTunnelPwd");
+    assert.ok(!caught.message.includes("hunter2"), caught.message);
+    assert.equal(caught.value, "(hidden)");
   }
-  assert.ok(caught instanceof ConfigurationError);
-  assert.equal(caught.option, "sshTunnelPwd");
-  assert.ok(!caught.message.includes("hunter2"), caught.message);
-  assert.equal(caught.value, "(hidden)");
 });
 
 Deno.test("interop options: a misspelt snake_case name gets its camelCase suggestion", async () => {
