@@ -6,16 +6,25 @@
  */
 
 import { NetGear, type NetGearClient, type NetGearClientEventMap } from "../actors/netgear/mod.ts";
-import type { Pattern, SecureMode } from "../actors/netgear/mod.ts";
+import type { NetGearOptions, Pattern, SecureMode } from "../actors/netgear/mod.ts";
 import { formatStats, LiveBlock } from "./_stats_view.ts";
 import { previewValue } from "../actors/netgear/mod.ts";
-import { intFlag, optionalInt, optionalValue, parseFlags, portsFlag } from "./_flags.ts";
+import {
+  type FlagSpec,
+  intFlag,
+  optionalInt,
+  optionalValue,
+  parseFlags,
+  portsFlag,
+} from "./_flags.ts";
+import { WIRE_FLAGS, wireHelp, wireOptions } from "./_interop_flags.ts";
 
 /** `--help` text. */
 export const CLIENT_HELP = `actorgear client: receive frames from many NetGear servers
 
 Flags:
   --address HOST          address to listen on                (default 127.0.0.1)
+                          with --protocol ipc: a path, or a name in /tmp (default actorgear)
   --ports P1,P2,...       every server's port                  (default 5566,5567)
   --pattern N             1 = REQ/REP, 2 = PUB/SUB; 0 = PAIR with --no-multiserver
                                                                (default 1)
@@ -33,46 +42,51 @@ Flags:
                           share of one server's frames (REQ/REP) or all (PUB/SUB)
   --secure-mode N         0 = off, 1 = stonehouse, 2 = ironhouse (default 0)
   --keys-dir DIR          secure mode's keys (default ~/.actorgear/keys)
+${wireHelp(26)}
   --view [PORT]           live view of every server in the browser, on
                           http://127.0.0.1:PORT/ (a free port if none given)
   --logging               log connection events
   --help                  this text
 `;
 
+/** The client's flags, for `parseFlags`. */
+export const CLIENT_FLAGS: FlagSpec = {
+  // No default: NetGear's depends on the protocol.
+  address: { type: "string" },
+  ports: { type: "string", default: "5566,5567" },
+  pattern: { type: "string", default: "1" },
+  bidirectional: { type: "boolean", default: false },
+  "return-data": { type: "string" },
+  print: { type: "boolean", default: false },
+  "stats-interval": { type: "string", default: "500" },
+  "heartbeat-interval": { type: "string" },
+  "liveness-timeout": { type: "string" },
+  "connect-timeout": { type: "string", default: "0" },
+  "no-multiserver": { type: "boolean", default: false },
+  multiclient: { type: "boolean", default: false },
+  logging: { type: "boolean", default: false },
+  "secure-mode": { type: "string", default: "0" },
+  "keys-dir": { type: "string" },
+  view: { type: "string" },
+  ...WIRE_FLAGS,
+  help: { type: "boolean", default: false },
+};
+
 /**
- * Runs a client until every server has gone or Ctrl+C.
+ * The client's NetGear options, from its parsed flags.
  *
- * @param args The command line after `client`.
+ * @param values What `parseFlags` made of the command line with {@linkcode CLIENT_FLAGS}.
+ * @returns The options for `NetGear.open`.
+ * @throws {UsageError} When a flag's value is malformed (the flag named).
  */
-export async function clientMain(args: readonly string[]): Promise<void> {
-  const values = parseFlags(optionalValue(args, "view", "0"), {
-    address: { type: "string", default: "127.0.0.1" },
-    ports: { type: "string", default: "5566,5567" },
-    pattern: { type: "string", default: "1" },
-    bidirectional: { type: "boolean", default: false },
-    "return-data": { type: "string" },
-    print: { type: "boolean", default: false },
-    "stats-interval": { type: "string", default: "500" },
-    "heartbeat-interval": { type: "string" },
-    "liveness-timeout": { type: "string" },
-    "connect-timeout": { type: "string", default: "0" },
-    "no-multiserver": { type: "boolean", default: false },
-    multiclient: { type: "boolean", default: false },
-    logging: { type: "boolean", default: false },
-    "secure-mode": { type: "string", default: "0" },
-    "keys-dir": { type: "string" },
-    view: { type: "string" },
-    help: { type: "boolean", default: false },
-  });
-  if (values.help) {
-    console.log(CLIENT_HELP);
-    return;
-  }
+export function clientOptions(
+  values: Record<string, string | boolean | undefined>,
+): NetGearOptions & { receiveMode: true } {
   const ports = portsFlag(values, "ports");
   const multiclientMode = values.multiclient === true;
   const multiserverMode = !multiclientMode && !values["no-multiserver"];
-  const client = await NetGear.open({
-    address: values.address as string,
+  return {
+    address: values.address as string | undefined,
     // A multi-client client takes one port: a list is left to NetGear to refuse.
     port: multiserverMode || (multiclientMode && ports.length > 1) ? ports : ports[0],
     // PAIR (0) exists in plain mode only; NetGear says so in the other modes.
@@ -90,7 +104,22 @@ export async function clientMain(args: readonly string[]): Promise<void> {
     secureMode: intFlag(values, "secure-mode", 0, 2) as SecureMode,
     keysDir: values["keys-dir"] as string | undefined,
     viewer: values.view === undefined ? false : { port: intFlag(values, "view", 0, 65535) },
-  });
+    ...wireOptions(values),
+  };
+}
+
+/**
+ * Runs a client until every server has gone or Ctrl+C.
+ *
+ * @param args The command line after `client`.
+ */
+export async function clientMain(args: readonly string[]): Promise<void> {
+  const values = parseFlags(optionalValue(args, "view", "0"), CLIENT_FLAGS);
+  if (values.help) {
+    console.log(CLIENT_HELP);
+    return;
+  }
+  const client = await NetGear.open(clientOptions(values));
   await runClient(client, {
     statsIntervalMs: intFlag(values, "stats-interval", 0, 60_000),
     print: values.print === true,

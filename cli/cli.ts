@@ -17,6 +17,7 @@ import { DEMO_HELP, demoMain } from "./_demo.ts";
 import { SERVER_HELP, serverMain } from "./_server.ts";
 import { KEYS_HELP, keysMain } from "./_keys.ts";
 import { UsageError } from "./errors.ts";
+import { flagOf } from "./_option_flags.ts";
 import { describeError } from "../actors/describe.ts";
 import { ConfigurationError } from "../actors/netgear/mod.ts";
 
@@ -68,7 +69,13 @@ export async function main(args: readonly string[]): Promise<number> {
         );
     }
   } catch (error) {
-    if (error instanceof UsageError || error instanceof ConfigurationError) {
+    if (error instanceof ConfigurationError) {
+      // NetGear names its option; say which flag that is.
+      const flag = command === undefined ? undefined : flagOf(command, error.option);
+      console.error(`actorgear: ${error.message}${flag === undefined ? "" : ` (flag ${flag})`}`);
+      return 2;
+    }
+    if (error instanceof UsageError) {
       console.error(`actorgear: ${error.message}`);
       return 2;
     }
