@@ -24,12 +24,16 @@ export function connectTimeoutMessage(
   options: ResolvedNetGearOptions,
   stats: readonly ServerStats[],
 ): string {
-  const { connectTimeout, multiserverMode, pattern, secureMode, address } = options;
+  const { connectTimeout, multiserverMode, pattern, secureMode, address, wire } = options;
   const where = endpointOf(options);
   const check = multiserverMode
     ? `check that each server runs with multiserverMode, pattern ${
       PATTERN_NAME[pattern]
-    } and secureMode ${secureMode} like this client, connects to address "${address}" (this client's, reachable from the server) and uses one of these ports`
+    } and secureMode ${secureMode} like this client, connects to address "${address}" (this client's, reachable from the server) and uses one of these ports, and that this client's wire "${wire}" is theirs (${
+      wire === "cbor"
+        ? 'Python vidgear servers need wire "vidgear"'
+        : 'ActorGear servers need wire "vidgear" too'
+    })`
     : `check that the server runs in plain mode (no multiserverMode) with pattern ${
       PATTERN_NAME[pattern]
     } and secureMode ${secureMode}, and listens on ${where}`;

@@ -40,6 +40,7 @@ for (const pattern of [1, 2] as const) {
       for (const port of ports) assert.match(said, new RegExp(`tcp://127\\.0\\.0\\.1:${port}`));
       assert.match(said, /option "connectTimeout"/);
       assert.match(said, /multiserverMode, pattern \d \(.+\) and secureMode 0/);
+      assert.match(said, /wire "cbor" is theirs \(Python vidgear servers need wire "vidgear"\)/);
     });
   });
 }
