@@ -16,6 +16,7 @@ import { ProtocolError } from "./protocol/protocol_errors.ts";
 import type { FrameArrived, GoodbyeArrived, HeartbeatArrived } from "./transport.ts";
 import { VidgearClientWire, type VidgearWireFrame } from "./_vidgear_wire.ts";
 import type { WireFormat } from "./zmq_transport_options.ts";
+import { markReleasable } from "./received_bytes.ts";
 
 /**
  * vidgear wire: each port's next frame number, per transport options
@@ -192,9 +193,11 @@ export class Inbound {
     } else if (wire.encoding === "jpeg") {
       jpeg = wire.data;
       frame = this.#decodeJpeg(wire);
+      markReleasable(jpeg);
     } else {
       const { width, height, channels, format, data } = wire;
       frame = { width, height, channels, format, data };
+      markReleasable(data);
     }
     const { seq, sentAt, message, serverId, heartbeatInterval } = envelope;
     // One object per frame: with the sender's keys only when it said them.

@@ -29,6 +29,7 @@ import type {
 } from "./events.ts";
 import type { ServerStateChanged } from "./liveness_messages.ts";
 import type { Received } from "./received.ts";
+import { release } from "../../transports/received_bytes.ts";
 import type { ServerStats, TrackedServer } from "./stats.ts";
 import { Viewer } from "./viewer.ts";
 
@@ -291,6 +292,13 @@ export class NetGearClient extends EventTarget implements AsyncDisposable, Async
    * killed before is, by the server's resend). To record frames before they
    * are acknowledged, use {@linkcode NetGearClient.onFrame}.
    *
+   * The frame's bytes (`frame.data`, or `jpeg`) are a view of the memory
+   * ZeroMQ received them in, and stay valid as long as you keep them; that
+   * memory goes back when a garbage collection finds them dead. A loop that
+   * is done with each frame before the next should hand it back at once with
+   * {@linkcode NetGearClient.release}: no mark-compacts for it, and less CPU
+   * per frame.
+   *
    * @param options `returnData` and `signal`.
    * @returns The frame, its data and its port, or `null` at the end.
    * @throws The signal's reason when aborted.
@@ -318,6 +326,45 @@ export class NetGearClient extends EventTarget implements AsyncDisposable, Async
       });
     }
     return delivery;
+  }
+
+  /**
+   * Gives a frame's bytes back to ZeroMQ now, instead of when a garbage
+   * collection finds them dead: for a loop that is done with each frame
+   * before it takes the next. npm:zeromq reports its receive buffers to V8
+   * as external memory, which V8 answers with mark-compacts however young
+   * the buffers die; released at once, they cost none. Measured with four
+   * REQ/REP servers sending 640x480x3 frames flat out (the bench client):
+   * 0 mark-compacts in 3 s instead of 21-66, and a quarter to a third less
+   * main-thread time per frame (medians of 12 paired runs: 184-223 µs
+   * against 287-290).
+   *
+   * After it, `received.frame.data` (or, for a JPEG frame, `received.jpeg`)
+   * is empty: its `ArrayBuffer` is detached, and so is every view of it you
+   * made. Copy what you keep first (`received.frame.data.slice()`). Nothing
+   * else changes: `message`, the figures and the other fields stay as they
+   * were, and a decoded JPEG frame's pixels are not ZeroMQ's (they stay).
+   *
+   * It does nothing (and returns `false`) while {@linkcode NetGearClient.onFrame}
+   * listeners are registered (they, the live viewer among them, may keep
+   * the frame), for bytes that did not arrive in a part of their own from
+   * ZeroMQ, and for a frame already released.
+   *
+   * @param received A frame `recv` (or the client's iterator) returned.
+   * @returns Whether bytes were given back.
+   * @example Receive, use, release
+   * ```ts ignore
+   * // Not run: needs an open `client` and a server sending to it.
+   * for await (const received of client) {
+   *   show(received.frame);
+   *   client.release(received); // received.frame.data is empty from here
+   * }
+   * ```
+   */
+  release(received: Received): boolean {
+    if (this.#taps.size > 0) return false;
+    const frame = release(received.frame?.data);
+    return release(received.jpeg) || frame;
   }
 
   /**

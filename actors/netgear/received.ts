@@ -10,6 +10,11 @@ import type { Frame } from "../../capture/frame.ts";
  * One frame (and its data) from one server, as `recv()` and the client's
  * iterator return it.
  *
+ * `frame.data` (or `jpeg`) is a view of the memory ZeroMQ received it in,
+ * valid as long as it is kept, unless given back with the client's
+ * `release(received)`: from then on it is empty (copy first what you keep,
+ * `frame.data.slice()`).
+ *
  * @example
  * ```ts
  * import assert from "node:assert/strict";

@@ -8,6 +8,10 @@
  * After the window it keeps receiving (so REQ/REP servers can finish and
  * say goodbye) until `recv()` returns null or `--drain` seconds pass.
  *
+ * Each frame is given back with `client.release()` once counted, as a loop
+ * that keeps no frames should; `--keep-frames` leaves them to the garbage
+ * collector instead (ActorGear before `release`).
+ *
  * `--idle S --expect N` (with `--no-window`): once N servers have each
  * delivered a message (0: at once), waits `--settle` seconds, then measures
  * its own CPU time over S seconds and prints `idle` with `cpuPct` (% of one
@@ -40,6 +44,7 @@ const { values } = parseArgs({
     idle: { type: "string", default: "0" },
     expect: { type: "string", default: "0" },
     settle: { type: "string", default: "1" },
+    "keep-frames": { type: "boolean", default: false },
   },
 });
 const ports = values.ports.split(",").map(Number);
@@ -66,6 +71,7 @@ client.addEventListener("serverstate", (event) => {
 
 // Ports are indexed once so the per-frame path does a lookup, not a search.
 const indexOf = new Map(ports.map((port, i) => [port, i]));
+const keepFrames = values["keep-frames"];
 let drainTimer: ReturnType<typeof setTimeout> | undefined;
 const window = values["no-window"] ? undefined : new Window({
   ports: ports.length,
@@ -120,6 +126,7 @@ try {
     }
     const bytes = got.frame ? got.frame.data.byteLength : byteLength(got.message);
     window?.record(indexOf.get(got.port)!, got.seq, got.sentAt, bytes, got.receivedAt);
+    if (!keepFrames) client.release(got);
   }
 } finally {
   clearTimeout(drainTimer);
