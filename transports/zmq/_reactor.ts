@@ -20,9 +20,14 @@
  * a wake-up write and a second FFI poll per message, so a served entry is
  * parked instead: it stays in the polled set without a waiter for up to
  * {@linkcode PARK_MS}. A parked descriptor that fires is dropped, not served
- * (its owner re-checks `readable`/`writable` before it waits again), and the
- * poll times out after {@linkcode PARK_MS} so parked entries never keep an
- * FFI call pending for longer than that once nothing else waits.
+ * (its owner re-checks `readable`/`writable` before it waits again). A poll
+ * that starts with only parked entries times out after {@linkcode PARK_MS},
+ * so parked entries never keep an FFI call pending for longer than that once
+ * nothing else waits. While other entries wait, the poll has no timeout: it
+ * is pending for their sake anyway, and a timeout would only wake the
+ * process once per served message for nothing (a receive loop has re-waited
+ * long before). Should the last waiting entry leave while parked ones
+ * remain, the poll is woken and restarts with the timeout.
  *
  * @module
  */
@@ -67,6 +72,8 @@ export class Reactor {
   /** Resolves when the pending poll returns. */
   #returned: PromiseWithResolvers<void> | null = null;
   #woken = false;
+  /** Whether the pending poll waits without a timeout. */
+  #unbounded = false;
 
   /**
    * Makes a reactor over the given libc binding.
@@ -131,6 +138,9 @@ export class Reactor {
       this.#wake();
       return this.#returned!.promise;
     }
+    // Only parked entries left under a poll with no timeout: restart it
+    // with one (see the module notes).
+    if (this.#entries.size === 0 && this.#unbounded) this.#wake();
     return Promise.resolve();
   }
 
@@ -161,11 +171,14 @@ export class Reactor {
         this.#inFlight = this.#fdSet;
         this.#returned = Promise.withResolvers();
         this.#woken = false;
+        // Parked entries alone bound the wait; entries with waiters do not.
+        this.#unbounded = this.#entries.size > 0 || this.#parked.size === 0;
         let result: number;
         try {
-          result = await this.#libc.poll(this.#buffer, count, this.#parked.size > 0 ? PARK_MS : -1);
+          result = await this.#libc.poll(this.#buffer, count, this.#unbounded ? -1 : PARK_MS);
         } finally {
           this.#inFlight = null;
+          this.#unbounded = false;
           this.#returned.resolve();
         }
         noteTurn();
