@@ -561,7 +561,7 @@ export interface RawIdleRun {
 /**
  * The idle ceiling: `count` raw REP sockets (ActorGear's ZmqSocket under Deno,
  * or npm:zeromq under Node) answering `count` Node REQ peers that each send a
- * 44-byte request every 1000-1500 ms, as silent NetGear servers heartbeat.
+ * 44-byte request every 1000 ms, as silent NetGear servers heartbeat.
  *
  * @param runtime Which REP side.
  * @param count Sockets and peers.
