@@ -42,6 +42,7 @@
 
 import { describeError, describeValue } from "../actors/describe.ts";
 import { TransportError } from "./errors.ts";
+import { OutputTail } from "./_output_tail.ts";
 
 /**
  * Why an {@linkcode SshTunnel} could not open, or stopped.
@@ -262,7 +263,7 @@ export class SshTunnel implements AsyncDisposable {
       this.#closing !== undefined ? undefined : new SshTunnelError(
         "exited",
         `SSH tunnel to ${this.destination} closed: ssh exited (${describeStatus(status)})`,
-        run.log.lastLines(),
+        lastLines(run.log),
       )
     );
     const signal = options.signal;
@@ -336,7 +337,7 @@ export class SshTunnel implements AsyncDisposable {
           throw new SshTunnelError(
             "timeout",
             `Cannot open SSH tunnel to ${parsed.destination}: its forward was not listening within ${parsed.timeoutMs} ms (option "timeoutMs"); is ${parsed.destination} an SSH server?`,
-            run.log.lastLines(),
+            lastLines(run.log),
             { cause: error },
           );
         }
@@ -347,7 +348,7 @@ export class SshTunnel implements AsyncDisposable {
           return tunnel;
         }
         const status = await run.stop();
-        const lines = run.log.lastLines();
+        const lines = lastLines(run.log);
         const code = classify(run.log.text);
         const portTaken = code === "forward-failed" && /Address already in use/.test(run.log.text);
         if (portTaken && parsed.localPort === 0 && attempt < PORT_ATTEMPTS) continue;
@@ -576,7 +577,7 @@ function freeLocalPort(): number {
 /** One ssh process: its stderr, and how to stop it and clean up after it. */
 interface SshRun {
   child: Deno.ChildProcess;
-  log: StderrLog;
+  log: OutputTail;
   /** Stops ssh (once), reads the rest of its stderr, removes the askpass script. */
   stop(): Promise<Deno.CommandStatus>;
   /** Reads the rest of its stderr and removes the askpass script, once ssh has exited. */
@@ -638,11 +639,11 @@ function spawnSsh(options: ParsedOptions, localPort: number, askpass: Askpass | 
     stdout: "null",
     stderr: "piped",
   }).spawn();
-  const log = new StderrLog(child.stderr);
+  const log = new OutputTail(child.stderr, LOG_LIMIT);
   let cleaning: Promise<void> | undefined;
   const cleanUp = () =>
     cleaning ??= (async () => {
-      await log.finish();
+      await log.finish(STOP_GRACE_MS);
       await askpass?.remove();
     })();
   let stopping: Promise<Deno.CommandStatus> | undefined;
@@ -783,86 +784,8 @@ class Askpass {
 
 // ------------------------------------------------------------------ stderr
 
-/** ssh's stderr, read as it comes: its last {@linkcode LOG_LIMIT} characters are kept. */
-class StderrLog {
-  #text = "";
-  #ended = false;
-  readonly #wakers = new Set<() => void>();
-  readonly #reader: ReadableStreamDefaultReader<string>;
-  readonly #done: Promise<void>;
-
-  constructor(stream: ReadableStream<Uint8Array>) {
-    this.#reader = stream.pipeThrough(new TextDecoderStream()).getReader();
-    this.#done = this.#pump();
-  }
-
-  async #pump(): Promise<void> {
-    try {
-      for (let chunk = await this.#reader.read(); !chunk.done; chunk = await this.#reader.read()) {
-        this.#text = (this.#text + chunk.value).slice(-LOG_LIMIT);
-        for (const wake of this.#wakers) wake();
-      }
-    } catch {
-      // Cancelled by finish(), or the pipe broke: what was read is all there is.
-    } finally {
-      this.#ended = true;
-      for (const wake of this.#wakers) wake();
-    }
-  }
-
-  get text(): string {
-    return this.#text;
-  }
-
-  /** ssh's last lines that are not debug output. */
-  lastLines(): string[] {
-    return this.#text.split(/\r?\n/).filter((line) =>
-      line.trim() !== "" && !line.startsWith("debug")
-    )
-      .slice(-ERROR_LINES);
-  }
-
-  /**
-   * Whether `pattern` shows up before the stream ends.
-   *
-   * @throws The `signal`'s reason if it aborts first.
-   */
-  async waitFor(pattern: RegExp, signal: AbortSignal): Promise<boolean> {
-    // Each turn is one chunk of output or its end: bounded by the output's size.
-    for (let turn = 0;; turn++) {
-      if (pattern.test(this.#text)) return true;
-      if (this.#ended) return false;
-      signal.throwIfAborted();
-      if (turn > 1_000_000) throw new Error(`no match for ${pattern} after ${turn} chunks`);
-      await new Promise<void>((resolve, reject) => {
-        const onAbort = () => {
-          this.#wakers.delete(wake);
-          reject(signal.reason);
-        };
-        const wake = () => {
-          this.#wakers.delete(wake);
-          signal.removeEventListener("abort", onAbort);
-          resolve();
-        };
-        this.#wakers.add(wake);
-        signal.addEventListener("abort", onAbort, { once: true });
-      });
-    }
-  }
-
-  /**
-   * Waits for the stream to end once ssh has exited, at most
-   * {@linkcode STOP_GRACE_MS} (a child of ssh, such as a ProxyCommand, may
-   * still hold the pipe), then stops reading.
-   */
-  async finish(): Promise<void> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<"late">((resolve) => {
-      timer = setTimeout(() => resolve("late"), STOP_GRACE_MS);
-    });
-    const outcome = await Promise.race([this.#done, late]);
-    clearTimeout(timer);
-    if (outcome === "late") await this.#reader.cancel().catch(() => {});
-    await this.#done;
-  }
+/** ssh's last lines that are not debug output, for an error. */
+function lastLines(log: OutputTail): string[] {
+  return log.text.split(/\r?\n/).filter((line) => line.trim() !== "" && !line.startsWith("debug"))
+    .slice(-ERROR_LINES);
 }

@@ -15,6 +15,7 @@
 
 import { userInfo } from "node:os";
 import { freePorts } from "./ports.ts";
+import { OutputTail } from "../../transports/_output_tail.ts";
 
 /** Debian's OpenSSH server; sshd re-executes itself, so it must be run by absolute path. */
 export const SSHD = "/usr/sbin/sshd";
@@ -24,8 +25,6 @@ const HOST = "127.0.0.1";
 const DEFAULT_TIMEOUT_MS = 15_000;
 /** Attempts with a new port when the free port was taken meanwhile. */
 const PORT_ATTEMPTS = 3;
-/** How much of a process's stderr is kept for error messages. */
-const LOG_LIMIT = 64 * 1024;
 
 /** `name` found in PATH (or /usr/bin), as an absolute path. */
 async function which(name: string): Promise<string | undefined> {
@@ -83,85 +82,6 @@ if (NO_SSHD) {
  */
 export function requireSshd(): void {
   if (SSHD_MISSING !== "") throw new Error(`Cannot run the SSH test: missing ${SSHD_MISSING}`);
-}
-
-/**
- * A child's stderr, read as it comes: the last {@linkcode LOG_LIMIT}
- * characters are kept, and `waitFor` waits for a line matching a pattern.
- */
-class LogPump {
-  #text = "";
-  #ended = false;
-  #wakers = new Set<() => void>();
-  readonly #reader: ReadableStreamDefaultReader<string>;
-  readonly #done: Promise<void>;
-
-  constructor(stream: ReadableStream<Uint8Array>) {
-    this.#reader = stream.pipeThrough(new TextDecoderStream()).getReader();
-    this.#done = this.#pump();
-  }
-
-  async #pump(): Promise<void> {
-    try {
-      for (let chunk = await this.#reader.read(); !chunk.done; chunk = await this.#reader.read()) {
-        this.#text = (this.#text + chunk.value).slice(-LOG_LIMIT);
-        for (const wake of this.#wakers) wake();
-      }
-    } catch {
-      // Cancelled by finish(): the text so far is all there is.
-    } finally {
-      this.#ended = true;
-      for (const wake of this.#wakers) wake();
-    }
-  }
-
-  /** What was read so far (its last {@linkcode LOG_LIMIT} characters). */
-  get text(): string {
-    return this.#text;
-  }
-
-  /**
-   * The first match of `pattern` in the text, as soon as it is read;
-   * undefined if the stream ends without one.
-   *
-   * @throws The `signal`'s reason if it aborts first.
-   */
-  async waitFor(pattern: RegExp, signal: AbortSignal): Promise<RegExpMatchArray | undefined> {
-    // Each turn is one chunk of output or the end of it: bounded by its size.
-    for (let turn = 0; turn < 1_000_000; turn++) {
-      const match = this.#text.match(pattern);
-      if (match !== null) return match;
-      if (this.#ended) return undefined;
-      signal.throwIfAborted();
-      await new Promise<void>((resolve, reject) => {
-        const onAbort = () => {
-          this.#wakers.delete(wake);
-          reject(signal.reason);
-        };
-        const wake = () => {
-          this.#wakers.delete(wake);
-          signal.removeEventListener("abort", onAbort);
-          resolve();
-        };
-        this.#wakers.add(wake);
-        signal.addEventListener("abort", onAbort, { once: true });
-      });
-    }
-    throw new Error(`no match for ${pattern} after 1000000 chunks of output`);
-  }
-
-  /**
-   * Waits up to `ms` for the stream to end (other processes may still hold
-   * the pipe: sshd's per-connection children), then stops reading.
-   */
-  async finish(ms: number): Promise<void> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<"late">((resolve) => timer = setTimeout(() => resolve("late"), ms));
-    const outcome = await Promise.race([this.#done, late]);
-    clearTimeout(timer);
-    if (outcome === "late") await this.#reader.cancel().catch(() => {});
-    await this.#done;
-  }
 }
 
 /** Stops a child: SIGTERM, then SIGKILL if it is still there after `ms`. */
@@ -249,7 +169,7 @@ class SshdServer implements Sshd {
     readonly hostKeyFingerprint: string,
     readonly dir: string,
     readonly child: Deno.ChildProcess,
-    readonly pump: LogPump,
+    readonly pump: OutputTail,
   ) {
     this.destination = `${user}@${HOST}`;
     this.clientOptions = clientOptions(port, identityFile, knownHostsFile);
@@ -395,7 +315,7 @@ export async function startSshd(options: StartSshdOptions = {}): Promise<Sshd> {
         stdout: "null",
         stderr: "piped",
       }).spawn();
-      const pump = new LogPump(child.stderr);
+      const pump = new OutputTail(child.stderr);
       let listening;
       try {
         listening = await pump.waitFor(
@@ -409,7 +329,7 @@ export async function startSshd(options: StartSshdOptions = {}): Promise<Sshd> {
           cause: error,
         });
       }
-      if (listening !== undefined) {
+      if (listening) {
         const server = new SshdServer(
           port,
           user,
@@ -485,7 +405,7 @@ class Tunnel implements SshTunnel {
     readonly localPort: number,
     readonly remotePort: number,
     readonly child: Deno.ChildProcess,
-    readonly pump: LogPump,
+    readonly pump: OutputTail,
   ) {}
 
   log(): string {
@@ -543,7 +463,7 @@ export async function openSshTunnel(
       stdout: "null",
       stderr: "piped",
     }).spawn();
-    const pump = new LogPump(child.stderr);
+    const pump = new OutputTail(child.stderr);
     let listening;
     try {
       listening = await pump.waitFor(
@@ -560,7 +480,7 @@ export async function openSshTunnel(
         { cause: error },
       );
     }
-    if (listening !== undefined) return new Tunnel(localPort, remotePort, child, pump);
+    if (listening) return new Tunnel(localPort, remotePort, child, pump);
     const status = await stop(child, 5000);
     await pump.finish(2000);
     const taken = /Address already in use|cannot listen to port/.test(pump.text);
