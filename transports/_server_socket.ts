@@ -24,8 +24,10 @@ import {
   newServerTransportStats,
   type SendFailed,
   type SendOutcome,
+  type ServerTransportCommand,
   type ServerTransportStats,
 } from "./transport.ts";
+import type { SendCancels } from "./send_cancels.ts";
 import type { ZmqServerTransportOptions } from "./zmq_transport_options.ts";
 import { type SocketKind, ZmqSocket, type ZmqSocketOptions } from "./zmq/zmq_socket.ts";
 
@@ -388,6 +390,30 @@ export function failed(code: string, reason: string): SendFailed {
 /** The outcome of a send its owner cancelled (see `SendCancels`). */
 export function cancelledOutcome(): SendFailed {
   return failed("cancelled", "Cannot send: the send was cancelled (its caller stopped waiting)");
+}
+
+/**
+ * Starts a command's send under its owner's cancels: frames and heartbeats
+ * can be cancelled, the goodbye cannot. Checked before the frame is
+ * numbered, so a cancelled send leaves no gap.
+ *
+ * @param message The command about to be sent.
+ * @param cancels The owner's cancels, if it has any.
+ * @param onCancel Cuts the send's waits short if it is cancelled in flight.
+ * @returns The cancels to `end()` once the send is done (`undefined`: none
+ * apply), or `null` when it was cancelled already and has been answered.
+ */
+export function beginSend(
+  message: ServerTransportCommand,
+  cancels: SendCancels | undefined,
+  onCancel: () => void,
+): SendCancels | undefined | null {
+  if (message.type === "SendGoodbye" || cancels === undefined) return undefined;
+  const id = message.type === "SendFrame" ? message.id : undefined;
+  if (cancels.begin(id, onCancel)) return cancels;
+  // A skipped heartbeat went as well as any: the goodbye follows.
+  message.replyTo.tell(id === undefined ? SENT : cancelledOutcome());
+  return null;
 }
 
 /** The outcome of a send after the transport closed. */

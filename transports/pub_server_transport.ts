@@ -30,6 +30,7 @@ import type { Actor, Props } from "../actors/actor.ts";
 import { TransportClosedError, TransportOperationError } from "./errors.ts";
 import {
   answer,
+  beginSend,
   cancelledOutcome,
   closed,
   failed,
@@ -212,17 +213,9 @@ export class PubServerTransport implements Actor<ServerTransportCommand> {
 
   /** Sends one frame, heartbeat or goodbye and tells the outcome. */
   async receive(message: ServerTransportCommand): Promise<void> {
-    // Frames and heartbeats can be cancelled (see SendCancels); the goodbye
-    // cannot. Checked before the frame is numbered: a cancelled send leaves
-    // no gap.
-    const cancels = message.type === "SendGoodbye" ? undefined : this.#options.cancels;
     this.#cancelled = false;
-    const id = message.type === "SendFrame" ? message.id : undefined;
-    if (cancels !== undefined && !cancels.begin(id, () => this.#cancel())) {
-      // A skipped heartbeat went as well as any: the goodbye follows.
-      message.replyTo.tell(id === undefined ? SENT : cancelledOutcome());
-      return;
-    }
+    const cancels = beginSend(message, this.#options.cancels, () => this.#cancel());
+    if (cancels === null) return;
     try {
       const envelope = this.#outbox.envelope(message);
       if (!("version" in envelope)) {
