@@ -27,6 +27,7 @@ import {
 import { ZmqSocket } from "../../../transports/zmq/zmq_socket.ts";
 import { freePorts } from "../../_helpers/ports.ts";
 import { sha256, testFrame } from "../../_helpers/frames.ts";
+import { background, within } from "../../_helpers/async.ts";
 
 const SEED = 0x5eed_2026;
 const FUZZ_COUNT = 3000;
@@ -333,29 +334,6 @@ function stateReached(
     };
     client.addEventListener("serverstate", onState);
   });
-}
-
-/** Rejects if `promise` has not settled within `ms`, naming what it waited for. */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/**
- * Marks a promise run in the background as handled: if the test fails
- * first, its later rejection must not abort the whole file. Awaiting it
- * still throws.
- */
-function background<T>(promise: Promise<T>): Promise<T> {
-  promise.catch(() => {});
-  return promise;
 }
 
 /**

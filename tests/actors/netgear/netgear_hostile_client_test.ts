@@ -34,6 +34,7 @@ import {
 } from "../../../transports/zmq/zmq_socket.ts";
 import { freePorts } from "../../_helpers/ports.ts";
 import { testFrame } from "../../_helpers/frames.ts";
+import { background, within } from "../../_helpers/async.ts";
 
 const PYTHON = "/usr/bin/python3";
 /** Python's own bound on each wait: it exits instead of hanging. */
@@ -68,25 +69,6 @@ class CapturedLogs implements Disposable {
     console.warn = this.#warn;
     console.error = this.#error;
   }
-}
-
-/** Rejects if `promise` has not settled within `ms`, naming what it waited for. */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Marks a background promise as handled (awaiting it still throws). */
-function background<T>(promise: Promise<T>): Promise<T> {
-  promise.catch(() => {});
-  return promise;
 }
 
 function statsOf(all: ServerStats[], port: number): ServerStats {

@@ -17,6 +17,7 @@ import {
 } from "../../../actors/netgear/mod.ts";
 import { freePorts } from "../../_helpers/ports.ts";
 import { sha256, testFrame } from "../../_helpers/frames.ts";
+import { within } from "../../_helpers/async.ts";
 
 const SERVER = new URL("../../interop/python_server.py", import.meta.url).pathname;
 /** Python's own bound on each wait (a reply, a subscriber): it exits instead of hanging. */
@@ -145,19 +146,6 @@ function joined(client: NetGearClient, ports: readonly number[]): Promise<void> 
     };
     client.addEventListener("serverstate", onState);
   });
-}
-
-/** Rejects if `promise` has not settled within `ms`, naming what it waited for. */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function statesOf(events: ServerStateEvent[], port: number): string[] {
