@@ -85,5 +85,10 @@ export async function main(args: readonly string[]): Promise<number> {
 }
 
 if (import.meta.main) {
-  Deno.exit(await main(Deno.args));
+  // Not Deno.exit(): that ends the process before ZeroMQ's I/O thread has
+  // written what a closed socket left to linger over (a PAIR or PUB server's
+  // last frame and goodbye, queued microseconds before). Ending the event
+  // loop instead lets zeromq's context termination flush them, within each
+  // socket's linger (1 s at most; 0 where the client is not taking them).
+  Deno.exitCode = await main(Deno.args);
 }
