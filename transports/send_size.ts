@@ -24,6 +24,12 @@ export interface SendSizeOptions {
   readonly wire?: WireFormat;
 }
 
+/** A frame's shape (all its head depends on, besides the port) and its head's size. */
+interface FrameHead extends Omit<OutgoingFrame, "data"> {
+  readonly port: number;
+  readonly bytes: number;
+}
+
 /**
  * Measures sends of one server. Only the envelope's head is encoded: a
  * frame's bytes are counted, not copied.
@@ -42,6 +48,8 @@ export interface SendSizeOptions {
 export class SendSize {
   readonly #codec = new ProtocolCodec({ maxMessageBytes: MAX_MESSAGE_BYTES_LIMIT });
   readonly #vidgear: VidgearCodec | undefined;
+  /** The head of the last frame measured without a message, and its shape. */
+  #frameHead: FrameHead | undefined;
 
   /**
    * Makes a measurer.
@@ -70,6 +78,19 @@ export class SendSize {
    */
   measure(port: number, frame: OutgoingFrame | undefined, message: unknown): number {
     if (this.#vidgear) return this.#measureVidgear(this.#vidgear, port, frame, message);
+    // A frame alone: its head is that of the last frame of the same shape,
+    // so the steady stream of frames is not encoded twice.
+    const shape = frame !== undefined && message === undefined ? this.#frameHead : undefined;
+    if (
+      shape !== undefined && shape.port === port && shape.width === frame!.width &&
+      shape.height === frame!.height && shape.channels === frame!.channels &&
+      shape.format === frame!.format && shape.encoding === frame!.encoding &&
+      encodableData(frame!)
+    ) {
+      const size = shape.bytes + 5 + frame!.data.byteLength;
+      // Past the codec's limit, the full path below says why.
+      if (size <= MAX_MESSAGE_BYTES_LIMIT) return size;
+    }
     let head: Uint8Array;
     try {
       // Version 2 sends the frame's bytes as a second part, uncopied.
@@ -87,6 +108,10 @@ export class SendSize {
         `Cannot encode the message: ${error instanceof Error ? error.message : String(error)}`,
         { cause: error },
       );
+    }
+    if (frame !== undefined && message === undefined) {
+      const { width, height, channels, format, encoding } = frame;
+      this.#frameHead = { port, width, height, channels, format, encoding, bytes: head.byteLength };
     }
     // PUB/SUB and PAIR send the bytes inline, behind a header of up to 5 bytes.
     return head.byteLength + (frame === undefined ? 0 : 5 + frame.data.byteLength);
@@ -120,4 +145,11 @@ export class SendSize {
     }
     return parts[0].byteLength + parts[1].byteLength;
   }
+}
+
+/** Whether the encoder would take a frame's bytes (see makeWireFrame): the head is all that is left to check. */
+function encodableData({ width, height, channels, encoding, data }: OutgoingFrame): boolean {
+  if (!(data instanceof Uint8Array)) return false;
+  if (encoding === "raw") return data.byteLength === width * height * channels;
+  return data.byteLength >= 3 && data[0] === 0xff && data[1] === 0xd8 && data[2] === 0xff;
 }
