@@ -28,6 +28,7 @@ import * as zmq from "zeromq";
 import { type Reactor, type ReactorEntry, sharedReactor } from "./_reactor.ts";
 import { afterTurn, mayContinue } from "./_event_loop_turns.ts";
 import { noteReceived } from "./_external_memory.ts";
+import { tuneMalloc } from "./_malloc_tuning.ts";
 import {
   TransportClosedError,
   TransportEndpointError,
@@ -320,6 +321,8 @@ export class ZmqSocket implements AsyncDisposable {
     }
     validateOptions(options);
     this.#reactor = sharedReactor();
+    // Received frames are freed on this thread: keep their memory mapped.
+    tuneMalloc();
     this.kind = kind;
     this.#raw = new CONSTRUCTORS[kind]();
     this.#io = this.#raw as unknown as RawSocket;
