@@ -28,6 +28,7 @@ import {
   type ServerTransportStats,
 } from "./transport.ts";
 import type { SendCancels } from "./send_cancels.ts";
+import type { Outbox } from "./_outbox.ts";
 import type { ZmqServerTransportOptions } from "./zmq_transport_options.ts";
 import { type SocketKind, ZmqSocket, type ZmqSocketOptions } from "./zmq/zmq_socket.ts";
 
@@ -343,7 +344,7 @@ class TunnelKeeper {
  * failure other than closing is answered before it is rethrown (and the
  * actor restarts), so a sender never waits out its ask.
  */
-export async function answer(
+async function answer(
   replyTo: ActorRef<SendOutcome>,
   send: () => Promise<SendOutcome>,
   stopping: () => boolean,
@@ -392,6 +393,48 @@ export function cancelledOutcome(): SendFailed {
   return failed("cancelled", "Cannot send: the send was cancelled (its caller stopped waiting)");
 }
 
+/** What a server transport gives {@linkcode serveSend}, made once per transport. */
+export interface SendServing {
+  /** The owner's cancels, if it has any. */
+  readonly cancels: SendCancels | undefined;
+  /** Cuts the send's waits short if it is cancelled in flight. */
+  readonly onCancel: () => void;
+  /** Numbers frames and turns commands into envelopes. */
+  readonly outbox: Outbox;
+  /** Whether the transport is closing (a failure then answers `closed`). */
+  readonly stopping: () => boolean;
+}
+
+/**
+ * Serves one send command from start to end, the same for every server
+ * transport: under its owner's cancels, enveloped by the outbox, and
+ * answered to its `replyTo` whatever happens (see {@linkcode answer}).
+ *
+ * @param message The command.
+ * @param serving The transport's cancels, outbox and closing state.
+ * @param send Sends the envelope; `once` for heartbeats and the goodbye,
+ * which get one attempt (see `SendHeartbeat`).
+ */
+export async function serveSend(
+  message: ServerTransportCommand,
+  serving: SendServing,
+  send: (envelope: Envelope, once: boolean) => Promise<SendOutcome>,
+): Promise<void> {
+  const cancels = beginSend(message, serving.cancels, serving.onCancel);
+  if (cancels === null) return;
+  try {
+    const envelope = serving.outbox.envelope(message);
+    if (!("version" in envelope)) {
+      message.replyTo.tell(envelope);
+      return;
+    }
+    const once = message.type !== "SendFrame";
+    await answer(message.replyTo, () => send(envelope, once), serving.stopping);
+  } finally {
+    cancels?.end();
+  }
+}
+
 /**
  * Starts a command's send under its owner's cancels: frames and heartbeats
  * can be cancelled, the goodbye cannot. Checked before the frame is
@@ -403,7 +446,7 @@ export function cancelledOutcome(): SendFailed {
  * @returns The cancels to `end()` once the send is done (`undefined`: none
  * apply), or `null` when it was cancelled already and has been answered.
  */
-export function beginSend(
+function beginSend(
   message: ServerTransportCommand,
   cancels: SendCancels | undefined,
   onCancel: () => void,

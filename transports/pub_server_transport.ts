@@ -29,16 +29,16 @@
 import type { Actor, Props } from "../actors/actor.ts";
 import { TransportClosedError, TransportOperationError } from "./errors.ts";
 import {
-  answer,
-  beginSend,
   cancelledOutcome,
   closed,
   failed,
   GOODBYE_WAIT_MS,
   invalid,
   secureHint,
+  type SendServing,
   SENT,
   ServerSocket,
+  serveSend,
 } from "./_server_socket.ts";
 import { Outbox } from "./_outbox.ts";
 import { VidgearServerWire } from "./_vidgear_wire.ts";
@@ -115,7 +115,7 @@ type Published = "queued" | "dropped" | SendOutcome;
  */
 export class PubServerTransport implements Actor<ServerTransportCommand> {
   readonly #options: PubServerTransportOptions;
-  readonly #outbox: Outbox;
+  readonly #serving: SendServing;
   readonly #codec: ProtocolCodec;
   readonly #socket: ServerSocket;
   /** XPUB: whether subscriptions are to be waited for (not PAIR). */
@@ -159,7 +159,12 @@ export class PubServerTransport implements Actor<ServerTransportCommand> {
 
   private constructor(options: PubServerTransportOptions, outbox: Outbox) {
     this.#options = options;
-    this.#outbox = outbox;
+    this.#serving = {
+      cancels: options.cancels,
+      onCancel: () => this.#cancel(),
+      outbox,
+      stopping: () => this.#socket.stopping,
+    };
     this.#codec = new ProtocolCodec({ maxMessageBytes: options.maxMessageSize });
     this.#publishes = options.pattern !== 0;
     this.#flowControlled = this.#publishes && options.role === "connect";
@@ -212,26 +217,10 @@ export class PubServerTransport implements Actor<ServerTransportCommand> {
   }
 
   /** Sends one frame, heartbeat or goodbye and tells the outcome. */
-  async receive(message: ServerTransportCommand): Promise<void> {
+  receive(message: ServerTransportCommand): Promise<void> {
     this.#cancelled = false;
-    const cancels = beginSend(message, this.#options.cancels, () => this.#cancel());
-    if (cancels === null) return;
-    try {
-      const envelope = this.#outbox.envelope(message);
-      if (!("version" in envelope)) {
-        message.replyTo.tell(envelope);
-        return;
-      }
-      // Heartbeats and the goodbye get one try and no wait: see SendHeartbeat.
-      const once = message.type !== "SendFrame";
-      await answer(
-        message.replyTo,
-        () => this.#send(envelope, once),
-        () => this.#socket.stopping,
-      );
-    } finally {
-      cancels?.end();
-    }
+    // Heartbeats and the goodbye get one try and no wait: see SendHeartbeat.
+    return serveSend(message, this.#serving, (envelope, once) => this.#send(envelope, once));
   }
 
   /** Cuts the send in flight short: its owner no longer waits for it. */

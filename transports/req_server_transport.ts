@@ -29,16 +29,16 @@
 
 import type { Actor, ActorContext, Props } from "../actors/actor.ts";
 import {
-  answer,
-  beginSend,
   cancelledOutcome,
   closed,
   failed,
   GOODBYE_WAIT_MS,
   invalid,
   secureHint,
+  type SendServing,
   SENT,
   ServerSocket,
+  serveSend,
 } from "./_server_socket.ts";
 import { Outbox } from "./_outbox.ts";
 import { VidgearServerWire } from "./_vidgear_wire.ts";
@@ -85,7 +85,7 @@ const REFUSED: unique symbol = Symbol("refused");
  */
 export class ReqServerTransport implements Actor<ServerTransportCommand> {
   readonly #options: ReqServerTransportOptions;
-  readonly #outbox: Outbox;
+  readonly #serving: SendServing;
   readonly #codec: ProtocolCodec;
   readonly #socket: ServerSocket;
   /** The current socket had a reply, so its handshake went through. */
@@ -141,7 +141,12 @@ export class ReqServerTransport implements Actor<ServerTransportCommand> {
 
   private constructor(options: ReqServerTransportOptions, outbox: Outbox) {
     this.#options = options;
-    this.#outbox = outbox;
+    this.#serving = {
+      cancels: options.cancels,
+      onCancel: () => this.#cancel(),
+      outbox,
+      stopping: () => this.#socket.stopping,
+    };
     this.#codec = new ProtocolCodec({ maxMessageBytes: options.maxMessageSize });
     this.#watchesRefusal = options.role === "connect";
     this.#vidgear = options.wire === "vidgear"
@@ -196,33 +201,18 @@ export class ReqServerTransport implements Actor<ServerTransportCommand> {
   }
 
   /** Sends one frame, heartbeat or goodbye and tells the outcome. */
-  async receive(
+  receive(
     message: ServerTransportCommand,
     context: ActorContext<ServerTransportCommand>,
   ): Promise<void> {
     this.#cancelled = false;
-    const cancels = beginSend(message, this.#options.cancels, () => this.#cancel());
-    if (cancels === null) return;
-    try {
-      const envelope = this.#outbox.envelope(message);
-      if (!("version" in envelope)) {
-        message.replyTo.tell(envelope);
-        return;
-      }
-      // Heartbeats and the goodbye get one attempt: see SendHeartbeat.
-      const once = message.type !== "SendFrame";
+    return serveSend(message, this.#serving, (envelope, once) => {
       const { requestTimeout } = this.#options;
-      const timeoutMs = message.type === "SendGoodbye"
+      const timeoutMs = envelope.kind === "terminate"
         ? Math.min(requestTimeout, GOODBYE_WAIT_MS)
         : requestTimeout;
-      await answer(
-        message.replyTo,
-        () => this.#send(envelope, once, timeoutMs, context),
-        () => this.#socket.stopping,
-      );
-    } finally {
-      cancels?.end();
-    }
+      return this.#send(envelope, once, timeoutMs, context);
+    });
   }
 
   /** Cuts the send in flight short: its owner no longer waits for it. */
