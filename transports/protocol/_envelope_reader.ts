@@ -111,25 +111,13 @@ export function readHead(bytes: Uint8Array, scanner: CborScanner, decoder: Decod
     }
     switch (key) {
       case "v":
-        head.v = readScalar(bytes, valueStart, valueEnd, decoder);
-        break;
       case "kind":
-        head.kind = readScalar(bytes, valueStart, valueEnd, decoder);
-        break;
       case "port":
-        head.port = readScalar(bytes, valueStart, valueEnd, decoder);
-        break;
       case "seq":
-        head.seq = readScalar(bytes, valueStart, valueEnd, decoder);
-        break;
       case "ts":
-        head.ts = readScalar(bytes, valueStart, valueEnd, decoder);
-        break;
       case "hb":
-        head.hb = readScalar(bytes, valueStart, valueEnd, decoder);
-        break;
       case "sid":
-        head.sid = readScalar(bytes, valueStart, valueEnd, decoder);
+        head[key] = readScalar(bytes, valueStart, valueEnd, decoder);
         break;
       case "error":
         head.error = decodeRange(bytes, valueStart, valueEnd, decoder);
