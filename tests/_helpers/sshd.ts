@@ -116,6 +116,19 @@ async function run(command: string, args: string[]): Promise<string> {
   return decoder.decode(out.stdout);
 }
 
+/**
+ * Makes a private key `sshd` does not accept (not in its authorized_keys),
+ * in its directory.
+ *
+ * @param sshd The running sshd.
+ * @returns The key's path.
+ */
+export async function strangerKey(sshd: Sshd): Promise<string> {
+  const path = `${sshd.dir}/stranger_ed25519`;
+  await run(SSH_KEYGEN!, ["-q", "-t", "ed25519", "-N", "", "-f", path]);
+  return path;
+}
+
 /** A running sshd; see {@linkcode startSshd}. */
 export interface Sshd extends AsyncDisposable {
   /** The address it listens on: 127.0.0.1. */

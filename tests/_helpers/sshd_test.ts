@@ -10,7 +10,7 @@ import "./preload_native.ts";
  */
 import assert from "node:assert/strict";
 import { ZmqSocket } from "../../transports/zmq/zmq_socket.ts";
-import { NO_SSHD, openSshTunnel, requireSshd, startSshd } from "./sshd.ts";
+import { NO_SSHD, openSshTunnel, requireSshd, startSshd, strangerKey } from "./sshd.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -130,12 +130,7 @@ test("openSshTunnel: refuses a server whose host key is not the known one", asyn
 
 test("openSshTunnel: refuses a user key not in authorized_keys", async () => {
   await using sshd = await startSshd();
-  const stranger = `${sshd.dir}/stranger_ed25519`;
-  const keygen = await new Deno.Command("ssh-keygen", {
-    args: ["-q", "-t", "ed25519", "-N", "", "-f", stranger],
-    stdin: "null",
-  }).output();
-  assert.ok(keygen.success);
+  const stranger = await strangerKey(sshd);
   await assert.rejects(
     openSshTunnel(sshd, sshd.port, { identityFile: stranger }),
     /Permission denied \(publickey\)/,

@@ -12,7 +12,7 @@ import "../_helpers/preload_native.ts";
  */
 import assert from "node:assert/strict";
 import { freePorts } from "../_helpers/ports.ts";
-import { NO_SSHD, requireSshd, SSHD, type Sshd, startSshd } from "../_helpers/sshd.ts";
+import { NO_SSHD, requireSshd, SSHD, type Sshd, startSshd, strangerKey } from "../_helpers/sshd.ts";
 import {
   SshTunnel,
   SshTunnelError,
@@ -141,12 +141,7 @@ test("SshTunnel: a ZeroMQ REQ/REP round trip of vidgear frames goes through the 
 
 test("SshTunnel: a key the server does not know is auth-failed, with ssh's words", async () => {
   await using sshd = await startSshd();
-  const stranger = `${sshd.dir}/stranger_ed25519`;
-  const keygen = await new Deno.Command("ssh-keygen", {
-    args: ["-q", "-t", "ed25519", "-N", "", "-f", stranger],
-    stdin: "null",
-  }).output();
-  assert.ok(keygen.success);
+  const stranger = await strangerKey(sshd);
   const error = await refused(
     SshTunnel.open(through(sshd, sshd.port, { keyFile: stranger })),
     "auth-failed",

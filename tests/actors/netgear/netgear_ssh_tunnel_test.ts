@@ -15,7 +15,7 @@ import { NetGear, OpenError, SendError } from "../../../actors/netgear/mod.ts";
 import { SshTunnelError } from "../../../transports/ssh_tunnel.ts";
 import { testFrame } from "../../_helpers/frames.ts";
 import { freePorts } from "../../_helpers/ports.ts";
-import { NO_SSHD, requireSshd, type Sshd, startSshd } from "../../_helpers/sshd.ts";
+import { NO_SSHD, requireSshd, type Sshd, startSshd, strangerKey } from "../../_helpers/sshd.ts";
 
 const test = (name: string, fn: () => Promise<void>) =>
   Deno.test({
@@ -82,12 +82,7 @@ for (const pattern of [1, 2] as const) {
 
 test("NetGear SSH tunnel: a key the SSH server refuses is an OpenError naming sshTunnelKeyfile", async () => {
   await using sshd = await startSshd();
-  const stranger = `${sshd.dir}/stranger_ed25519`;
-  const keygen = await new Deno.Command("ssh-keygen", {
-    args: ["-q", "-t", "ed25519", "-N", "", "-f", stranger],
-    stdin: "null",
-  }).output();
-  assert.ok(keygen.success);
+  const stranger = await strangerKey(sshd);
   const [port] = freePorts(1);
   const error = await NetGear.open({
     multiserverMode: true,
