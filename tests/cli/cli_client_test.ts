@@ -5,8 +5,7 @@ import { NetGear } from "../../actors/netgear/mod.ts";
 import type { ServerStats } from "../../actors/netgear/mod.ts";
 import { freePorts } from "../_helpers/ports.ts";
 
-const CLI = new URL("../../cli/cli.ts", import.meta.url).pathname;
-const PERMISSIONS = ["--allow-read", "--allow-env", "--allow-ffi"];
+import { CLI, PERMISSIONS } from "./_cli.ts";
 
 function stats(port: number, lastMessage: unknown): ServerStats {
   return {

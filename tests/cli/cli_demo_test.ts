@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { freePortRun, portsInUse } from "../../cli/_free_ports.ts";
 
-const CLI = new URL("../../cli/cli.ts", import.meta.url).pathname;
-const PERMISSIONS = ["--allow-read", "--allow-env", "--allow-ffi", "--allow-run"];
+import { CLI, PERMISSIONS as SOCKET_PERMISSIONS } from "./_cli.ts";
+
+const PERMISSIONS = [...SOCKET_PERMISSIONS, "--allow-run"];
 const decoder = new TextDecoder();
 
 /** Listens on whichever of `ports` is free on 127.0.0.1 (others hold the rest already). */

@@ -7,7 +7,7 @@ import { UsageError } from "../../cli/errors.ts";
 import { resolveOptions } from "../../actors/netgear/_resolve_options.ts";
 import { freePorts } from "../_helpers/ports.ts";
 
-const CLI = new URL("../../cli/cli.ts", import.meta.url).pathname;
+import { CLI } from "./_cli.ts";
 const decoder = new TextDecoder();
 
 function server(args: string[]): ReturnType<typeof serverOptions> {

@@ -3,18 +3,8 @@ import assert from "node:assert/strict";
 import { type ClientReply, NetGear, type NetGearClient } from "../../actors/netgear/mod.ts";
 import { freePorts } from "../_helpers/ports.ts";
 
-const CLI = new URL("../../cli/cli.ts", import.meta.url).pathname;
-const PERMISSIONS = ["--allow-read", "--allow-env", "--allow-ffi"];
+import { cli } from "./_cli.ts";
 const decoder = new TextDecoder();
-
-function cli(args: string[]): Deno.ChildProcess {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", ...PERMISSIONS, CLI, ...args],
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(60_000),
-  }).spawn();
-}
 
 /** Receives until the client shuts down, answering with `returnData`; counts frames. */
 async function drain(client: NetGearClient, returnData?: unknown): Promise<number> {

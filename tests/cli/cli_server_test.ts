@@ -1,18 +1,8 @@
 import assert from "node:assert/strict";
 import { freePorts } from "../_helpers/ports.ts";
 
-const CLI = new URL("../../cli/cli.ts", import.meta.url).pathname;
-const PERMISSIONS = ["--allow-read", "--allow-env", "--allow-ffi"];
+import { cli } from "./_cli.ts";
 const decoder = new TextDecoder();
-
-function cli(args: string[]): Deno.ChildProcess {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", ...PERMISSIONS, CLI, ...args],
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(60_000),
-  }).spawn();
-}
 
 Deno.test("CLI server and client take --pattern 0 (PAIR) with --no-multiserver", async () => {
   const [port] = freePorts(1);
