@@ -7,7 +7,7 @@
  * @module
  */
 
-import { MAX_MESSAGE_BYTES_LIMIT, ProtocolCodec } from "./protocol/protocol.ts";
+import { frameDataFits, MAX_MESSAGE_BYTES_LIMIT, ProtocolCodec } from "./protocol/protocol.ts";
 import { VidgearCodec } from "./protocol/vidgear_codec.ts";
 import type { OutgoingFrame } from "./transport.ts";
 import type { WireFormat } from "./zmq_transport_options.ts";
@@ -80,14 +80,9 @@ export class SendSize {
     if (this.#vidgear) return this.#measureVidgear(this.#vidgear, port, frame, message);
     // A frame alone: its head is that of the last frame of the same shape,
     // so the steady stream of frames is not encoded twice.
-    const shape = frame !== undefined && message === undefined ? this.#frameHead : undefined;
-    if (
-      shape !== undefined && shape.port === port && shape.width === frame!.width &&
-      shape.height === frame!.height && shape.channels === frame!.channels &&
-      shape.format === frame!.format && shape.encoding === frame!.encoding &&
-      encodableData(frame!)
-    ) {
-      const size = shape.bytes + 5 + frame!.data.byteLength;
+    const known = message === undefined ? this.#knownHead(port, frame) : undefined;
+    if (known !== undefined) {
+      const size = known + 5 + frame!.data.byteLength;
       // Past the codec's limit, the full path below says why.
       if (size <= MAX_MESSAGE_BYTES_LIMIT) return size;
     }
@@ -115,6 +110,19 @@ export class SendSize {
     }
     // PUB/SUB and PAIR send the bytes inline, behind a header of up to 5 bytes.
     return head.byteLength + (frame === undefined ? 0 : 5 + frame.data.byteLength);
+  }
+
+  /** The head size of the last frame measured alone, if `frame` has its shape and bytes the encoder takes. */
+  #knownHead(port: number, frame: OutgoingFrame | undefined): number | undefined {
+    const head = this.#frameHead;
+    if (
+      head === undefined || frame === undefined || head.port !== port ||
+      head.width !== frame.width || head.height !== frame.height ||
+      head.channels !== frame.channels || head.format !== frame.format ||
+      head.encoding !== frame.encoding || !(frame.data instanceof Uint8Array) ||
+      !frameDataFits(frame.width, frame.height, frame.channels, frame.encoding, frame.data)
+    ) return undefined;
+    return head.bytes;
   }
 
   #measureVidgear(
@@ -145,11 +153,4 @@ export class SendSize {
     }
     return parts[0].byteLength + parts[1].byteLength;
   }
-}
-
-/** Whether the encoder would take a frame's bytes (see makeWireFrame): the head is all that is left to check. */
-function encodableData({ width, height, channels, encoding, data }: OutgoingFrame): boolean {
-  if (!(data instanceof Uint8Array)) return false;
-  if (encoding === "raw") return data.byteLength === width * height * channels;
-  return data.byteLength >= 3 && data[0] === 0xff && data[1] === 0xd8 && data[2] === 0xff;
 }

@@ -1032,6 +1032,29 @@ function checkKindRules(
   if (error !== undefined) throw notAllowed(action, "error", kind, '"reply"');
 }
 
+/**
+ * Whether `data` is what a frame of this shape carries: exactly `w*h*c`
+ * bytes when raw, a JPEG's opening markers (FF D8 FF) when JPEG.
+ *
+ * @param width Width in pixels.
+ * @param height Height in pixels.
+ * @param channels Channels per pixel.
+ * @param encoding `"raw"` or `"jpeg"`.
+ * @param data The frame's bytes.
+ * @returns Whether an encoder or decoder takes them.
+ */
+export function frameDataFits(
+  width: number,
+  height: number,
+  channels: number,
+  encoding: FrameEncoding,
+  data: Uint8Array,
+): boolean {
+  return encoding === "raw"
+    ? data.byteLength === width * height * channels
+    : data.byteLength >= 3 && data[0] === 0xff && data[1] === 0xd8 && data[2] === 0xff;
+}
+
 function makeWireFrame(
   action: Action,
   w: unknown,
@@ -1080,19 +1103,16 @@ function makeWireFrame(
   if (!(data instanceof Uint8Array)) {
     throw badField(action, "frame.data", "a byte string", data);
   }
-  if (encoding === "raw") {
-    const expected = width * height * channels;
-    if (data.byteLength !== expected) {
+  if (!frameDataFits(width, height, channels, encoding, data)) {
+    if (encoding === "raw") {
       throw new ProtocolError(
         "frame-size-mismatch",
-        `Cannot ${action}: a raw ${width}x${height} "${format}" frame needs ${expected} bytes (w*h*c), key "frame.data" has ${data.byteLength}`,
+        `Cannot ${action}: a raw ${width}x${height} "${format}" frame needs ${
+          width * height * channels
+        } bytes (w*h*c), key "frame.data" has ${data.byteLength}`,
         { field: "frame.data" },
       );
     }
-  } else if (
-    data.byteLength < 3 || data[0] !== 0xff || data[1] !== 0xd8 ||
-    data[2] !== 0xff
-  ) {
     throw new ProtocolError(
       "bad-jpeg",
       `Cannot ${action}: key "frame.data" of a "jpeg" frame must start with the JPEG markers FF D8 FF, got ${
