@@ -218,6 +218,19 @@ const DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024 * 1024;
  * the bound only keeps a misreporting socket from spinning.
  */
 const MAX_EMPTY_READS = 10_000;
+/**
+ * Refused sends (writable, then EAGAIN) in a row after which the socket
+ * waits for its descriptor instead of looking at its state again: a look
+ * that says writable once more is worth a try, a socket that keeps saying
+ * so while refusing is not.
+ */
+const MAX_REFUSED_SENDS = 3;
+/**
+ * Kinds whose refused send is an answer, not a race: PUB and XPUB report
+ * themselves always writable, and refuse (EAGAIN) only when a subscriber's
+ * queue is full under ZMQ_XPUB_NODROP, which their caller must hear.
+ */
+const SENDS_REFUSED_WHEN_FULL: readonly SocketKind[] = ["pub", "xpub"];
 
 const CONSTRUCTORS: Readonly<Record<SocketKind, new () => zmq.Socket>> = {
   pair: zmq.Pair,
@@ -291,6 +304,8 @@ export class ZmqSocket implements AsyncDisposable {
   #emptyReads = 0;
   /** A zeromq send is in progress: zeromq allows one at a time. */
   #sending = false;
+  /** Sends in a row that found the socket writable yet were refused (EAGAIN). */
+  #refusedSends = 0;
   /** Callers of `nextSignal()`, resolved when the descriptor next fires. */
   #signalWaiters: (() => void)[] = [];
   /** Waiters are served after the event loop's next turn (see `_event_loop_turns.ts`). */
@@ -679,7 +694,10 @@ export class ZmqSocket implements AsyncDisposable {
    * waiting.
    * @throws {TypeError} If the socket kind cannot send (`sub`, `pull`) or a
    * part is not a `Uint8Array`.
-   * @throws {TransportOperationError} If ZeroMQ refuses the message.
+   * @throws {TransportOperationError} If ZeroMQ refuses the message (`pub`
+   * and `xpub`: `"EAGAIN"` when a subscriber's queue is full under
+   * ZMQ_XPUB_NODROP; other kinds wait instead, as when their connection
+   * went between the look and the send).
    * @throws The `signal`'s reason if it is aborted, before or while waiting.
    */
   send(
@@ -708,7 +726,7 @@ export class ZmqSocket implements AsyncDisposable {
       } catch (error) {
         return Promise.reject(this.#ioError("send", error));
       }
-      if (writable && mayContinue()) return this.#rawSend(message);
+      if (writable && mayContinue()) return this.#rawSend(message, signal);
     }
     const { promise, resolve, reject } = Promise.withResolvers<void>();
     this.#enqueue(this.#senders, {
@@ -841,7 +859,7 @@ export class ZmqSocket implements AsyncDisposable {
       ) {
         const waiter = this.#senders.shift()!;
         detach(waiter);
-        waiter.resolve(this.#rawSend(waiter.message));
+        waiter.resolve(this.#rawSend(waiter.message, waiter.signal));
       }
     } catch (error) {
       this.#failAll(undefined, errorText(error), error);
@@ -926,24 +944,49 @@ export class ZmqSocket implements AsyncDisposable {
     return promise;
   }
 
-  #rawSend(message: Uint8Array | Uint8Array[]): Promise<void> {
+  #rawSend(message: Uint8Array | Uint8Array[], signal: AbortSignal | undefined): Promise<void> {
     let pending: Promise<void>;
     try {
       pending = this.#io.send(message);
     } catch (error) {
+      if (this.#waitsOnRefusal(error)) return this.#sendAgain(message, signal);
       return Promise.reject(this.#ioError("send", error));
     }
     this.#sending = true;
     return pending.then(() => {
       this.#sending = false;
+      this.#refusedSends = 0;
       if (this.#receivers.length > 0 || this.#senders.length > 0) {
         this.#service();
       }
     }, (error) => {
       this.#sending = false;
+      if (this.#waitsOnRefusal(error)) return this.#sendAgain(message, signal);
       this.#service();
       throw this.#ioError("send", error);
     });
+  }
+
+  /** Whether a send zeromq refused with `error` waits (see {@linkcode SENDS_REFUSED_WHEN_FULL}). */
+  #waitsOnRefusal(error: unknown): boolean {
+    return errorCode(error) === "EAGAIN" && !SENDS_REFUSED_WHEN_FULL.includes(this.kind);
+  }
+
+  /**
+   * The socket said it was writable, yet zeromq would not take the message
+   * (EAGAIN): its connection went between the look and the send, as when a
+   * REQ's CURVE handshake is refused. Not a failure: the caller waits, first
+   * in line and with its own signal, until the socket is writable again (a
+   * look or two at once, then its descriptor).
+   */
+  #sendAgain(message: Uint8Array | Uint8Array[], signal: AbortSignal | undefined): Promise<void> {
+    if (this.closed) return Promise.reject(new TransportClosedError("send"));
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const { promise, resolve, reject } = Promise.withResolvers<void>();
+    this.#enqueue(this.#senders, { resolve, reject, signal, onAbort: undefined, message }, true);
+    this.#refusedSends++;
+    this.#service(this.#refusedSends > MAX_REFUSED_SENDS ? "send" : undefined);
+    return promise;
   }
 
   #failAll(code: string | undefined, reason: string, cause?: unknown): void {

@@ -1,7 +1,7 @@
 import "../../_helpers/preload_native.ts";
 import assert from "node:assert/strict";
 import process from "node:process";
-import { curveKeyPair } from "zeromq";
+import { curveKeyPair, Push } from "zeromq";
 import { delay } from "../../../actors/abort.ts";
 import { ZmqSocket } from "../../../transports/zmq/zmq_socket.ts";
 import { sharedReactor } from "../../../transports/zmq/_reactor.ts";
@@ -266,6 +266,39 @@ Deno.test("ZmqSocket PUSH/PULL delivers many messages in order without copying",
   } finally {
     await push.close();
     await pull.close();
+  }
+});
+
+Deno.test("ZmqSocket send() that zeromq refuses after the socket looked writable (EAGAIN) waits and sends, instead of failing", async (t) => {
+  // A connection that goes between the look and the send (a refused CURVE
+  // handshake does that) makes zeromq refuse with EAGAIN; zeromq cannot be
+  // made to do it on cue, so its send refuses the first attempts here.
+  const original = Push.prototype.send;
+  for (const way of ["throws", "rejects"] as const) {
+    await t.step(way, async () => {
+      const [pull, push] = await boundPair("pull", "push");
+      let calls = 0;
+      Push.prototype.send = function (this: Push, ...args: Parameters<Push["send"]>) {
+        if (++calls <= 2) {
+          const error = Object.assign(new Error("Operation was not possible or timed out"), {
+            code: "EAGAIN",
+          });
+          if (way === "throws") throw error;
+          return Promise.reject(error);
+        }
+        return original.apply(this, args);
+      };
+      try {
+        await push.send(bytes("after two refusals"), { signal: deadline() });
+        const [part] = await pull.receive({ signal: deadline() });
+        assert.equal(text(part), "after two refusals");
+        assert.equal(calls, 3);
+      } finally {
+        Push.prototype.send = original;
+        await push.close();
+        await pull.close();
+      }
+    });
   }
 });
 
