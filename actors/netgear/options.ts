@@ -138,7 +138,8 @@ export interface NetGearOptions {
   whenNoSubscriber?: "reject" | "drop";
   /**
    * How often an idle server sends a heartbeat, in milliseconds, 10 or
-   * more. A server tells the client its interval with every message, and
+   * more: at the wall clock's multiples of it, so that idle servers
+   * heartbeat in step. A server tells the client its interval with every message, and
    * the client marks it `stale` after two of them in silence; for servers
    * that do not say (other implementations), the client assumes its own.
    *

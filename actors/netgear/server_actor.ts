@@ -11,6 +11,7 @@ import type { Actor, ActorContext, Props } from "../actor.ts";
 import type { ActorRef } from "../actor_ref.ts";
 import type { SendOutcome, ServerTransportCommand } from "../../transports/transport.ts";
 import type { ServerMessage } from "./server_messages.ts";
+import { GridTicker } from "./_clock_grid.ts";
 
 /** Time to look at idleness: the actor's own clock, private to it. */
 interface HeartbeatDue {
@@ -41,7 +42,7 @@ const HEARTBEAT_DUE: HeartbeatDue = Object.freeze({ type: "HeartbeatDue" });
 export class ServerActor implements Actor<ServerMessage | HeartbeatDue> {
   readonly #options: ServerActorOptions;
   #transport!: ActorRef<ServerTransportCommand>;
-  #timer: ReturnType<typeof setInterval> | undefined;
+  #ticker: GridTicker | undefined;
   #left = false;
   #tickPending = false;
   #heartbeatFailure: string | undefined;
@@ -55,20 +56,22 @@ export class ServerActor implements Actor<ServerMessage | HeartbeatDue> {
   started(context: ActorContext<ServerMessage | HeartbeatDue>): void {
     this.#transport = context.spawn("transport", this.#options.transport);
     const self = context.self;
-    // Checked at half the interval so an idle gap never exceeds ~1.5 intervals.
-    // At most one tick waits in the mailbox, so heartbeats never pile up
-    // while the client is away.
-    this.#timer = setInterval(() => {
+    // Due on the wall clock's grid of the interval (see _clock_grid.ts):
+    // idle servers then heartbeat in step, which their client serves in
+    // fewer wake-ups. At most one tick waits in the mailbox, so heartbeats
+    // never pile up while the client is away.
+    this.#ticker = new GridTicker(Math.max(5, this.#options.heartbeatInterval), () => {
       if (this.#tickPending) return;
       this.#tickPending = true;
       self.tell(HEARTBEAT_DUE);
-    }, Math.max(5, this.#options.heartbeatInterval / 2));
+    });
+    this.#ticker.start();
   }
 
   /** Stops the heartbeat clock. */
   stopped(): void {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
+    this.#ticker?.stop();
+    this.#ticker = undefined;
   }
 
   /** Handles one message. */
@@ -82,7 +85,7 @@ export class ServerActor implements Actor<ServerMessage | HeartbeatDue> {
         return;
       case "Leave": {
         this.#left = true;
-        clearInterval(this.#timer);
+        this.#ticker?.stop();
         // The transport answers a second goodbye, and any frame after the
         // first, itself.
         message.replyTo.tell(await this.#send((replyTo) => ({ type: "SendGoodbye", replyTo })));
@@ -91,12 +94,14 @@ export class ServerActor implements Actor<ServerMessage | HeartbeatDue> {
       case "HeartbeatDue": {
         try {
           if (this.#left) return;
-          // One attempt only, and only when nothing else went out for an
-          // interval (the transport knows): an unanswered heartbeat means the
-          // client is away, and the next frame's send does the reconnecting.
+          // One attempt only, and only when nothing else went out for half
+          // an interval (the transport knows): an idle gap never exceeds 1.5
+          // intervals, and an idle server sends one heartbeat per grid point.
+          // An unanswered heartbeat means the client is away, and the next
+          // frame's send does the reconnecting.
           const outcome = await this.#send((replyTo) => ({
             type: "SendHeartbeat",
-            ifIdleForMs: this.#options.heartbeatInterval,
+            ifIdleForMs: this.#options.heartbeatInterval / 2,
             replyTo,
           }));
           if (outcome.type !== "SendFailed") {
