@@ -1178,8 +1178,8 @@ await section("scale", async () => {
       idleRows,
     ),
     `\n## Scale: the same idle load on ${SCALE_SERVERS} bare REP sockets ` +
-      "(zmq_ceiling/idle_rep.*: Node REQ peers send 44 bytes every 1000 ms each, as " +
-      "silent servers heartbeat)",
+      "(zmq_ceiling/idle_rep.*: Node REQ peers send 44 bytes every 1000 ms each, on the " +
+      "wall clock's multiples of 1000 ms, as silent servers heartbeat)",
     formatTable(
       ["REP side", "CPU %", "requests", "µs/request", "RSS MB"],
       [
