@@ -17,7 +17,6 @@ export const POLLFD_SIZE = 8;
 export const POLLIN = 0x1;
 /** The descriptor is not open: it was closed behind our back. */
 export const POLLNVAL = 0x20;
-const EINTR = 4;
 
 /** The libc calls the reactor makes. */
 export interface Libc {
@@ -29,10 +28,6 @@ export interface Libc {
   wake(): void;
   /** Consumes the wake-up so {@linkcode wakeFd} stops being readable. */
   drain(): void;
-  /** `errno` of the calling thread. */
-  errno(): number;
-  /** Whether an errno value means "interrupted, try again". */
-  isInterrupted(errno: number): boolean;
 }
 
 let bound: Libc | undefined;
@@ -105,8 +100,6 @@ function openLinux(): Libc {
     wakeFd,
     wake: () => void lib.symbols.write(wakeFd, one, 8n),
     drain: () => void lib.symbols.read(wakeFd, sink, 8n),
-    errno,
-    isInterrupted: (value) => value === EINTR,
   };
 }
 
@@ -148,7 +141,5 @@ function openDarwin(): Libc {
     wakeFd: readEnd,
     wake: () => void lib.symbols.write(writeEnd, one, 1n),
     drain: () => void lib.symbols.read(readEnd, sink, 64n),
-    errno,
-    isInterrupted: (value) => value === EINTR,
   };
 }

@@ -51,6 +51,9 @@ export interface ReactorEntry {
   onError(error: Error): void;
 }
 
+/** Polls failing in a row before the reactor gives up and fails every entry. */
+export const MAX_POLL_FAILURES = 3;
+
 /** How long a served entry stays parked in the polled set without a waiter, in ms. */
 export const PARK_MS = 50;
 
@@ -162,6 +165,7 @@ export class Reactor {
   }
 
   async #run(): Promise<void> {
+    let failures = 0;
     try {
       while (this.#entries.size > 0 || this.#parked.size > 0) {
         if (this.#dirty) this.#rebuild();
@@ -183,10 +187,16 @@ export class Reactor {
         }
         noteTurn();
         if (result < 0) {
-          const errno = this.#libc.errno();
-          if (this.#libc.isInterrupted(errno)) continue;
-          throw new Error(`Cannot wait on ZeroMQ sockets: poll() failed with errno ${errno}`);
+          // The poll ran on a worker thread, whose errno this thread cannot
+          // read: its own would be a wrong answer. An interrupted poll
+          // (EINTR) succeeds when tried again; one that keeps failing is
+          // broken (EINVAL, ENOMEM, EFAULT).
+          if (++failures < MAX_POLL_FAILURES) continue;
+          throw new Error(
+            `Cannot wait on ZeroMQ sockets: poll() failed ${failures} times in a row (${count} descriptors)`,
+          );
         }
+        failures = 0;
         if (result === 0) {
           // Nothing happened for PARK_MS: parked entries stop being polled.
           if (this.#parked.size > 0) {

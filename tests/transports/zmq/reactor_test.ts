@@ -6,7 +6,12 @@
  */
 
 import assert from "node:assert/strict";
-import { PARK_MS, Reactor, type ReactorEntry } from "../../../transports/zmq/_reactor.ts";
+import {
+  MAX_POLL_FAILURES,
+  PARK_MS,
+  Reactor,
+  type ReactorEntry,
+} from "../../../transports/zmq/_reactor.ts";
 import { type Libc, POLLFD_SIZE, POLLIN } from "../../../transports/zmq/_libc.ts";
 
 /** A libc whose polls the test ends by hand. */
@@ -37,14 +42,6 @@ class FakeLibc implements Libc {
     this.#woken = false;
   }
 
-  errno(): number {
-    return 0;
-  }
-
-  isInterrupted(): boolean {
-    return false;
-  }
-
   /** Ends the pending poll with `fd` (a polled descriptor's index) ready. */
   fire(fd: number): void {
     const pending = this.#pending!;
@@ -56,6 +53,13 @@ class FakeLibc implements Libc {
     }
     this.#pending = undefined;
     pending.resolve(1);
+  }
+
+  /** Ends the pending poll as failed (poll(2) returned -1). */
+  fail(): void {
+    const pending = this.#pending!;
+    this.#pending = undefined;
+    pending.resolve(-1);
   }
 
   /** Ends the pending poll as timed out. */
@@ -119,4 +123,55 @@ Deno.test("Reactor: a parked entry alone bounds the poll; re-added, it needs no 
   await reactor.remove(a);
   await turn();
   assert.equal(reactor.polling, false);
+});
+
+Deno.test("Reactor: a poll that fails once (EINTR) is tried again, and the entry is still served", async () => {
+  const libc = new FakeLibc();
+  const reactor = new Reactor(libc);
+  let served = 0;
+  const errors: Error[] = [];
+  const a: ReactorEntry = { fd: 10, onReady: () => served++, onError: (e) => errors.push(e) };
+  reactor.add(a);
+  await turn();
+  for (let i = 0; i < MAX_POLL_FAILURES - 1; i++) {
+    libc.fail();
+    await turn();
+  }
+  assert.equal(reactor.polling, true);
+  libc.fire(10);
+  await turn();
+  assert.equal(served, 1);
+  assert.deepEqual(errors, []);
+  // The count starts again after a poll that worked.
+  for (let i = 0; i < MAX_POLL_FAILURES - 1; i++) {
+    libc.fail();
+    await turn();
+  }
+  assert.deepEqual(errors, []);
+  await reactor.remove(a);
+  await turn();
+  assert.equal(reactor.polling, false);
+});
+
+Deno.test("Reactor: a poll that keeps failing fails every entry once, naming poll, and stops", async () => {
+  const libc = new FakeLibc();
+  const reactor = new Reactor(libc);
+  const errors: [number, Error][] = [];
+  for (const fd of [10, 11]) {
+    reactor.add({ fd, onReady: () => {}, onError: (e) => errors.push([fd, e]) });
+  }
+  await turn();
+  libc.fail(); // the poll that covers both
+  await turn();
+  for (let i = 0; i < MAX_POLL_FAILURES; i++) {
+    if (!reactor.polling) break;
+    libc.fail();
+    await turn();
+  }
+  assert.deepEqual(errors.map(([fd]) => fd).sort(), [10, 11]);
+  for (const [, error] of errors) {
+    assert.match(error.message, /^Cannot wait on ZeroMQ sockets: poll\(\) failed 3 times in a row/);
+  }
+  assert.equal(reactor.polling, false);
+  assert.equal(reactor.size, 0);
 });
